@@ -1,0 +1,1 @@
+"""SQL Server estate to dbt on PostgreSQL, as a Dagster code location."""

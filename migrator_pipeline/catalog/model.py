@@ -1,0 +1,139 @@
+"""The catalog: everything read from a SQL Server source, in one serialisable model.
+
+Names keep SQL Server's spelling; comparisons go through `object_key`, because
+identifiers are case-insensitive under SQL Server's default collation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+# SQL Server's default collation: case-insensitive, accent-sensitive.
+DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
+
+OBJECT_KINDS = ("table", "view", "procedure", "function", "trigger")
+
+
+def object_key(schema: str, name: str) -> str:
+    """The case-insensitive identity of an object: `schema.name`, lower case."""
+    return f"{schema}.{name}".lower()
+
+
+@dataclass
+class Column:
+    name: str
+    data_type: str  # as written in SQL Server, lower case, e.g. "nvarchar(50)", "decimal(10,2)"
+    nullable: bool = True
+    identity: bool = False
+    default: str | None = None  # T-SQL expression text
+    computed: str | None = None  # T-SQL expression text of a computed column
+
+
+@dataclass
+class ForeignKey:
+    columns: list[str]
+    ref_schema: str
+    ref_table: str
+    ref_columns: list[str]
+    name: str | None = None
+
+
+@dataclass
+class Finding:
+    """Something a person should know about the source: never dropped silently."""
+
+    severity: str  # "info" | "warning" | "error"
+    message: str
+    file: str | None = None
+    line: int | None = None
+    object: str | None = None  # schema.name when the finding concerns one object
+
+
+@dataclass
+class SourceObject:
+    schema: str
+    name: str
+    kind: str  # one of OBJECT_KINDS
+    body: str = ""  # the whole CREATE statement, as written
+    file: str | None = None
+    line: int | None = None
+    # tables
+    columns: list[Column] = field(default_factory=list)
+    primary_key: list[str] = field(default_factory=list)
+    unique_keys: list[list[str]] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    description: str | None = None
+    # functions: "scalar" | "table"; parameters as (name with @, data_type)
+    function_kind: str | None = None
+    parameters: list[list[str]] = field(default_factory=list)
+    # dependencies, as object keys (`schema.name`, lower case)
+    reads: list[str] = field(default_factory=list)
+    writes: list[str] = field(default_factory=list)
+    calls: list[str] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return object_key(self.schema, self.name)
+
+    @property
+    def source(self) -> str:
+        """The name as in SQL Server: `schema.name`."""
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class TableData:
+    """Rows for one table, as text the way PostgreSQL's COPY reads it (None is NULL)."""
+
+    table: str  # object key
+    columns: list[str]
+    rows: list[list[str | None]] = field(default_factory=list)
+    origin: str | None = None  # file the rows came from
+
+
+@dataclass
+class Catalog:
+    source: str  # the path or URL read, without secrets
+    objects: list[SourceObject] = field(default_factory=list)
+    data: list[TableData] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    collation: str = DEFAULT_COLLATION
+
+    def get(self, key: str) -> SourceObject | None:
+        key = key.lower()
+        return next((obj for obj in self.objects if obj.key == key), None)
+
+    def of_kind(self, kind: str) -> list[SourceObject]:
+        return [obj for obj in self.objects if obj.kind == kind]
+
+    def data_for(self, key: str) -> TableData | None:
+        key = key.lower()
+        return next((d for d in self.data if d.table == key), None)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> Catalog:
+        objects = []
+        for obj in raw.get("objects", []):
+            obj = dict(obj)
+            obj["columns"] = [Column(**c) for c in obj.get("columns", [])]
+            obj["foreign_keys"] = [ForeignKey(**fk) for fk in obj.get("foreign_keys", [])]
+            objects.append(SourceObject(**obj))
+        return cls(
+            source=raw["source"],
+            objects=objects,
+            data=[TableData(**d) for d in raw.get("data", [])],
+            findings=[Finding(**f) for f in raw.get("findings", [])],
+            collation=raw.get("collation", DEFAULT_COLLATION),
+        )
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Catalog:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

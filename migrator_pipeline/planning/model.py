@@ -1,0 +1,95 @@
+"""The migration plan: what each source object becomes in the dbt project."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ARTIFACTS = ("source", "model", "macro", "needs_review", "skipped")
+LAYERS = ("staging", "intermediate", "marts")
+MATERIALIZATIONS = ("view", "table", "incremental", "ephemeral")
+
+
+@dataclass
+class PlannedSource:
+    """A SQL Server table loaded from outside: a dbt source over the raw schema."""
+
+    object: str  # object key, `schema.name` lower case
+    source_name: str  # dbt source name: the SQL Server schema, folded
+    table_name: str  # dbt source table name: the SQL Server table, folded
+    identifier: str  # relation name in the raw schema: `<schema>__<table>`
+
+
+@dataclass
+class PlannedModel:
+    name: str  # dbt model name, unique in the project
+    layer: str  # one of LAYERS
+    materialized: str  # one of MATERIALIZATIONS
+    origin: str  # object key of what produces it: a view, procedure, function, or the source table
+    tsql: str  # one T-SQL SELECT carrying the logic (temp tables already inlined as CTEs)
+    target: str | None = None  # object key of the SQL Server table this model now produces
+    unique_key: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)  # object keys read
+    description: str | None = None
+    # staging models are generated, not translated: their PostgreSQL SQL is known up front
+    sql: str | None = None
+
+
+@dataclass
+class PlannedMacro:
+    """A single-expression scalar function, called from models as a dbt macro."""
+
+    name: str
+    origin: str  # object key of the function
+    parameters: list[str]  # parameter names without `@`, folded
+    tsql_expression: str  # the RETURN expression, in T-SQL, parameters as `@name`
+
+
+@dataclass
+class PlanEntry:
+    """One per source object: the evaluator's and the user's view of the plan."""
+
+    object: str
+    source: str  # `schema.name` as in SQL Server
+    kind: str
+    artifact: str  # one of ARTIFACTS
+    models: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass
+class MigrationPlan:
+    project: str
+    raw_schema: str
+    sources: list[PlannedSource] = field(default_factory=list)
+    models: list[PlannedModel] = field(default_factory=list)  # in dependency order
+    macros: list[PlannedMacro] = field(default_factory=list)
+    entries: list[PlanEntry] = field(default_factory=list)
+    # object key -> the Jinja that names its relation in a model: {{ source(..) }} or {{ ref(..) }}
+    relations: dict[str, str] = field(default_factory=dict)
+
+    def model(self, name: str) -> PlannedModel | None:
+        return next((m for m in self.models if m.name == name), None)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> MigrationPlan:
+        return cls(
+            project=raw["project"],
+            raw_schema=raw["raw_schema"],
+            sources=[PlannedSource(**s) for s in raw.get("sources", [])],
+            models=[PlannedModel(**m) for m in raw.get("models", [])],
+            macros=[PlannedMacro(**m) for m in raw.get("macros", [])],
+            entries=[PlanEntry(**e) for e in raw.get("entries", [])],
+            relations=dict(raw.get("relations", {})),
+        )
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> MigrationPlan:
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

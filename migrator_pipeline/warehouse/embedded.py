@@ -1,0 +1,60 @@
+"""The embedded PostgreSQL server (pgserver), kept under MIGRATOR_HOME/pgdata.
+
+Started with cleanup_mode=None on purpose: the server outlives the command that started it,
+so `psql "$(migrator warehouse-url)"` and `migrator dev` find it running. `migrator stop`
+is the only thing that stops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+import psycopg2
+
+from migrator_pipeline.settings import migrator_home
+
+DATABASES = ("warehouse", "dagster")
+
+
+def pgdata_dir() -> Path:
+    return migrator_home() / "pgdata"
+
+
+def embedded_url(database: str) -> str:
+    """A libpq URL for `database` on the embedded server, starting it if needed."""
+    import pgserver
+
+    pgdata = pgdata_dir()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    # pgserver logs "XDG_RUNTIME_DIR is not set" warnings and puts its lock file there.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
+    server = pgserver.get_server(pgdata, cleanup_mode=None)
+    _ensure_databases(server.get_uri("postgres"))
+    return server.get_uri(database)
+
+
+def _ensure_databases(admin_url: str) -> None:
+    with contextlib.closing(psycopg2.connect(admin_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute("select datname from pg_database")
+            existing = {row[0] for row in cur.fetchall()}
+            for name in DATABASES:
+                if name not in existing:
+                    cur.execute(f'create database "{name}"')
+
+
+def stop_embedded_server() -> bool:
+    """Stop the embedded server if it runs. Returns whether one was running."""
+    from pgserver._commands import pg_ctl
+    from pgserver.utils import PostmasterInfo
+
+    pgdata = pgdata_dir()
+    info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
+    if info is None or not info.is_running():
+        return False
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    return True

@@ -1,0 +1,50 @@
+"""Shared fixtures: one real embedded PostgreSQL per test session, under a temporary MIGRATOR_HOME."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg2
+import pytest
+
+
+@pytest.fixture(scope="session")
+def migrator_home(tmp_path_factory) -> Iterator:
+    home = tmp_path_factory.mktemp("migrator_home")
+    previous = os.environ.get("MIGRATOR_HOME")
+    os.environ["MIGRATOR_HOME"] = str(home)
+    os.environ.pop("MIGRATOR_WAREHOUSE_URL", None)
+    os.environ.pop("MIGRATOR_DAGSTER_STORAGE_URL", None)
+    yield home
+    from migrator_pipeline.warehouse.embedded import stop_embedded_server
+
+    stop_embedded_server()
+    if previous is None:
+        os.environ.pop("MIGRATOR_HOME", None)
+    else:
+        os.environ["MIGRATOR_HOME"] = previous
+
+
+@pytest.fixture(scope="session")
+def warehouse_url(migrator_home) -> str:
+    from migrator_pipeline.settings import warehouse_url as resolve
+
+    return resolve()
+
+
+@pytest.fixture
+def pg(warehouse_url):
+    """A cursor on the real warehouse, inside a scratch schema that is dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:10]}"
+    with contextlib.closing(psycopg2.connect(warehouse_url)) as conn:
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f"create schema {schema}")
+            cur.execute(f"set search_path to {schema}, public")
+            try:
+                yield cur
+            finally:
+                cur.execute(f"drop schema {schema} cascade")
