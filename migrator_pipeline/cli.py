@@ -1,0 +1,178 @@
+"""`migrator`: a thin front over the Dagster definitions.
+
+It materializes in-process on the persistent instance (dagster-postgres, under MIGRATOR_HOME),
+so runs started here show up in the UI too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from migrator_pipeline import settings
+from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
+
+SOURCE_SUFFIXES = (".sql",)
+
+
+class UsageError(Exception):
+    """Wrong arguments or an unusable source: one line on stderr, exit status 2."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "dev":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        return args.handler(args, extra)
+    except UsageError as error:
+        print(f"migrator: error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("migrator: interrupted", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="migrator", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate = commands.add_parser("migrate", help="migrate a SQL Server source into a dbt project")
+    migrate.add_argument("source", help="a folder of .sql scripts or one .sql file")
+    migrate.add_argument("--project", required=True, help="project name: lower-case identifier")
+    migrate.set_defaults(handler=cmd_migrate)
+    demo = commands.add_parser("demo", help="migrate the bundled example estate (project `demo`)")
+    demo.set_defaults(handler=cmd_demo)
+    dev = commands.add_parser("dev", help="start the embedded database, then `dagster dev` "
+                                          "(further options such as -p PORT are passed on)")
+    dev.set_defaults(handler=cmd_dev)
+    url = commands.add_parser("warehouse-url", help="print a libpq URL of the warehouse")
+    url.set_defaults(handler=cmd_warehouse_url)
+    env = commands.add_parser("env", help="print `export` lines that let dbt and psql reach the warehouse")
+    env.set_defaults(handler=cmd_env)
+    stop = commands.add_parser("stop", help="stop the embedded PostgreSQL server")
+    stop.set_defaults(handler=cmd_stop)
+    return parser
+
+
+def cmd_migrate(args, _extra) -> int:
+    try:
+        project = settings.validate_project_name(args.project)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    source = Path(args.source)
+    _check_source(source)
+    return migrate(source, project)
+
+
+def cmd_demo(_args, _extra) -> int:
+    return migrate(BUNDLED_EXAMPLE, "demo")
+
+
+def migrate(source: Path, project: str) -> int:
+    import dagster as dg
+
+    from migrator_pipeline.defs.assets import MIGRATION_ASSETS
+    from migrator_pipeline.defs.partitions import migration_projects
+    from migrator_pipeline.defs.resources import default_resources
+
+    started = time.monotonic()
+    instance = prepare_instance()
+    files = ProjectFiles(project)
+    shutil.rmtree(files.root, ignore_errors=True)  # a re-run replaces the project's outputs whole
+    files.register(source)
+    if not instance.has_dynamic_partition(migration_projects.name, project):
+        instance.add_dynamic_partitions(migration_projects.name, [project])
+    print(f"migrating {source} as project '{project}' (state in {settings.migrator_home()})",
+          file=sys.stderr)
+    result = dg.materialize(
+        MIGRATION_ASSETS, partition_key=project, instance=instance,
+        resources=default_resources(), raise_on_error=False,
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        tags={"migrator/source": str(source.resolve())},
+    )
+    if not result.success:
+        print(f"migrator: error: the pipeline failed: {_first_failure(result)}", file=sys.stderr)
+        return 1
+    print_summary(files, time.monotonic() - started)
+    return 0
+
+
+def print_summary(files: ProjectFiles, seconds: float) -> None:
+    evaluation = json.loads(files.path("evaluation.json").read_text(encoding="utf-8"))
+    summary = evaluation["summary"]
+    statuses = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items())
+    print(f"project {evaluation['project']}: {summary['objects']} objects: {statuses} "
+          f"(success rate {summary['success_rate']:.0%})")
+    print(f"dbt: {summary['models_built']} models built, {summary['tests_passed']} tests passed, "
+          f"{summary['tests_failed']} failed; LLM tokens: {summary['llm']['tokens']}")
+    print(f"outputs: {files.root} (evaluation.md, assessment.md, dbt/) in {seconds:.1f}s")
+
+
+def _first_failure(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()
+            return f"step {event.step_key}: {message[-1] if message else 'failed'}"
+    return "run did not succeed"
+
+
+def _check_source(source: Path) -> None:
+    if not source.exists():
+        raise UsageError(f"source not found: {source}")
+    if source.is_file() and source.suffix.lower() not in SOURCE_SUFFIXES:
+        raise UsageError(f"unsupported source file {source}: expected a folder or a .sql script")
+
+
+def prepare_instance():
+    """The persistent Dagster instance: DAGSTER_HOME under MIGRATOR_HOME, storage in PostgreSQL."""
+    from dagster import DagsterInstance
+
+    prepare_environment()
+    return DagsterInstance.get()
+
+
+def prepare_environment() -> None:
+    home = settings.dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copy(settings.REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ["MIGRATOR_DAGSTER_STORAGE_URL"] = settings.sqlalchemy_url(settings.dagster_storage_url())
+
+
+def cmd_dev(_args, extra: list[str]) -> int:
+    prepare_environment()
+    settings.warehouse_url()  # start the embedded server now, not on the first run
+    command = ["dagster", "dev", "-m", "migrator_pipeline.definitions", *extra]
+    print(f"starting {' '.join(command)}", file=sys.stderr)
+    os.execvpe(command[0], command, os.environ)
+
+
+def cmd_warehouse_url(_args, _extra) -> int:
+    print(settings.warehouse_url())
+    return 0
+
+
+def cmd_env(_args, _extra) -> int:
+    from migrator_pipeline.warehouse.connection import dbt_connection_env
+
+    for name, value in dbt_connection_env(settings.warehouse_url()).items():
+        print(f"export {name}='{value}'")
+    return 0
+
+
+def cmd_stop(_args, _extra) -> int:
+    from migrator_pipeline.warehouse.embedded import stop_embedded_server
+
+    print("stopped the embedded PostgreSQL" if stop_embedded_server() else "the embedded PostgreSQL was not running")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""Write the generated dbt project: the template, then models, macros, sources and their YAML.
+
+Layout follows dbt's conventions: `models/staging` (one model per source table, renames only),
+`models/intermediate` (logic reused by other models) and `models/marts` (what people query),
+with one YAML file per folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from string import Template
+
+import yaml
+
+from migrator_pipeline.agents.drafts import Drafts
+from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.settings import REPO_ROOT
+from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
+
+TEMPLATE_DIR = REPO_ROOT / "dbt_template"
+TEMPLATED_FILES = ("dbt_project.yml", "profiles.yml")
+# Folders the writer owns: replaced on every write, so a re-run leaves nothing stale behind.
+GENERATED_DIRS = ("models", "macros", "tests", "analyses", "snapshots")
+
+
+def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalog: Catalog) -> list[str]:
+    """Write the whole project; returns the names of the models written (drafted ones only)."""
+    _copy_template(dbt_dir, plan.project)
+    for macro in drafts.macros:
+        if macro.sql is not None:
+            _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_macro(macro))
+    written = []
+    for planned in plan.models:
+        draft = drafts.model(planned.name)
+        if draft is None or draft.sql is None:
+            continue
+        write_model(dbt_dir, planned, draft.sql)
+        written.append(planned.name)
+    _write_yaml(dbt_dir / "models" / "staging" / "_sources.yml", sources_yaml(plan, catalog))
+    for layer in ("staging", "intermediate", "marts"):
+        models = [m for m in plan.models if m.layer == layer and m.name in written]
+        if models:
+            _write_yaml(dbt_dir / "models" / layer / f"_{layer}__models.yml",
+                        models_yaml(models, catalog))
+    return written
+
+
+def model_path(dbt_dir: Path, planned: PlannedModel) -> Path:
+    return dbt_dir / "models" / planned.layer / f"{planned.name}.sql"
+
+
+def write_model(dbt_dir: Path, planned: PlannedModel, sql: str) -> None:
+    _write(model_path(dbt_dir, planned), render_model(planned, sql))
+
+
+def render_model(planned: PlannedModel, sql: str) -> str:
+    config = [f"materialized='{planned.materialized}'"]
+    if planned.unique_key:
+        config.append(f"unique_key={planned.unique_key!r}")
+    return f"{{{{ config({', '.join(config)}) }}}}\n\n{sql.strip()}\n"
+
+
+def render_macro(macro) -> str:
+    params = ", ".join(macro.parameters)
+    return (f"{{#- Migrated from the scalar function {macro.origin}. -#}}\n"
+            f"{{% macro {macro.name}({params}) -%}}\n({macro.sql.strip()})\n{{%- endmacro %}}\n")
+
+
+def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
+    by_schema: dict[str, list[dict]] = {}
+    source_names = {s.object: s for s in plan.sources}
+    for source in plan.sources:
+        table = catalog.get(source.object)
+        by_schema.setdefault(source.source_name, []).append({
+            "name": source.table_name,
+            "identifier": source.identifier,
+            "description": table.description or f"{table.source} from SQL Server.",
+            "columns": _column_docs(table, source_names),
+            **_composite_key_tests(table),
+        })
+    return {"version": 2, "sources": [
+        {"name": name, "schema": plan.raw_schema,
+         "description": f"Raw tables of the SQL Server schema `{name}`, loaded by migrator.",
+         "tables": tables}
+        for name, tables in by_schema.items()
+    ]}
+
+
+def models_yaml(models: list[PlannedModel], catalog: Catalog) -> dict:
+    entries = []
+    for planned in models:
+        origin = catalog.get(planned.origin)
+        entry = {"name": planned.name,
+                 "description": planned.description or _describe(planned, origin)}
+        target = catalog.get(planned.target) if planned.target else None
+        if target is not None:
+            entry["columns"] = _column_docs(target, {})
+            entry.update(_composite_key_tests(target))
+        entries.append(entry)
+    return {"version": 2, "models": entries}
+
+
+def _describe(planned: PlannedModel, origin: SourceObject | None) -> str:
+    if origin is None:
+        return f"Migrated model {planned.name}."
+    if planned.target:
+        return f"Loads {planned.target}, as the {origin.kind} {origin.source} did in SQL Server."
+    return f"Migrated from the {origin.kind} {origin.source}."
+
+
+def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
+    """Columns with tests that SQL Server's constraints promise: keys, NOT NULL, foreign keys."""
+    single_pk = table.primary_key[0].lower() if len(table.primary_key) == 1 else None
+    unique = {keys[0].lower() for keys in table.unique_keys if len(keys) == 1}
+    fks = {fk.columns[0].lower(): fk for fk in table.foreign_keys if len(fk.columns) == 1}
+    docs = []
+    for column in table.columns:
+        if column.computed is not None:
+            continue
+        tests: list = []
+        name = column.name.lower()
+        if name == single_pk or name in unique:
+            tests.append("unique")
+        if not column.nullable or name == single_pk:
+            tests.append("not_null")
+        fk = fks.get(name)
+        target = sources.get(f"{fk.ref_schema}.{fk.ref_table}".lower()) if fk else None
+        if target is not None:
+            tests.append({"relationships": {"arguments": {
+                "to": f"source('{target.source_name}', '{target.table_name}')",
+                "field": fold_identifier(fk.ref_columns[0])}}})
+        doc = {"name": fold_identifier(column.name), "description": _column_description(column)}
+        try:
+            doc["data_type"] = postgres_type(column.data_type)
+        except UnknownTypeError:
+            pass
+        if tests:
+            doc["data_tests"] = tests
+        docs.append(doc)
+    return docs
+
+
+def _column_description(column) -> str:
+    parts = [f"SQL Server `{column.name}` {column.data_type}"]
+    if column.identity:
+        parts.append("identity")
+    return ", ".join(parts) + "."
+
+
+def _composite_key_tests(table: SourceObject) -> dict:
+    if len(table.primary_key) < 2:
+        return {}
+    columns = [fold_identifier(c) for c in table.primary_key]
+    return {"data_tests": [{"unique_combination_of_columns": {
+        "arguments": {"combination_of_columns": columns}}}]}
+
+
+def _copy_template(dbt_dir: Path, project: str) -> None:
+    dbt_dir.mkdir(parents=True, exist_ok=True)
+    for name in GENERATED_DIRS:
+        shutil.rmtree(dbt_dir / name, ignore_errors=True)
+        shutil.copytree(TEMPLATE_DIR / name, dbt_dir / name, ignore=shutil.ignore_patterns(".gitkeep"))
+    for name in TEMPLATED_FILES:
+        text = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
+        _write(dbt_dir / name, Template(text).safe_substitute(project=project))
+    shutil.copy(TEMPLATE_DIR / ".gitignore", dbt_dir / ".gitignore")
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _write_yaml(path: Path, document: dict) -> None:
+    _write(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100))

@@ -1,0 +1,13 @@
+"""The Dagster code location: assembles assets, jobs and resources."""
+
+import dagster as dg
+
+from migrator_pipeline.defs.assets import MIGRATION_ASSETS
+from migrator_pipeline.defs.jobs import migrate_project
+from migrator_pipeline.defs.resources import default_resources
+
+defs = dg.Definitions(
+    assets=MIGRATION_ASSETS,
+    jobs=[migrate_project],
+    resources=default_resources(),
+)

@@ -1,0 +1,255 @@
+"""The six agent steps and their inputs, as assets partitioned by migration project.
+
+Each asset gathers its inputs from the previous step's file, calls the domain core, writes its
+own file and returns metadata. Nothing here decides anything about SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import dagster as dg
+
+from migrator_pipeline.agents.drafts import Drafts
+from migrator_pipeline.agents.executor import draft_models as run_executor
+from migrator_pipeline.agents.rebuilder import RepairOutcome, repair_models
+from migrator_pipeline.assessment import assess
+from migrator_pipeline.assessment.report import render_markdown as render_assessment
+from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
+from migrator_pipeline.defs.partitions import migration_projects
+from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.evaluation.report import render_evaluation
+from migrator_pipeline.evaluation.scorecard import evaluate
+from migrator_pipeline.planning.model import MigrationPlan
+from migrator_pipeline.planning.planner import plan_migration
+from migrator_pipeline.project_files import ProjectFiles
+from migrator_pipeline.tsql.identifiers import raw_schema_name
+from migrator_pipeline.usage import usage_metadata
+from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
+
+COMMON = dict(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"])
+
+
+def _files(context: dg.AssetExecutionContext) -> ProjectFiles:
+    return ProjectFiles(context.partition_key)
+
+
+def _progress(context: dg.AssetExecutionContext, what: str):
+    """Progress lines for long steps, about ten per step, in the run's log."""
+    def report(done: int, total: int, name: str) -> None:
+        if done == total or done % max(1, total // 10) == 0:
+            context.log.info(f"{what}: {done}/{total} ({name})")
+    return report
+
+
+@dg.asset(**COMMON, kinds={"python", "sqlserver"},
+          description="The SQL Server source read into one catalog: objects, columns, keys, "
+                      "bodies, dependencies, data and findings.")
+def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = read_catalog(files.source())
+    catalog.save(files.path("catalog.json"))
+    kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
+    return dg.MaterializeResult(metadata={
+        "source": catalog.source,
+        **{f"{kind}s": count for kind, count in kinds.items()},
+        "rows_of_data": sum(len(d.rows) for d in catalog.data),
+        "findings": len(catalog.findings),
+        **usage_metadata(objects=len(catalog.objects), seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[source_catalog], kinds={"postgres"},
+          description="Every source table created in the warehouse's raw schema with mapped "
+                      "PostgreSQL types, its rows loaded with COPY.")
+def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = Catalog.load(files.path("catalog.json"))
+    report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
+                                on_progress=_progress(context, "loaded"))
+    report.save(files.path("load.json"))
+    table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or ''} |" for t in report.tables)
+    return dg.MaterializeResult(metadata={
+        "tables": len(report.tables),
+        "rows": report.total_rows,
+        "failed_tables": sum(1 for t in report.tables if t.error),
+        "row_counts": dg.MetadataValue.md("| table | relation | rows | error |\n|---|---|---:|---|\n" + table_rows),
+        **usage_metadata(objects=len(report.tables), seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[source_catalog], kinds={"python"},
+          description="Assessment: inventory, T-SQL features, complexity and predicted path "
+                      "(rules / LLM / manual) per object, with blockers.")
+def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = Catalog.load(files.path("catalog.json"))
+    result = assess(catalog)
+    report = render_assessment(result, files.project)
+    files.path("assessment.json").write_text(_json(result.to_dict()), encoding="utf-8")
+    files.path("assessment.md").write_text(report, encoding="utf-8")
+    return dg.MaterializeResult(metadata={
+        "report": dg.MetadataValue.md(report),
+        "predicted_paths": dg.MetadataValue.json(result.summary.get("by_path", {})),
+        **usage_metadata(objects=len(result.objects), seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[assessment], kinds={"python", "dbt"},
+          description="The planner: what each object becomes (source, model, macro, or needs "
+                      "review), with layer, materialization and dependency order.")
+def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = Catalog.load(files.path("catalog.json"))
+    plan = plan_migration(catalog, files.project)
+    plan.save(files.path("plan.json"))
+    by_artifact: dict[str, int] = {}
+    for entry in plan.entries:
+        by_artifact[entry.artifact] = by_artifact.get(entry.artifact, 0) + 1
+    rows = "\n".join(f"| {e.source} | {e.kind} | {e.artifact} | {', '.join(e.models)} | {e.reason or ''} |"
+                     for e in plan.entries)
+    return dg.MaterializeResult(metadata={
+        "by_artifact": dg.MetadataValue.json(by_artifact),
+        "models": len(plan.models),
+        "plan": dg.MetadataValue.md("| source | kind | becomes | models | reason |\n|---|---|---|---|---|\n" + rows),
+        **usage_metadata(objects=len(plan.entries), models=len(plan.models),
+                         seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[migration_plan], kinds={"python", "dbt"},
+          description="The executor: a LangGraph graph per planned model translates T-SQL to "
+                      "PostgreSQL by rules (the LLM only when configured), validating each draft "
+                      "as a single SELECT.")
+def draft_models(context: dg.AssetExecutionContext, llm: LlmResource) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = Catalog.load(files.path("catalog.json"))
+    plan = MigrationPlan.load(files.path("plan.json"))
+    drafts = run_executor(plan, catalog, llm.client(), on_progress=_progress(context, "drafted"))
+    drafts.save(files.path("drafts.json"))
+    usage = drafts.usage
+    failed = [m for m in drafts.models if not m.ok]
+    return dg.MaterializeResult(metadata={
+        "drafted": len(drafts.models) - len(failed),
+        "not_drafted": len(failed),
+        "macros": len(drafts.macros),
+        "by_method": dg.MetadataValue.json(_count(m.method for m in drafts.models)),
+        **usage_metadata(objects=len(plan.models), models=len(drafts.models) - len(failed),
+                         input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+                         cost_usd=usage.cost_usd, seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[draft_models, source_tables], kinds={"dbt", "postgres"},
+          description="The tester: writes the dbt project from dbt_template/ and runs `dbt build` "
+                      "in place through dagster-dbt; per-model and per-test results.")
+def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                dbt: DbtResource) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = Catalog.load(files.path("catalog.json"))
+    plan = MigrationPlan.load(files.path("plan.json"))
+    drafts = Drafts.load(files.path("drafts.json"))
+    written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
+    context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
+    report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
+    report.save(files.path("test_report.json"))
+    counts = report.counts()
+    return dg.MaterializeResult(metadata={
+        "dbt_project": dg.MetadataValue.path(str(files.dbt_dir)),
+        "models": dg.MetadataValue.json(counts.get("model", {})),
+        "tests": dg.MetadataValue.json(counts.get("test", {})),
+        "failed_models": dg.MetadataValue.json(report.failed_models()),
+        "dbt_error": report.error or "",
+        **usage_metadata(objects=len(written), models=len(written), seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[test_report], kinds={"python", "dbt"},
+          description="The rebuilder: a LangGraph graph per failed model applies deterministic "
+                      "fix-ups (the LLM when configured) and rebuilds only that model.")
+def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                    dbt: DbtResource, llm: LlmResource) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    plan = MigrationPlan.load(files.path("plan.json"))
+    drafts = Drafts.load(files.path("drafts.json"))
+    report = TestReport.load(files.path("test_report.json"))
+    failed = {name: (drafts.model(name).sql, report.model(name).message or "")
+              for name in report.failed_models() if drafts.model(name) and drafts.model(name).sql}
+
+    def rebuild(name: str, sql: str) -> TestReport:
+        write_model(files.dbt_dir, plan.model(name), sql)
+        context.log.info(f"rebuilding {name}")
+        return dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project, select=f"{name}+")
+
+    outcomes, evidence = repair_models(failed, rebuild, llm.client())
+    for outcome in outcomes:  # a model the rebuilder could not fix goes back to its draft
+        if not outcome.passed:
+            write_model(files.dbt_dir, plan.model(outcome.name), drafts.model(outcome.name).sql)
+    final = report.merge(evidence)
+    final.save(files.path("final_report.json"))
+    RepairOutcome.save_all(outcomes, files.path("repairs.json"))
+    return dg.MaterializeResult(metadata={
+        "failed_before": len(failed),
+        "repaired": sum(1 for o in outcomes if o.passed),
+        "still_failing": dg.MetadataValue.json([o.name for o in outcomes if not o.passed]),
+        **usage_metadata(objects=len(failed), models=sum(1 for o in outcomes if o.passed),
+                         input_tokens=sum(o.usage.input_tokens for o in outcomes),
+                         output_tokens=sum(o.usage.output_tokens for o in outcomes),
+                         cost_usd=sum(o.usage.cost_usd for o in outcomes),
+                         seconds=time.monotonic() - started),
+    })
+
+
+@dg.asset(**COMMON, deps=[repaired_models], kinds={"python"},
+          description="The evaluator: a per-object scorecard from evidence, with totals and "
+                      "usage; evaluation.json and evaluation.md.")
+def evaluation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    started = time.monotonic()
+    files = _files(context)
+    catalog = Catalog.load(files.path("catalog.json"))
+    plan = MigrationPlan.load(files.path("plan.json"))
+    drafts = Drafts.load(files.path("drafts.json"))
+    report = TestReport.load(files.path("final_report.json"))
+    outcomes = RepairOutcome.load_all(files.path("repairs.json"))
+    result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")))
+    result.save(files.path("evaluation.json"))
+    markdown = render_evaluation(result)
+    files.path("evaluation.md").write_text(markdown, encoding="utf-8")
+    summary = result.summary
+    return dg.MaterializeResult(metadata={
+        "report": dg.MetadataValue.md(markdown),
+        "passed": summary["by_status"]["passed"],
+        "failed": summary["by_status"]["failed"],
+        "needs_review": summary["by_status"]["needs_review"],
+        "success_rate": summary["success_rate"],
+        **usage_metadata(objects=summary["objects"], models=summary["models_built"],
+                         input_tokens=summary["llm"]["input_tokens"],
+                         output_tokens=summary["llm"]["output_tokens"],
+                         cost_usd=summary["llm"]["cost_usd"], seconds=time.monotonic() - started),
+    })
+
+
+MIGRATION_ASSETS = [source_catalog, source_tables, assessment, migration_plan, draft_models,
+                    test_report, repaired_models, evaluation]
+
+
+def _count(values) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
+
+
+def _json(value) -> str:
+    return json.dumps(value, indent=1)

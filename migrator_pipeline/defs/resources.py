@@ -1,0 +1,105 @@
+"""Resources: thin, configured from the environment. Local vs external is decided in settings.py."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import anthropic
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from migrator_pipeline import settings
+from migrator_pipeline.agents.llm import DEFAULT_MODEL, LlmClient
+from migrator_pipeline.dbt_project.results import TestReport, read_run_results
+from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The PostgreSQL warehouse. Empty url: the embedded server under MIGRATOR_HOME."""
+
+    url: str = ""
+
+    def resolved_url(self) -> str:
+        return self.url or settings.warehouse_url()
+
+
+class DbtResource(dg.ConfigurableResource):
+    """Runs dbt in place on a generated project through dagster-dbt's DbtCliResource."""
+
+    threads: int = 4
+
+    def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
+              full_refresh: bool = True) -> TestReport:
+        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it
+        os.environ.update(dbt_connection_env(warehouse_url))
+        dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
+        args = ["build", "--threads", str(self.threads)]
+        if full_refresh:
+            args.append("--full-refresh")
+        if select:
+            args += ["--select", select]
+        command = "dbt " + " ".join(args)
+        started = time.monotonic()
+        invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
+        target = dbt_dir / "target"
+        if not (target / "run_results.json").exists():
+            return TestReport(invocations=[command], error=_dbt_failure(invocation))
+        report = read_run_results(invocation.get_artifact("run_results.json"),
+                                  invocation.get_artifact("manifest.json"), command)
+        report.row_counts = count_rows(warehouse_url, report, schema)
+        report.invocations = [f"{command} ({time.monotonic() - started:.1f}s)"]
+        return report
+
+
+def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
+    """Rows in each model that dbt built: evidence that data flows, not only that SQL compiles."""
+    built = [n.name for n in report.nodes if n.resource_type == "model" and n.status == "success"]
+    counts = {}
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        for name in built:
+            cur.execute(f'select count(*) from "{schema}"."{name}"')
+            counts[name] = cur.fetchone()[0]
+    return counts
+
+
+def _dbt_failure(invocation) -> str:
+    error = invocation.get_error()
+    lines = [line for line in str(error or "dbt failed").splitlines() if line.strip()]
+    return lines[-1] if lines else "dbt failed"
+
+
+class LlmResource(dg.ConfigurableResource):
+    """Claude for the executor's and rebuilder's LLM paths. Off until enabled."""
+
+    enabled: bool = False
+    api_key: str = ""
+    model: str = DEFAULT_MODEL
+    timeout_seconds: float = 120.0
+    max_retries: int = 2
+
+    def client(self) -> LlmClient | None:
+        if not self.enabled or not self.api_key:
+            return None
+        sdk = anthropic.Anthropic(api_key=self.api_key, timeout=self.timeout_seconds,
+                                  max_retries=self.max_retries)
+        return LlmClient(sdk, self.model)
+
+
+def default_resources() -> dict:
+    return {
+        "warehouse": WarehouseResource(url=_env_or_empty("MIGRATOR_WAREHOUSE_URL")),
+        "dbt": DbtResource(),
+        "llm": LlmResource(
+            enabled=os.environ.get("MIGRATOR_LLM_ENABLED", "") in ("1", "true", "yes"),
+            api_key=_env_or_empty("ANTHROPIC_API_KEY"),
+            model=os.environ.get("MIGRATOR_LLM_MODEL") or DEFAULT_MODEL,
+        ),
+    }
+
+
+def _env_or_empty(name: str):
+    """An EnvVar when the variable is set, so Dagster shows its name and never its value;
+    empty otherwise, because these settings are optional."""
+    return dg.EnvVar(name) if os.environ.get(name) else ""

@@ -1,0 +1,165 @@
+"""The evaluator: a per-object scorecard built only from evidence (drafts, dbt results, loads).
+
+An object is `passed` only when every model it became was drafted, built by dbt, and passed
+all of its dbt tests. Nothing here assumes success.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from migrator_pipeline.agents.drafts import Drafts, LlmUsage
+from migrator_pipeline.agents.rebuilder import RepairOutcome
+from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
+from migrator_pipeline.warehouse.loading import LoadReport
+
+STATUSES = ("passed", "failed", "needs_review", "skipped")
+
+
+@dataclass
+class ModelEvidence:
+    name: str
+    relation: str | None
+    drafted: bool
+    built: bool
+    status: str  # dbt's status for the model, or "not drafted" / "not run"
+    tests_passed: int = 0
+    tests_failed: int = 0
+    rows: int | None = None
+    error: str | None = None
+
+
+@dataclass
+class ObjectScore:
+    source: str
+    kind: str
+    status: str
+    method: str
+    attempts: int
+    models: list[dict]
+    reason: str | None
+    artifact: str
+    evidence: list[ModelEvidence] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+    tokens: int = 0
+
+
+@dataclass
+class Evaluation:
+    project: str
+    summary: dict
+    objects: list[ObjectScore]
+
+    def to_dict(self) -> dict:
+        return {"project": self.project, "summary": self.summary,
+                "objects": [asdict(o) for o in self.objects]}
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+
+
+def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: TestReport,
+             repairs: list[RepairOutcome], load: LoadReport | None) -> Evaluation:
+    repairs_by_model = {r.name: r for r in repairs}
+    failed_loads = {t.source.lower(): t.error for t in (load.tables if load else []) if t.error}
+    scores = []
+    for entry in plan.entries:
+        evidence = [_model_evidence(name, plan, drafts, report) for name in entry.models]
+        scores.append(_score(entry, evidence, drafts, repairs_by_model, failed_loads))
+    return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
+
+
+def _model_evidence(name: str, plan: MigrationPlan, drafts: Drafts, report: TestReport) -> ModelEvidence:
+    planned = plan.model(name)
+    draft = drafts.model(name)
+    relation = None if planned and planned.materialized == "ephemeral" else f"{plan.project}.{name}"
+    if draft is None or draft.sql is None:
+        return ModelEvidence(name, relation, False, False, "not drafted",
+                             error=draft.error if draft else "no draft")
+    node = report.model(name)
+    tests = report.tests_for(name)
+    if planned is not None and planned.layer == "staging":
+        source = next((s for s in plan.sources if plan.relations.get(s.object) == f"{{{{ ref('{name}') }}}}"), None)
+        if source is not None:
+            tests += report.tests_for(f"{source.source_name}.{source.table_name}")
+    failed_tests = [t for t in tests if t.failed]
+    error = node.message if node is not None and node.failed else None
+    if error is None and failed_tests:
+        error = f"dbt test {failed_tests[0].name} failed: {failed_tests[0].message}"
+    return ModelEvidence(
+        name=name, relation=relation, drafted=True,
+        built=node is not None and node.status == "success",
+        status=node.status if node else "not run",
+        tests_passed=sum(1 for t in tests if t.status == "pass"),
+        tests_failed=len(failed_tests),
+        rows=report.row_counts.get(name), error=error,
+    )
+
+
+def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
+           repairs: dict[str, RepairOutcome], failed_loads: dict[str, str]) -> ObjectScore:
+    drafted = [drafts.model(e.name) for e in evidence if drafts.model(e.name)]
+    used_repairs = [repairs[e.name] for e in evidence if e.name in repairs]
+    methods = {d.method for d in drafted} | {"llm" for r in used_repairs if "llm" in r.fixes}
+    usage = LlmUsage()
+    for item in [d.usage for d in drafted] + [r.usage for r in used_repairs]:
+        usage.add(item)
+    score = ObjectScore(
+        source=entry.source, kind=entry.kind, status="passed", method="rules", artifact=entry.artifact,
+        attempts=sum(d.attempts for d in drafted) + sum(r.attempts for r in used_repairs),
+        models=[{"name": e.name, "relation": e.relation} for e in evidence],
+        reason=None, evidence=evidence, repairs=[f for r in used_repairs for f in r.fixes],
+        tokens=usage.tokens,
+    )
+    score.method = "llm" if "llm" in methods else ("rules" if methods else "none")
+    if entry.artifact in ("needs_review", "skipped"):
+        score.status, score.method, score.reason = entry.artifact, "none", entry.reason
+    elif entry.artifact == "macro":
+        macro = next((m for m in drafts.macros if m.origin == entry.object), None)
+        if macro is None or macro.sql is None:
+            score.status, score.method = "failed", "none"
+            score.reason = macro.error if macro else "no draft"
+        else:
+            score.method, score.attempts = macro.method, 1
+    elif entry.object in failed_loads:
+        score.status, score.reason = "failed", f"raw data did not load: {failed_loads[entry.object]}"
+    elif not evidence:
+        score.status, score.method, score.reason = "failed", "none", "planned without any model"
+    else:
+        broken = [e for e in evidence if not e.built or e.tests_failed]
+        if broken:
+            score.status = "failed"
+            score.reason = f"{broken[0].name}: {broken[0].error or broken[0].status}"
+    return score
+
+
+def _summary(scores: list[ObjectScore], drafts: Drafts, repairs: list[RepairOutcome],
+             report: TestReport) -> dict:
+    by_kind: dict[str, dict[str, int]] = {}
+    for score in scores:
+        counts = by_kind.setdefault(score.kind, {status: 0 for status in STATUSES})
+        counts[score.status] += 1
+    by_status = {status: sum(1 for s in scores if s.status == status) for status in STATUSES}
+    considered = len(scores) - by_status["skipped"]
+    usage = drafts.usage
+    for outcome in repairs:
+        usage.add(outcome.usage)
+    tests = [n for n in report.nodes if n.resource_type == "test"]
+    models = [n for n in report.nodes if n.resource_type == "model"]
+    return {
+        "objects": len(scores),
+        "by_status": by_status,
+        "by_kind": by_kind,
+        "success_rate": round(by_status["passed"] / considered, 4) if considered else 0.0,
+        "models_built": sum(1 for n in models if n.status == "success"),
+        "models_failed": sum(1 for n in models if n.failed),
+        "tests_passed": sum(1 for n in tests if n.status == "pass"),
+        "tests_failed": sum(1 for n in tests if n.failed),
+        "repaired_models": sum(1 for r in repairs if r.passed),
+        "llm": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+                "tokens": usage.tokens, "cost_usd": round(usage.cost_usd, 6)},
+    }

@@ -1,0 +1,44 @@
+"""Where each step of a migration project keeps its output under MIGRATOR_HOME/projects/<name>/.
+
+Every step reads the previous step's file and writes its own, which is what lets one step be
+re-run alone.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from migrator_pipeline.settings import REPO_ROOT, project_dir
+
+BUNDLED_EXAMPLE = REPO_ROOT / "examples" / "sales_dw"
+
+
+@dataclass(frozen=True)
+class ProjectFiles:
+    project: str
+
+    @property
+    def root(self) -> Path:
+        return project_dir(self.project)
+
+    def path(self, name: str) -> Path:
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.root / name
+
+    @property
+    def dbt_dir(self) -> Path:
+        return self.root / "dbt"
+
+    def source(self) -> Path:
+        """The source registered for the project; the bundled example when none was."""
+        settings = self.root / "project.json"
+        if settings.exists():
+            return Path(json.loads(settings.read_text(encoding="utf-8"))["source"])
+        return BUNDLED_EXAMPLE
+
+    def register(self, source: Path) -> None:
+        self.path("project.json").write_text(
+            json.dumps({"project": self.project, "source": str(source.resolve())}, indent=1),
+            encoding="utf-8")

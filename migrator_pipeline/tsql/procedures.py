@@ -1,0 +1,220 @@
+"""Module headers and procedure bodies: T-SQL text -> sqlglot statements.
+
+`CREATE PROCEDURE/FUNCTION/VIEW/TRIGGER` headers are read from tokens (the shared lexer
+in `catalog.batches`), because sqlglot parses them only partly. Bodies are split into
+statements by the same lexer (T-SQL needs no `;`) and each statement is parsed with
+sqlglot's tsql dialect.
+
+What `procedure_statements` returns, flattened in source order:
+- one sqlglot expression per statement (`exp.Insert`, `exp.Merge`, `exp.Select`, ...);
+- `exp.Return` for `RETURN [expr]`;
+- control flow as markers: `exp.Command(this="IF"|"WHILE", expression=<condition text>)`
+  and `exp.Command(this="ELSE")`, followed by the statements of their body
+  (BEGIN/END and BEGIN TRY/END TRY are descended into and dropped);
+- statements sqlglot cannot parse as `exp.Command(this=<first keyword>, expression=<rest>)`.
+Left out: `SET NOCOUNT ON` and `SET XACT_ABORT ON` (session noise) and the statements
+of `BEGIN CATCH` blocks (error handling, not data flow).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from migrator_pipeline.catalog.batches import MODULE_KINDS, Token, split_statements, tokenize
+
+_KIND_NAMES = {"PROC": "procedure", "PROCEDURE": "procedure", "FUNCTION": "function", "VIEW": "view", "TRIGGER": "trigger", "TABLE": "table"}
+_SESSION_NOISE = ("SET NOCOUNT ON", "SET XACT_ABORT ON")
+
+
+@dataclass
+class ModuleHeader:
+    """What the `CREATE [OR ALTER] <kind> name ... AS` header of one statement says."""
+
+    kind: str  # procedure | function | view | trigger | table
+    schema: str
+    name: str
+    name_end: int  # token index just past the name
+    parameters: list[list[str]] = field(default_factory=list)
+    function_kind: str | None = None  # scalar | table, for functions
+    body_start: int | None = None  # offset in the text where the body (after AS) starts
+
+
+def multipart_name(tokens: list[Token], i: int) -> tuple[list[str], int]:
+    """`[db].[schema].name` starting at token i: the parts and the index past them."""
+    parts: list[str] = []
+    while i < len(tokens) and tokens[i].is_identifier:
+        parts.append(tokens[i].name)
+        if i + 1 < len(tokens) and tokens[i + 1].text == ".":
+            i += 2
+            continue
+        return parts, i + 1
+    return parts, i
+
+
+def schema_and_name(parts: list[str]) -> tuple[str, str]:
+    """The last two parts of a multipart name; the default schema is dbo."""
+    if len(parts) >= 2:
+        return parts[-2] or "dbo", parts[-1]
+    return "dbo", parts[-1]
+
+
+def matching_paren(tokens: list[Token], i: int) -> int:
+    """Index of the `)` closing the `(` at i, or -1 when the text ends first."""
+    depth = 0
+    for k in range(i, len(tokens)):
+        if tokens[k].text == "(":
+            depth += 1
+        elif tokens[k].text == ")":
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
+
+
+def data_type_at(tokens: list[Token], i: int) -> tuple[str, int]:
+    """A data type as written, lower case and without spaces: `decimal(10,2)`, `varchar(max)`."""
+    parts, i = multipart_name(tokens, i)
+    text = ".".join(parts).lower()
+    if i < len(tokens) and tokens[i].text == "(":
+        close = matching_paren(tokens, i)
+        if close < 0:
+            return text, len(tokens)
+        text += "(" + "".join(t.text.lower() for t in tokens[i + 1 : close]) + ")"
+        i = close + 1
+    return text, i
+
+
+def split_commas(tokens: list[Token]) -> list[list[Token]]:
+    """Split tokens on commas at parenthesis depth 0."""
+    pieces: list[list[Token]] = [[]]
+    depth = 0
+    for token in tokens:
+        if token.text == "," and depth == 0:
+            pieces.append([])
+            continue
+        depth += (token.text == "(") - (token.text == ")")
+        pieces[-1].append(token)
+    return [piece for piece in pieces if piece]
+
+
+def parse_module_header(tokens: list[Token]) -> ModuleHeader | None:
+    """The header of `CREATE [OR ALTER] | ALTER <kind> name`, or None if the tokens are not one."""
+    words = [t.upper for t in tokens[:4]]
+    if not words or words[0] not in ("CREATE", "ALTER"):
+        return None
+    i = 3 if words[1:3] == ["OR", "ALTER"] else 1
+    if i >= len(tokens) or tokens[i].upper not in _KIND_NAMES:
+        return None
+    kind = _KIND_NAMES[tokens[i].upper]
+    parts, name_end = multipart_name(tokens, i + 1)
+    if not parts:
+        return None
+    schema, name = schema_and_name(parts)
+    header = ModuleHeader(kind, schema, name, name_end)
+    if tokens[i].upper in MODULE_KINDS:
+        _read_module_header(tokens, header)
+    return header
+
+
+def _read_module_header(tokens: list[Token], header: ModuleHeader) -> None:
+    body_index = _body_index(tokens, header.name_end)
+    if body_index is not None:
+        header.body_start = tokens[body_index].end if tokens[body_index].upper == "AS" else tokens[body_index].start
+    if header.kind not in ("procedure", "function"):
+        return
+    i = header.name_end
+    if i + 1 < len(tokens) and tokens[i].text == ";" and tokens[i + 1].kind == "number":
+        i += 2  # numbered procedure: name;2
+    stop = body_index if body_index is not None else len(tokens)
+    end = next((k for k in range(i, stop) if tokens[k].upper in ("WITH", "FOR", "RETURNS") and _depth(tokens, i, k) == 0), stop)
+    header.parameters = _parameters(tokens[i:end])
+    if header.kind == "function" and end < stop and tokens[end].upper == "RETURNS" and end + 1 < len(tokens):
+        returned = tokens[end + 1]
+        header.function_kind = "table" if returned.upper == "TABLE" or returned.text.startswith("@") else "scalar"
+
+
+def _depth(tokens: list[Token], start: int, stop: int) -> int:
+    return sum((t.text == "(") - (t.text == ")") for t in tokens[start:stop])
+
+
+def _body_index(tokens: list[Token], i: int) -> int | None:
+    """Index of the `AS` (or, for a function without AS, the `BEGIN`) that starts the body."""
+    depth = 0
+    for k in range(i, len(tokens)):
+        token = tokens[k]
+        depth += (token.text == "(") - (token.text == ")")
+        if depth or token.kind != "word":
+            continue
+        previous = tokens[k - 1].text if k else ""
+        if token.upper == "AS" and previous.upper() not in ("EXEC", "EXECUTE") and not previous.startswith("@"):
+            return k
+        if token.upper == "BEGIN":
+            return k
+    return None
+
+
+def _parameters(tokens: list[Token]) -> list[list[str]]:
+    if tokens and tokens[0].text == "(" and matching_paren(tokens, 0) == len(tokens) - 1:
+        tokens = tokens[1:-1]
+    parameters = []
+    for piece in split_commas(tokens):
+        if not piece[0].text.startswith("@") or len(piece) < 2:
+            continue
+        i = 2 if piece[1].upper == "AS" else 1
+        data_type, _ = data_type_at(piece, i)
+        parameters.append([piece[0].text, data_type])
+    return parameters
+
+
+def procedure_statements(body: str) -> list[exp.Expression]:
+    """The statements of a `CREATE PROCEDURE ... AS ...` text (see the module docstring)."""
+    header = parse_module_header(tokenize(body))
+    if header is not None and header.body_start is not None:
+        body = body[header.body_start :]
+    return block_statements(body)
+
+
+def block_statements(text: str) -> list[exp.Expression]:
+    """The statements of a T-SQL block (a module body after its `AS`)."""
+    split = split_statements(tokenize(text))
+    statements: list[exp.Expression] = []
+    for statement in split.statements:
+        if statement.in_catch:
+            continue
+        sql = text[statement.start : statement.end]
+        if " ".join(sql.upper().split()) in _SESSION_NOISE:
+            continue
+        statements.extend(_parse_statement(statement.verb, sql))
+    return statements
+
+
+def _command(verb: str, sql: str) -> exp.Command:
+    rest = sql[len(verb) :].strip() if sql.upper().startswith(verb) else sql
+    return exp.Command(this=verb, expression=exp.Literal.string(rest))
+
+
+def _parse_statement(verb: str, sql: str) -> list[exp.Expression]:
+    if verb in ("IF", "WHILE", "ELSE"):
+        return [_command(verb, sql)]
+    if verb == "RETURN":
+        rest = sql[len("RETURN") :].strip()
+        if not rest:
+            return [exp.Return()]
+        parsed = _parse_one(rest)
+        return [exp.Return(this=parsed)] if parsed is not None else [_command(verb, sql)]
+    try:
+        parsed = [e for e in sqlglot.parse(sql, read="tsql") if e is not None]
+    except SqlglotError:
+        return [_command(verb, sql)]
+    return parsed or [_command(verb, sql)]
+
+
+def _parse_one(sql: str) -> exp.Expression | None:
+    try:
+        return sqlglot.parse_one(sql, read="tsql")
+    except SqlglotError:
+        return None

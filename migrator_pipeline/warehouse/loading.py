@@ -1,0 +1,119 @@
+"""Create the source tables in the warehouse's raw schema and load their rows with COPY."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from migrator_pipeline.catalog.model import Catalog, Finding, TableData
+from migrator_pipeline.tsql.identifiers import fold_identifier, raw_identifier
+from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
+from migrator_pipeline.warehouse.connection import connect
+
+
+@dataclass
+class LoadedTable:
+    source: str  # `schema.name` as in SQL Server
+    relation: str  # `raw_schema.identifier` in the warehouse
+    rows: int
+    error: str | None = None
+
+
+@dataclass
+class LoadReport:
+    tables: list[LoadedTable]
+    findings: list[Finding]
+
+    @property
+    def total_rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> LoadReport:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls([LoadedTable(**t) for t in raw["tables"]], [Finding(**f) for f in raw["findings"]])
+
+
+def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
+                       on_progress=None) -> LoadReport:
+    """Replace the raw schema with a copy of every SQL Server table, each loaded in its own
+    transaction, so one bad table is a finding and the others still load. The raw schema mirrors
+    the source whole; the plan decides which of these tables become dbt sources."""
+    findings: list[Finding] = []
+    tables: list[LoadedTable] = []
+    with connect(url) as conn:
+        with conn.cursor() as cur:
+            # cascade: the project's dbt views over the raw tables are rebuilt by the tester anyway
+            cur.execute(f'drop schema if exists "{raw_schema}" cascade')
+            cur.execute(f'create schema "{raw_schema}"')
+        conn.commit()
+        tables_to_load = catalog.of_kind("table")
+        for index, table in enumerate(tables_to_load, start=1):
+            relation = f"{raw_schema}.{raw_identifier(table.schema, table.name)}"
+            ddl, type_findings = create_table_sql(relation, table.columns, table.source)
+            findings.extend(type_findings)
+            data = catalog.data_for(table.key)
+            try:
+                with conn.cursor() as cur:
+                    cur.execute(ddl)
+                    rows = copy_rows(cur, relation, data) if data else 0
+                conn.commit()
+                tables.append(LoadedTable(table.source, relation, rows))
+            except Exception as error:  # a bad row or type: report it, keep loading the rest
+                conn.rollback()
+                message = str(error).strip().splitlines()[0]
+                findings.append(Finding("error", f"loading {table.source} failed: {message}",
+                                        data.origin if data else table.file, None, table.source))
+                with conn.cursor() as cur:
+                    cur.execute(ddl)
+                conn.commit()
+                tables.append(LoadedTable(table.source, relation, 0, message))
+            if on_progress:
+                on_progress(index, len(tables_to_load), table.source)
+    return LoadReport(tables, findings)
+
+
+def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Finding]]:
+    findings = []
+    column_sql = []
+    for column in columns:
+        if column.computed is not None:
+            continue  # computed columns hold no data of their own
+        try:
+            pg_type = postgres_type(column.data_type)
+        except UnknownTypeError as error:
+            pg_type = "text"
+            findings.append(Finding("warning", f"{source}.{column.name}: {error}; loaded as text",
+                                    object=source))
+        column_sql.append(f"    {quote(fold_identifier(column.name))} {pg_type}")
+    schema, name = relation.split(".", 1)
+    return f"create table {quote(schema)}.{quote(name)} (\n" + ",\n".join(column_sql) + "\n)", findings
+
+
+def copy_rows(cur, relation: str, data: TableData) -> int:
+    schema, name = relation.split(".", 1)
+    columns = ", ".join(quote(fold_identifier(c)) for c in data.columns)
+    buffer = io.StringIO()
+    for row in data.rows:
+        buffer.write("\t".join(_copy_text(value) for value in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    cur.copy_expert(f"copy {quote(schema)}.{quote(name)} ({columns}) from stdin", buffer)
+    return len(data.rows)
+
+
+def _copy_text(value: str | None) -> str:
+    """One field in COPY's text format: NULL is \\N; backslash and control characters escaped."""
+    if value is None:
+        return "\\N"
+    return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
+            .replace("\n", "\\n").replace("\r", "\\r"))
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

@@ -1,0 +1,50 @@
+from migrator_pipeline.catalog.model import Catalog, Column, SourceObject, TableData
+from migrator_pipeline.warehouse.connection import dbt_connection_env, redact
+from migrator_pipeline.warehouse.loading import load_source_tables
+
+
+def _catalog() -> Catalog:
+    people = SourceObject("dbo", "People", "table", columns=[
+        Column("PersonID", "int", nullable=False, identity=True),
+        Column("Full Name", "nvarchar(50)"),
+        Column("IsActive", "bit"),
+        Column("Photo", "varbinary(max)"),
+        Column("Salary", "money"),
+        Column("NameLength", "", computed="LEN([Full Name])"),
+    ], primary_key=["PersonID"])
+    broken = SourceObject("dbo", "Broken", "table", columns=[Column("d", "date")])
+    return Catalog(source="x", objects=[people, broken], data=[
+        TableData("dbo.people", ["PersonID", "Full Name", "IsActive", "Photo", "Salary"], [
+            ["1", "O'Brien\tTab \\ slash", "1", "\\x0aff", "12.3456"],
+            ["2", None, "0", None, None],
+        ]),
+        TableData("dbo.broken", ["d"], [["not a date"]], origin="data/dbo.Broken.csv"),
+    ])
+
+
+def test_load_source_tables_copies_rows_exactly_and_reports_bad_tables(pg, warehouse_url):
+    report = load_source_tables(warehouse_url, _catalog(), "loadtest_raw")
+    assert [(t.relation, t.rows) for t in report.tables] == [
+        ("loadtest_raw.dbo__people", 2), ("loadtest_raw.dbo__broken", 0)]
+    assert report.tables[1].error.startswith('invalid input syntax for type date: "not a date"')
+    assert report.findings[0].file == "data/dbo.Broken.csv"
+    pg.execute("select personid, full_name, isactive, photo, salary from loadtest_raw.dbo__people order by 1")
+    rows = [(r[0], r[1], r[2], bytes(r[3]) if r[3] is not None else None, r[4]) for r in pg.fetchall()]
+    assert rows[0][:4] == (1, "O'Brien\tTab \\ slash", True, b"\x0a\xff")
+    assert str(rows[0][4]) == "12.3456"
+    assert rows[1] == (2, None, False, None, None)
+    pg.execute("select count(*) from loadtest_raw.dbo__broken")
+    assert pg.fetchone() == (0,)
+    # loading again replaces the raw schema rather than appending
+    load_source_tables(warehouse_url, _catalog(), "loadtest_raw")
+    pg.execute("select count(*) from loadtest_raw.dbo__people")
+    assert pg.fetchone() == (2,)
+    pg.execute("drop schema loadtest_raw cascade")
+
+
+def test_dbt_connection_env_from_socket_and_tcp_urls():
+    assert dbt_connection_env("postgresql://postgres:@/warehouse?host=/tmp/pg") == {
+        "MIGRATOR_PG_HOST": "/tmp/pg", "MIGRATOR_PG_PORT": "5432", "MIGRATOR_PG_USER": "postgres",
+        "MIGRATOR_PG_PASSWORD": "", "MIGRATOR_PG_DATABASE": "warehouse"}
+    assert dbt_connection_env("postgresql://etl:s%40cret@db.example:6543/dw")["MIGRATOR_PG_PASSWORD"] == "s@cret"
+    assert redact("postgresql://etl:secret@db:5432/dw") == "postgresql://etl:***@db:5432/dw"
