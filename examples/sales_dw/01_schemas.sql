@@ -6,6 +6,5 @@
 USE [SalesDW]
 GO
 
-IF NOT EXISTS (SELECT 1 FROM sys.schemas WHERE name = N'dw')
-    EXEC (N'CREATE SCHEMA [dw] AUTHORIZATION [dbo]');
+CREATE SCHEMA [dw] AUTHORIZATION [dbo]
 GO

@@ -64,7 +64,7 @@ CREATE TABLE dbo.Employees (
 GO
 
 CREATE TABLE dbo.Customers (
-    CustomerID  int IDENTITY(1,1) NOT NULL PRIMARY KEY CLUSTERED,
+    CustomerID  int IDENTITY(1,1) NOT NULL PRIMARY KEY,
     FirstName   nvarchar(50)  NULL,
     LastName    nvarchar(50)  NOT NULL,
     CompanyName nvarchar(100) NULL,

@@ -93,7 +93,7 @@ def scan_features(body: str) -> FeatureScan:
     try:
         lexemes = sqlglot_lexemes(body)
         tokenizer, error = "sqlglot", None
-    except SqlglotError as exc:
+    except SqlglotError as exc:  # unterminated strings and comments, mostly
         lexemes = fallback_lexemes(body)
         tokenizer, error = "fallback", str(exc).splitlines()[0][:200]
     return FeatureScan(_detect(lexemes, body), tokenizer, error)
