@@ -9,9 +9,10 @@ What `procedure_statements` returns, flattened in source order:
 - one sqlglot expression per statement (`exp.Insert`, `exp.Merge`, `exp.Select`, ...);
 - `exp.Return` for `RETURN [expr]`;
 - control flow as markers: `exp.Command(this="IF"|"WHILE", expression=<condition text>)`
-  and `exp.Command(this="ELSE")`, followed by the statements of their body
+  and `exp.Command(this="ELSE", expression="")`, followed by the statements of their body
   (BEGIN/END and BEGIN TRY/END TRY are descended into and dropped);
-- statements sqlglot cannot parse as `exp.Command(this=<first keyword>, expression=<rest>)`.
+- statements sqlglot cannot parse as `exp.Command(this=<first keyword>, expression=<rest
+  of the text, a str>)`, the shape sqlglot itself falls back to.
 Left out: `SET NOCOUNT ON` and `SET XACT_ABORT ON` (session noise) and the statements
 of `BEGIN CATCH` blocks (error handling, not data flow).
 """
@@ -27,6 +28,10 @@ from sqlglot.errors import SqlglotError
 from migrator_pipeline.catalog.batches import MODULE_KINDS, Token, split_statements, tokenize
 
 _KIND_NAMES = {"PROC": "procedure", "PROCEDURE": "procedure", "FUNCTION": "function", "VIEW": "view", "TRIGGER": "trigger", "TABLE": "table"}
+# statements sqlglot has no node for (it would misread `OPEN c` as an alias, `THROW` as a column)
+_COMMAND_VERBS = frozenset(
+    "IF ELSE WHILE OPEN CLOSE FETCH DEALLOCATE THROW RAISERROR PRINT BREAK CONTINUE GOTO WAITFOR".split()
+)
 _SESSION_NOISE = ("SET NOCOUNT ON", "SET XACT_ABORT ON")
 
 
@@ -180,6 +185,11 @@ def procedure_statements(body: str) -> list[exp.Expression]:
 
 def block_statements(text: str) -> list[exp.Expression]:
     """The statements of a T-SQL block (a module body after its `AS`)."""
+    return body_statements(text)[0]
+
+
+def body_statements(text: str) -> tuple[list[exp.Expression], list[tuple[str, int]]]:
+    """The statements of a block, and the structural errors found (message, offset in text)."""
     split = split_statements(tokenize(text))
     statements: list[exp.Expression] = []
     for statement in split.statements:
@@ -189,16 +199,17 @@ def block_statements(text: str) -> list[exp.Expression]:
         if " ".join(sql.upper().split()) in _SESSION_NOISE:
             continue
         statements.extend(_parse_statement(statement.verb, sql))
-    return statements
+    return statements, split.errors
 
 
 def _command(verb: str, sql: str) -> exp.Command:
     rest = sql[len(verb) :].strip() if sql.upper().startswith(verb) else sql
-    return exp.Command(this=verb, expression=exp.Literal.string(rest))
+    # the same shape as sqlglot's own Command fallback: the rest of the text as a str
+    return exp.Command(this=verb, expression=rest)
 
 
 def _parse_statement(verb: str, sql: str) -> list[exp.Expression]:
-    if verb in ("IF", "WHILE", "ELSE"):
+    if verb in _COMMAND_VERBS:
         return [_command(verb, sql)]
     if verb == "RETURN":
         rest = sql[len("RETURN") :].strip()
@@ -218,3 +229,13 @@ def _parse_one(sql: str) -> exp.Expression | None:
         return sqlglot.parse_one(sql, read="tsql")
     except SqlglotError:
         return None
+
+
+def table_key(table: exp.Table) -> str | None:
+    """The object key of a table reference, or None for #temp tables, @table variables and functions."""
+    if not isinstance(table.this, exp.Identifier):
+        return None
+    name = table.this.name
+    if name.startswith(("#", "@")) or table.this.args.get("temporary") or table.this.args.get("global_"):
+        return None
+    return f"{table.db or 'dbo'}.{name}".lower()

@@ -43,9 +43,11 @@ class TranslationError(ValueError):
 def error_at(message: str, node: exp.Expression | None) -> TranslationError:
     """A TranslationError positioned at the first token of `node` that carries one."""
     for candidate in node.walk() if node is not None else ():
-        line = candidate.meta.get("line") if candidate._meta else None
-        if line is not None:
-            return TranslationError(message, line, candidate.meta.get("col"))
+        meta = candidate.meta if candidate._meta else {}
+        if meta.get("line") is not None:
+            # sqlglot's `col` is where the token ends; report where it starts
+            length = meta.get("end", 0) - meta.get("start", 0)
+            return TranslationError(message, meta["line"], max(meta.get("col", 1) - length, 1))
     return TranslationError(message)
 
 
@@ -117,6 +119,8 @@ class RewriteContext:
             return None
         if isinstance(node, exp.Literal):
             return _literal_kind(node)
+        if isinstance(node, exp.National):  # N'...'
+            return STRING
         if isinstance(node, (exp.Cast, exp.TryCast)):
             return _kind_of_datatype(node.to)
         if isinstance(node, exp.Convert):
@@ -181,7 +185,7 @@ class RewriteContext:
         cte = _cte_named(source)
         if cte is not None:
             return self._kind_in_query(cte.this, name, depth)
-        columns = self.column_types.get(_table_key(source))
+        columns = self.column_types.get(table_key(source))
         if columns is None:
             return None
         return kind_of_type(columns[name]) if name in columns else _MISSING
@@ -233,7 +237,7 @@ def _sources(select: exp.Select) -> list[tuple[str, exp.Expression]]:
     return [(fold_identifier(n.alias_or_name), n) for n in nodes if n.alias_or_name]
 
 
-def _table_key(table: exp.Table) -> str:
+def table_key(table: exp.Table) -> str:
     """The object key a table reference names; no schema means `dbo`."""
     return f"{table.db or 'dbo'}.{table.name}".lower()
 
@@ -258,7 +262,15 @@ def is_cte_reference(table: exp.Table) -> bool:
 
 @functools.lru_cache(maxsize=None)
 def _parsed_template(sql: str) -> exp.Expression:
-    return sqlglot.parse_one(sql, read="postgres")
+    return sqlglot.parse_one(sql, read="postgres").transform(_date_trunc_as_written)
+
+
+def _date_trunc_as_written(node: exp.Expression) -> exp.Expression:
+    """Keep `date_trunc('hour', x)` as written: sqlglot would upper-case the quoted unit."""
+    if not isinstance(node, exp.TimestampTrunc):
+        return node
+    unit = exp.Literal.string(node.unit.name.lower())
+    return exp.Anonymous(this="date_trunc", expressions=[unit, node.this])
 
 
 def template(sql: str, **parts: exp.Expression) -> exp.Expression:
@@ -448,13 +460,17 @@ def _date_part_expression(part: str, value: exp.Expression, node: exp.Expression
     raise error_at(f"DATEPART({part}, ...) is not supported", node)
 
 
+# Operands whose type the warehouse (columns) or the caller (macro parameters) decides.
+_TYPED_ELSEWHERE = (exp.Column, exp.Parameter)
+
+
 def _as_temporal(node: exp.Expression, context: RewriteContext) -> exp.Expression:
     """A date/time operand: string literals (and values of unknown kind) become timestamps."""
     node = _unwrap_date_argument(node)
     if context.kind_of(node) in TEMPORAL_KINDS:
         return node
-    if isinstance(node, exp.Column) and context.kind_of(node) is None:
-        return node  # a column is typed in the warehouse: no cast needed to extract from it
+    if isinstance(node, _TYPED_ELSEWHERE) and context.kind_of(node) is None:
+        return node  # typed in the warehouse or the macro's caller: no cast needed
     return cast(node, "timestamp")
 
 
@@ -488,7 +504,10 @@ def date_differences(tree: exp.Expression, context: RewriteContext) -> exp.Expre
     for node in _bottom_up(tree, exp.DateDiff):
         part = _date_part(node, node.args.get("unit"))
         start, end = node.expression, node.this
-        node.replace(_date_difference(part, start, end, context, node))
+        difference = _date_difference(part, start, end, context, node)
+        if node.args.get("big_int"):  # DATEDIFF_BIG returns bigint: widen before it overflows int
+            difference = cast(difference.this if isinstance(difference, exp.Cast) else difference, "bigint")
+        node.replace(difference)
     return tree
 
 
@@ -500,7 +519,8 @@ def _date_difference(part: str, start, end, context: RewriteContext, node) -> ex
         return template(_DATEDIFF_FORMULA[part], a=_as_temporal(start, context), b=_as_temporal(end, context))
     a, b = _as_timestamp(start, context), _as_timestamp(end, context)
     if part in _DATEDIFF_SECONDS:
-        formula = f"cast(extract(epoch from date_trunc('{part}', b) - date_trunc('{part}', a)) / {_DATEDIFF_SECONDS[part]} as int)"
+        per_unit = f" / {_DATEDIFF_SECONDS[part]}" if _DATEDIFF_SECONDS[part] != 1 else ""
+        formula = f"cast(extract(epoch from date_trunc('{part}', b) - date_trunc('{part}', a)){per_unit} as int)"
         return template(formula, a=a, b=b)
     if part in _DATEDIFF_FRACTIONS:
         unit, per_second = _DATEDIFF_FRACTIONS[part]
@@ -530,7 +550,7 @@ def date_additions(tree: exp.Expression, context: RewriteContext) -> exp.Express
         per_part, unit = _INTERVAL[part]
         value = _unwrap_date_argument(node.this)
         kind = context.kind_of(value)
-        start = value if kind in TEMPORAL_KINDS or isinstance(value, exp.Column) else cast(value, "timestamp")
+        start = value if kind in TEMPORAL_KINDS or isinstance(value, _TYPED_ELSEWHERE) else cast(value, "timestamp")
         added = exp.Add(this=start.copy(), expression=_interval(node.expression, per_part, unit))
         node.replace(cast(added, "date") if kind == DATE else added)
     return tree
@@ -542,8 +562,8 @@ def _interval(count: exp.Expression, per_part: int, unit: str) -> exp.Expression
     if isinstance(literal, exp.Literal) and not literal.is_string:
         # DATEADD truncates a fractional number toward zero.
         units = int(float(literal.this)) * per_part * (-1 if literal is not count else 1)
-        return exp.Interval(this=exp.Literal.string(str(units)), unit=exp.var(unit))
-    step = exp.Interval(this=exp.Literal.string(str(per_part)), unit=exp.var(unit))
+        return exp.Interval(this=exp.Literal.string(f"{units} {unit}"))
+    step = exp.Interval(this=exp.Literal.string(f"{per_part} {unit}"))
     factor = exp.paren(count.copy(), copy=False) if isinstance(count, exp.Binary) else count.copy()
     return exp.Mul(this=factor, expression=step)
 
