@@ -58,6 +58,9 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
             return {"sql": sql, "method": "rules", "attempts": 1, "error": None}
         except TranslationError as error:
             return {"sql": None, "method": "none", "attempts": 1, "error": str(error)}
+        except Exception as error:  # a translator bug must cost one model, never the whole run
+            return {"sql": None, "method": "none", "attempts": 1,
+                    "error": f"translator failed: {type(error).__name__}: {error}"}
 
     def validate(state: DraftState) -> DraftState:
         if state.get("sql") is None:
@@ -136,5 +139,5 @@ def draft_macro(macro, context: TranslationContext) -> DraftMacro:
     try:
         sql = translate_expression(macro.tsql_expression, macro.parameters, macros=context.macros)
         return DraftMacro(macro.name, macro.origin, macro.parameters, sql, "rules")
-    except TranslationError as error:
+    except Exception as error:  # TranslationError, or a translator bug: one macro fails, not the run
         return DraftMacro(macro.name, macro.origin, macro.parameters, None, "none", str(error))

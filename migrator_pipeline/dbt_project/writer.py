@@ -56,11 +56,41 @@ def write_model(dbt_dir: Path, planned: PlannedModel, sql: str) -> None:
     _write(model_path(dbt_dir, planned), render_model(planned, sql))
 
 
-def render_model(planned: PlannedModel, sql: str) -> str:
+def render_model(planned: PlannedModel, sql: str, disabled_because: str | None = None) -> str:
     config = [f"materialized='{planned.materialized}'"]
     if planned.unique_key:
         config.append(f"unique_key={planned.unique_key!r}")
-    return f"{{{{ config({', '.join(config)}) }}}}\n\n{sql.strip()}\n"
+    header = ""
+    if disabled_because:
+        config.append("enabled=false")
+        reason = disabled_because.replace("#}", "# }")
+        header = f"{{# Disabled by migrator: {reason}\n   Fix the SQL below, then remove enabled=false. #}}\n"
+    return f"{header}{{{{ config({', '.join(config)}) }}}}\n\n{sql.strip()}\n"
+
+
+def disable_failed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict[str, str],
+                          failures: dict[str, str], manifest: dict) -> dict[str, str]:
+    """Keep every model that did not pass, but disabled, so that `dbt build` on the project
+    passes on its own; descendants of a disabled model are disabled too (dbt refuses a ref to a
+    disabled model). Returns model name -> reason for everything disabled."""
+    child_map = manifest.get("child_map", {})
+    ids = {node["name"]: uid for uid, node in manifest.get("nodes", {}).items()
+           if node.get("resource_type") == "model"}
+    names = {uid: name for name, uid in ids.items()}
+    disabled = dict(failures)
+    pending = list(failures)
+    while pending:
+        name = pending.pop()
+        for child in child_map.get(ids.get(name, ""), []):
+            child_name = names.get(child)
+            if child_name and child_name not in disabled:
+                disabled[child_name] = f"depends on {name}, which did not pass"
+                pending.append(child_name)
+    for name, reason in disabled.items():
+        planned = plan.model(name)
+        if planned is not None and name in sql_by_model:
+            _write(model_path(dbt_dir, planned), render_model(planned, sql_by_model[name], reason))
+    return disabled
 
 
 def render_macro(macro) -> str:

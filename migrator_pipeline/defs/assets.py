@@ -19,7 +19,7 @@ from migrator_pipeline.assessment.report import render_markdown as render_assess
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.dbt_project.results import TestReport
-from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
+from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.evaluation.report import render_evaluation
@@ -193,16 +193,19 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         return dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project, select=f"{name}+")
 
     outcomes, evidence = repair_models(failed, rebuild, llm.client())
-    for outcome in outcomes:  # a model the rebuilder could not fix goes back to its draft
-        if not outcome.passed:
-            write_model(files.dbt_dir, plan.model(outcome.name), drafts.model(outcome.name).sql)
     final = report.merge(evidence)
     final.save(files.path("final_report.json"))
+    sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
+    sql_by_model.update({o.name: o.sql for o in outcomes if o.passed and o.sql})
+    manifest_path = files.dbt_dir / "target" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
+    disabled = disable_failed_models(files.dbt_dir, plan, sql_by_model, _not_passed(final), manifest)
     RepairOutcome.save_all(outcomes, files.path("repairs.json"))
     return dg.MaterializeResult(metadata={
         "failed_before": len(failed),
         "repaired": sum(1 for o in outcomes if o.passed),
         "still_failing": dg.MetadataValue.json([o.name for o in outcomes if not o.passed]),
+        "disabled_models": dg.MetadataValue.json(disabled),
         **usage_metadata(objects=len(failed), models=sum(1 for o in outcomes if o.passed),
                          input_tokens=sum(o.usage.input_tokens for o in outcomes),
                          output_tokens=sum(o.usage.output_tokens for o in outcomes),
@@ -242,6 +245,17 @@ def evaluation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 MIGRATION_ASSETS = [source_catalog, source_tables, assessment, migration_plan, draft_models,
                     test_report, repaired_models, evaluation]
+
+
+def _not_passed(report: TestReport) -> dict[str, str]:
+    """Models that did not build, or whose data failed a test: model name -> why."""
+    failures = {}
+    for node in report.nodes:
+        if node.resource_type == "model" and node.status != "success":
+            failures[node.name] = node.message or node.status
+        elif node.resource_type == "test" and node.failed and report.model(node.attached_to or ""):
+            failures.setdefault(node.attached_to, f"dbt test {node.name} failed: {node.message}")
+    return failures
 
 
 def _count(values) -> dict[str, int]:

@@ -104,7 +104,7 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
            repairs: dict[str, RepairOutcome], failed_loads: dict[str, str]) -> ObjectScore:
     drafted = [drafts.model(e.name) for e in evidence if drafts.model(e.name)]
     used_repairs = [repairs[e.name] for e in evidence if e.name in repairs]
-    methods = {d.method for d in drafted} | {"llm" for r in used_repairs if "llm" in r.fixes}
+    methods = {d.method for d in drafted if d.ok} | {"llm" for r in used_repairs if "llm" in r.fixes}
     usage = LlmUsage()
     for item in [d.usage for d in drafted] + [r.usage for r in used_repairs]:
         usage.add(item)

@@ -16,6 +16,9 @@ import psycopg2
 from migrator_pipeline.settings import migrator_home
 
 DATABASES = ("warehouse", "dagster")
+# pgserver keeps its inter-process lock under the runtime directory, read when it is imported;
+# without XDG_RUNTIME_DIR, platformdirs warns on every import and falls back to this same path.
+os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
 
 
 def pgdata_dir() -> Path:
@@ -28,8 +31,6 @@ def embedded_url(database: str) -> str:
 
     pgdata = pgdata_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
-    # pgserver logs "XDG_RUNTIME_DIR is not set" warnings and puts its lock file there.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     _ensure_databases(server.get_uri("postgres"))
     return server.get_uri(database)

@@ -1,0 +1,96 @@
+from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
+from migrator_pipeline.agents.rebuilder import RepairOutcome
+from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.evaluation.report import render_evaluation
+from migrator_pipeline.evaluation.scorecard import evaluate
+from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel, PlannedSource
+from migrator_pipeline.warehouse.loading import LoadedTable, LoadReport
+
+
+def _inputs():
+    catalog = Catalog("x", objects=[
+        SourceObject("dbo", "Orders", "table"), SourceObject("dbo", "vOrders", "view"),
+        SourceObject("dbo", "vBroken", "view"), SourceObject("dw", "usp_Load", "procedure"),
+        SourceObject("dbo", "fn_Net", "function"), SourceObject("dbo", "trg_x", "trigger"),
+    ])
+    model = lambda name, origin, layer="marts": PlannedModel(name, layer, "view", origin, "")
+    plan = MigrationPlan(
+        project="p", raw_schema="p_raw",
+        sources=[PlannedSource("dbo.orders", "dbo", "orders", "dbo__orders")],
+        models=[model("stg_dbo__orders", "dbo.orders", "staging"), model("vorders", "dbo.vorders"),
+                model("vbroken", "dbo.vbroken"), model("fact", "dw.usp_load")],
+        entries=[
+            PlanEntry("dbo.orders", "dbo.Orders", "table", "source", ["stg_dbo__orders"]),
+            PlanEntry("dbo.vorders", "dbo.vOrders", "view", "model", ["vorders"]),
+            PlanEntry("dbo.vbroken", "dbo.vBroken", "view", "model", ["vbroken"]),
+            PlanEntry("dw.usp_load", "dw.usp_Load", "procedure", "model", ["fact"]),
+            PlanEntry("dbo.fn_net", "dbo.fn_Net", "function", "macro", []),
+            PlanEntry("dbo.trg_x", "dbo.trg_x", "trigger", "needs_review", [], "triggers need a person"),
+        ],
+        relations={"dbo.orders": "{{ ref('stg_dbo__orders') }}"},
+    )
+    drafts = Drafts("p", models=[
+        DraftModel("stg_dbo__orders", "dbo.orders", "select 1", "rules", 1),
+        DraftModel("vorders", "dbo.vorders", "select 1", "rules", 1),
+        DraftModel("vbroken", "dbo.vbroken", None, "none", 1, "unknown relation dbo.nope"),
+        DraftModel("fact", "dw.usp_load", "select 1", "llm", 2, usage=LlmUsage(100, 50, 0.01)),
+    ], macros=[DraftMacro("fn_net", "dbo.fn_net", ["qty"], "{{ qty }} * 2", "rules")])
+    node = lambda name, status, kind="model", to=None: NodeResult(f"{kind}.p.{name}", name, kind, status,
+                                                                 attached_to=to)
+    report = TestReport([
+        node("stg_dbo__orders", "success"), node("vorders", "success"), node("fact", "success"),
+        node("not_null_orders_id", "pass", "test", "dbo.orders"),
+        node("unique_fact_id", "fail", "test", "fact"),
+    ], {"stg_dbo__orders": 5, "vorders": 5, "fact": 4})
+    load = LoadReport([LoadedTable("dbo.Orders", "p_raw.dbo__orders", 5)], [])
+    return catalog, plan, drafts, report, load
+
+
+def test_statuses_come_from_evidence_only():
+    catalog, plan, drafts, report, load = _inputs()
+    evaluation = evaluate(catalog, plan, drafts, report, [], load)
+    by_source = {o.source: o for o in evaluation.objects}
+    assert {s: (o.status, o.method) for s, o in by_source.items()} == {
+        "dbo.Orders": ("passed", "rules"),
+        "dbo.vOrders": ("passed", "rules"),
+        "dbo.vBroken": ("failed", "none"),
+        "dw.usp_Load": ("failed", "llm"),
+        "dbo.fn_Net": ("passed", "rules"),
+        "dbo.trg_x": ("needs_review", "none"),
+    }
+    assert by_source["dbo.vBroken"].reason == "vbroken: unknown relation dbo.nope"
+    assert by_source["dw.usp_Load"].reason == "fact: dbt test unique_fact_id failed: None"
+    assert by_source["dbo.Orders"].evidence[0].tests_passed == 1
+    assert by_source["dbo.vOrders"].models == [{"name": "vorders", "relation": "p.vorders"}]
+    summary = evaluation.summary
+    assert summary["by_status"] == {"passed": 3, "failed": 2, "needs_review": 1, "skipped": 0}
+    assert summary["success_rate"] == 0.5
+    assert summary["llm"] == {"input_tokens": 100, "output_tokens": 50, "tokens": 150, "cost_usd": 0.01}
+    assert summary["by_kind"]["view"] == {"passed": 1, "failed": 1, "needs_review": 0, "skipped": 0}
+
+
+def test_a_repair_turns_failure_into_pass_and_counts_attempts():
+    catalog, plan, drafts, report, load = _inputs()
+    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                 attached_to="fact")]))
+    repairs = [RepairOutcome("fact", True, 1, ["string_plus"])]
+    evaluation = evaluate(catalog, plan, drafts, report, repairs, load)
+    fact = next(o for o in evaluation.objects if o.source == "dw.usp_Load")
+    assert (fact.status, fact.attempts, fact.repairs) == ("passed", 3, ["string_plus"])
+
+
+def test_failed_load_fails_the_source():
+    catalog, plan, drafts, report, _ = _inputs()
+    load = LoadReport([LoadedTable("dbo.Orders", "p_raw.dbo__orders", 0, "bad date")], [])
+    orders = evaluate(catalog, plan, drafts, report, [], load).objects[0]
+    assert (orders.status, orders.reason) == ("failed", "raw data did not load: bad date")
+
+
+def test_markdown_lists_failures_first():
+    catalog, plan, drafts, report, load = _inputs()
+    markdown = render_evaluation(evaluate(catalog, plan, drafts, report, [], load))
+    assert "**3 of 6 objects passed** (success rate 50%" in markdown
+    rows = [line for line in markdown.splitlines() if line.startswith("| dbo.") or line.startswith("| dw.")]
+    assert rows[0].startswith("| dbo.vBroken | view | failed |")
+    assert "| view | 1 | 1 | 0 | 0 |" in markdown

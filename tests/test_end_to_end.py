@@ -1,0 +1,112 @@
+"""The whole pipeline on the bundled example: real embedded PostgreSQL, real Dagster instance
+(dagster-postgres), real dbt. Asserts on evaluation.json and on rows queried from built models."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from migrator_pipeline.cli import main
+from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
+from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
+
+pytestmark = pytest.mark.slow
+CONTRACT_FIELDS = {"source", "kind", "status", "method", "attempts", "models", "reason"}
+
+
+@pytest.fixture(scope="module")
+def demo(migrator_home, warehouse_url):
+    assert main(["migrate", str(BUNDLED_EXAMPLE), "--project", "e2e"]) == 0
+    files = ProjectFiles("e2e")
+    return files, json.loads(files.path("evaluation.json").read_text())
+
+
+def _by_source(evaluation):
+    return {o["source"]: o for o in evaluation["objects"]}
+
+
+def test_every_source_object_is_scored_with_the_contract_fields(demo):
+    files, evaluation = demo
+    catalog = json.loads(files.path("catalog.json").read_text())
+    assert set(evaluation) >= {"project", "summary", "objects"}
+    assert evaluation["project"] == "e2e"
+    assert sorted(o["source"] for o in evaluation["objects"]) == sorted(
+        f"{o['schema']}.{o['name']}" for o in catalog["objects"])
+    for scored in evaluation["objects"]:
+        assert CONTRACT_FIELDS <= set(scored)
+        assert scored["status"] in ("passed", "failed", "needs_review", "skipped")
+        assert scored["method"] in ("rules", "llm", "none")
+        assert (scored["reason"] is None) == (scored["status"] == "passed")
+    summary = evaluation["summary"]
+    assert sum(summary["by_status"].values()) == len(evaluation["objects"])
+    assert summary["llm"]["tokens"] == 0  # the LLM is off by default
+
+
+def test_outputs_follow_the_contract(demo):
+    files, _ = demo
+    for name in ("assessment.json", "assessment.md", "evaluation.json", "evaluation.md"):
+        assert (files.root / name).stat().st_size > 0
+    assert (files.dbt_dir / "dbt_project.yml").exists()
+    assert "env_var('MIGRATOR_PG_HOST')" in (files.dbt_dir / "profiles.yml").read_text()
+
+
+def test_the_bundled_example_converts_mostly_by_rules(demo):
+    _, evaluation = demo
+    objects = _by_source(evaluation)
+    assert objects["dbo.trg_Products_PriceAudit"]["status"] == "needs_review"
+    assert objects["dbo.usp_RecalculateCreditLimits"]["status"] == "needs_review"
+    assert objects["dbo.Customers"]["status"] == "passed"
+    assert objects["dbo.vw_CustomerDirectory"]["status"] == "passed"
+    assert objects["dbo.vw_CustomerDirectory"]["models"] == [
+        {"name": "vw_customerdirectory", "relation": "e2e.vw_customerdirectory"}]
+    convertible = [o for o in evaluation["objects"] if o["status"] != "needs_review"]
+    passed = [o for o in convertible if o["status"] == "passed"]
+    assert len(passed) / len(convertible) >= 0.6, [o["source"] for o in convertible if o not in passed]
+
+
+def test_built_models_hold_the_rows_sql_server_would_return(demo, warehouse_url):
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from e2e_raw.dbo__orderlines")
+        assert cur.fetchone() == (201,)
+        # ISNULL(FirstName + ' ', '') + LastName, with the quote in O'Brien intact
+        cur.execute("select customerid, fullname from e2e.vw_customerdirectory where customerid in (1, 2) "
+                    "order by customerid")
+        assert cur.fetchall() == [(1, "James O'Brien"), (2, "Mary Smith")]
+        cur.execute("select count(*) from e2e.vw_customerdirectory")
+        assert cur.fetchone() == (30,)
+
+
+def test_generated_project_builds_on_its_own(demo, warehouse_url):
+    files, _ = demo
+    env = {**os.environ, **dbt_connection_env(warehouse_url)}
+    dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
+    result = subprocess.run([dbt, "build", "--profiles-dir", "."], cwd=files.dbt_dir, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert "Completed successfully" in result.stdout or "ERROR=0" in result.stdout, result.stdout[-3000:]
+
+
+def test_running_again_replaces_the_outputs(demo):
+    files, first = demo
+    (files.root / "stale.txt").write_text("left over")
+    assert main(["migrate", str(BUNDLED_EXAMPLE), "--project", "e2e"]) == 0
+    second = json.loads(files.path("evaluation.json").read_text())
+    assert not (files.root / "stale.txt").exists()
+    assert {s: o["status"] for s, o in _by_source(second).items()} == {
+        s: o["status"] for s, o in _by_source(first).items()}
+
+
+@pytest.mark.parametrize("args, message", [
+    (["migrate", "/no/such/folder", "--project", "x"], "migrator: error: source not found: /no/such/folder"),
+    (["migrate", "README.md", "--project", "x"], "migrator: error: unsupported source file README.md"),
+    (["migrate", ".", "--project", "../etc"], "migrator: error: invalid project name '../etc'"),
+])
+def test_unusable_source_or_argument_exits_non_zero_with_one_line(args, message, migrator_home):
+    result = subprocess.run([sys.executable, "-m", "migrator_pipeline.cli", *args],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(message), result.stderr
