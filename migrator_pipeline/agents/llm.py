@@ -13,10 +13,10 @@ import anthropic
 
 from migrator_pipeline.agents.drafts import LlmUsage
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
-# USD per million tokens (input, output), from Anthropic's published price list; used for
-# estimates in usage accounting, never for billing.
-PRICES = {"claude-sonnet-4-5": (3.0, 15.0), "claude-opus-4-1": (15.0, 75.0),
+DEFAULT_MODEL = "claude-sonnet-4-6"
+# USD per million tokens (input, output), from Anthropic's price list for Sonnet, Opus and Haiku
+# models; an estimate for usage accounting, never billing. Unlisted models are priced as the default.
+PRICES = {"claude-sonnet-4-6": (3.0, 15.0), "claude-opus-4-6": (5.0, 25.0),
           "claude-haiku-4-5": (1.0, 5.0)}
 _SQL_BLOCK = re.compile(r"```(?:sql)?\s*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 

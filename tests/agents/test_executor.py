@@ -25,14 +25,14 @@ def _llm(replies: list) -> tuple[LlmClient, list]:
             raise reply
         return httpx.Response(200, json={
             "id": f"msg_{len(requests)}", "type": "message", "role": "assistant",
-            "model": "claude-sonnet-4-5", "stop_reason": "end_turn", "stop_sequence": None,
+            "model": "claude-sonnet-4-6", "stop_reason": "end_turn", "stop_sequence": None,
             "content": [{"type": "text", "text": reply}],
             "usage": {"input_tokens": 1000, "output_tokens": 200},
         })
 
     sdk = anthropic.Anthropic(api_key="test-key", max_retries=0,
                               http_client=httpx.Client(transport=httpx.MockTransport(handler)))
-    return LlmClient(sdk, "claude-sonnet-4-5"), requests
+    return LlmClient(sdk, "claude-sonnet-4-6"), requests
 
 
 def _run(model, llm):
@@ -61,7 +61,7 @@ def test_llm_translates_what_rules_refuse_and_usage_is_counted():
     assert (final["usage"].input_tokens, final["usage"].output_tokens) == (1000, 200)
     assert round(final["usage"].cost_usd, 6) == 0.006  # 1000 * $3/M + 200 * $15/M
     assert "UPDATE dbo.Orders SET Qty = 0" in requests[0]["messages"][0]["content"]
-    assert requests[0]["model"] == "claude-sonnet-4-5"
+    assert requests[0]["model"] == "claude-sonnet-4-6"
 
 
 def test_llm_garbage_is_retried_then_given_up():
