@@ -41,3 +41,15 @@ def single_select_error(sql: str) -> str | None:
     if not isinstance(statements[0], exp.Query):
         return f"expected a SELECT, found {statements[0].key.upper()}"
     return None
+
+
+def output_columns(sql: str) -> list[str] | None:
+    """The column names a model's SELECT produces, or None when they can't be known (`*`)."""
+    parseable, _ = protect(sql)
+    try:
+        query = sqlglot.parse_one(parseable, read="postgres")
+    except sqlglot.errors.ParseError:
+        return None
+    if not isinstance(query, exp.Query) or any(isinstance(s, exp.Star) or s.is_star for s in query.selects):
+        return None
+    return list(query.named_selects)

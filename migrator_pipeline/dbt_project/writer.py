@@ -15,6 +15,7 @@ import yaml
 
 from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.dbt_project.jinja_sql import output_columns
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
 from migrator_pipeline.tsql.identifiers import fold_identifier
@@ -44,7 +45,7 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
         models = [m for m in plan.models if m.layer == layer and m.name in written]
         if models:
             _write_yaml(dbt_dir / "models" / layer / f"_{layer}__models.yml",
-                        models_yaml(models, catalog))
+                        models_yaml(models, catalog, drafts))
     return written
 
 
@@ -119,7 +120,7 @@ def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
     ]}
 
 
-def models_yaml(models: list[PlannedModel], catalog: Catalog) -> dict:
+def models_yaml(models: list[PlannedModel], catalog: Catalog, drafts: Drafts) -> dict:
     entries = []
     for planned in models:
         origin = catalog.get(planned.origin)
@@ -127,8 +128,12 @@ def models_yaml(models: list[PlannedModel], catalog: Catalog) -> dict:
                  "description": planned.description or _describe(planned, origin)}
         target = catalog.get(planned.target) if planned.target else None
         if target is not None:
-            entry["columns"] = _column_docs(target, {})
-            entry.update(_composite_key_tests(target))
+            # only what the model produces: an identity key SQL Server generated is not among them
+            produced = output_columns(drafts.model(planned.name).sql)
+            entry["columns"] = [doc for doc in _column_docs(target, {})
+                                if produced is None or doc["name"] in produced]
+            if produced is None or all(fold_identifier(c) in produced for c in target.primary_key):
+                entry.update(_composite_key_tests(target))
         entries.append(entry)
     return {"version": 2, "models": entries}
 

@@ -4,7 +4,6 @@ Each asset gathers its inputs from the previous step's file, calls the domain co
 own file and returns metadata. Nothing here decides anything about SQL.
 """
 
-from __future__ import annotations
 
 import json
 import time

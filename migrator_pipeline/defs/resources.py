@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -42,7 +44,9 @@ class DbtResource(dg.ConfigurableResource):
             args += ["--select", select]
         command = "dbt " + " ".join(args)
         started = time.monotonic()
-        invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
+        # dbt's own log is progress, not output: keep stdout for the summary
+        with contextlib.redirect_stdout(sys.stderr):
+            invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
         target = dbt_dir / "target"
         if not (target / "run_results.json").exists():
             return TestReport(invocations=[command], error=_dbt_failure(invocation))
@@ -79,7 +83,7 @@ class LlmResource(dg.ConfigurableResource):
     timeout_seconds: float = 120.0
     max_retries: int = 2
 
-    def client(self) -> LlmClient | None:
+    def client(self) -> "LlmClient | None":
         if not self.enabled or not self.api_key:
             return None
         sdk = anthropic.Anthropic(api_key=self.api_key, timeout=self.timeout_seconds,

@@ -19,6 +19,7 @@ of `BEGIN CATCH` blocks (error handling, not data flow).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -26,6 +27,10 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from migrator_pipeline.catalog.batches import MODULE_KINDS, Token, split_statements, tokenize
+
+# sqlglot warns on every statement it keeps as a Command (cursors, WHILE, ...); those become
+# findings and plan reasons here, so its warnings would only repeat them as noise on stderr.
+logging.getLogger("sqlglot").setLevel(logging.ERROR)
 
 _KIND_NAMES = {"PROC": "procedure", "PROCEDURE": "procedure", "FUNCTION": "function", "VIEW": "view", "TRIGGER": "trigger", "TABLE": "table"}
 # statements sqlglot has no node for (it would misread `OPEN c` as an alias, `THROW` as a column)
