@@ -53,7 +53,8 @@ def _parser() -> argparse.ArgumentParser:
     dev.set_defaults(handler=cmd_dev)
     url = commands.add_parser("warehouse-url", help="print a libpq URL of the warehouse")
     url.set_defaults(handler=cmd_warehouse_url)
-    env = commands.add_parser("env", help="print `export` lines that let dbt and psql reach the warehouse")
+    env = commands.add_parser("env", help="print `export` lines for dagster, dbt and psql: "
+                                          "eval \"$(migrator env)\"")
     env.set_defaults(handler=cmd_env)
     stop = commands.add_parser("stop", help="stop the embedded PostgreSQL server")
     stop.set_defaults(handler=cmd_stop)
@@ -160,10 +161,17 @@ def cmd_warehouse_url(_args, _extra) -> int:
 
 
 def cmd_env(_args, _extra) -> int:
+    import shlex
+
     from migrator_pipeline.warehouse.connection import dbt_connection_env
 
-    for name, value in dbt_connection_env(settings.warehouse_url()).items():
-        print(f"export {name}='{value}'")
+    prepare_environment()
+    url = settings.warehouse_url()
+    exports = {"DAGSTER_HOME": os.environ["DAGSTER_HOME"],
+               "MIGRATOR_DAGSTER_STORAGE_URL": os.environ["MIGRATOR_DAGSTER_STORAGE_URL"],
+               "DATABASE_URL": url, **dbt_connection_env(url)}
+    for name, value in exports.items():
+        print(f"export {name}={shlex.quote(value)}")
     return 0
 
 

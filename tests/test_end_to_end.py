@@ -110,3 +110,18 @@ def test_unusable_source_or_argument_exits_non_zero_with_one_line(args, message,
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(message), result.stderr
+
+
+def test_runs_are_recorded_on_the_persistent_instance_with_usage_metadata(demo):
+    from dagster import AssetKey, DagsterInstance
+
+    instance = DagsterInstance.get()  # the CLI pointed DAGSTER_HOME at MIGRATOR_HOME/dagster
+    assert "postgres" in type(instance.run_storage).__module__
+    assert "e2e" in instance.get_dynamic_partitions("migration_projects")
+    event = instance.get_latest_materialization_event(AssetKey("evaluation"))
+    materialization = event.asset_materialization
+    assert materialization.partition == "e2e"
+    metadata = materialization.metadata
+    assert metadata["usage/objects"].value == 35
+    assert metadata["usage/llm_tokens"].value == 0
+    assert metadata["usage/seconds"].value > 0

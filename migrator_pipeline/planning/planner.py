@@ -287,7 +287,7 @@ class _ProcedureReader:
         query = _output_columns(query, self._target_columns(key, columns, query))
         target_alias = (merge.this.alias or merge.this.name).lower()
         unique_key = [
-            column.name
+            fold_identifier(column.name)  # the model's columns are folded by the translator
             for column in merge.args["on"].find_all(exp.Column)
             if column.table.lower() == target_alias
         ]

@@ -16,9 +16,20 @@ import psycopg2
 from migrator_pipeline.settings import migrator_home
 
 DATABASES = ("warehouse", "dagster")
-# pgserver keeps its inter-process lock under the runtime directory, read when it is imported;
-# without XDG_RUNTIME_DIR, platformdirs warns on every import and falls back to this same path.
-os.environ.setdefault("XDG_RUNTIME_DIR", str(Path("/tmp") / f"runtime-{os.getuid()}"))
+
+
+def _ensure_runtime_dir() -> None:
+    """pgserver keeps its inter-process lock (and, for long data paths, its socket) in the user's
+    runtime directory, read when pgserver is imported. Machines without a login session have
+    none, so give it a short private one: the same for every process of this user."""
+    if os.environ.get("XDG_RUNTIME_DIR"):
+        return
+    runtime = Path("/tmp") / f"migrator-runtime-{os.getuid()}"
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+
+
+_ensure_runtime_dir()
 
 
 def pgdata_dir() -> Path:

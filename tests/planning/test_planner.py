@@ -127,7 +127,7 @@ def test_models_in_dependency_order(plan):
         ("sales__report", "marts", "view", "sales.report", None, [], ["sales.ordertotals"]),
         ("vbase", "intermediate", "view", "dbo.vbase", None, [], ["dbo.orders"]),
         ("dbo__report", "marts", "view", "dbo.report", None, [], ["dbo.vbase"]),
-        ("orderfacts", "marts", "incremental", "dbo.mergefacts", "dbo.orderfacts", ["OrderID"], ["dbo.vbase"]),
+        ("orderfacts", "marts", "incremental", "dbo.mergefacts", "dbo.orderfacts", ["orderid"], ["dbo.vbase"]),
     ]
     assert plan.model("dbo__report").description == "named dbo__report: report is also the name of Sales.Report"
 

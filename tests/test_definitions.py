@@ -1,0 +1,43 @@
+import os
+import subprocess
+import sys
+
+import dagster as dg
+
+from migrator_pipeline.definitions import defs
+from migrator_pipeline.settings import REPO_ROOT
+
+BIN = os.path.dirname(sys.executable)
+
+
+def _migrator_env() -> dict:
+    """The environment `eval "$(migrator env)"` gives a shell."""
+    result = subprocess.run([os.path.join(BIN, "migrator"), "env"], capture_output=True, text=True,
+                            timeout=120, check=True)
+    exports = dict(line.removeprefix("export ").split("=", 1) for line in result.stdout.splitlines())
+    return {name: value.strip("'") for name, value in exports.items()}
+
+
+def test_dagster_definitions_validate_with_the_migrator_environment(migrator_home):
+    env = {**os.environ, **_migrator_env()}
+    assert env["MIGRATOR_DAGSTER_STORAGE_URL"].startswith("postgresql+psycopg2://")
+    result = subprocess.run([os.path.join(BIN, "dagster"), "definitions", "validate",
+                             "-m", "migrator_pipeline.definitions"],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Validation successful" in result.stdout + result.stderr
+
+
+def test_the_six_steps_and_their_inputs_are_partitioned_assets_in_one_job():
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == {"source_catalog", "source_tables", "assessment", "migration_plan", "draft_models",
+                    "test_report", "repaired_models", "evaluation"}
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        assert isinstance(node.partitions_def, dg.DynamicPartitionsDefinition)
+        assert node.partitions_def.name == "migration_projects"
+        assert node.group_name == "migration"
+    job = defs.resolve_job_def("migrate_project")
+    assert len(job.asset_layer.executable_asset_keys) == 8
+    assert set(defs.resources) == {"warehouse", "dbt", "llm"}
