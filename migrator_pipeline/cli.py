@@ -48,8 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
     demo = commands.add_parser("demo", help="migrate the bundled example estate (project `demo`)")
     demo.set_defaults(handler=cmd_demo)
-    dev = commands.add_parser("dev", help="start the embedded database, then `dagster dev` "
-                                          "(further options such as -p PORT are passed on)")
+    # no -h/--help of its own: `-h HOST` belongs to `dagster dev`, like every other option
+    dev = commands.add_parser("dev", add_help=False,
+                              help="start the embedded database, then `dagster dev` "
+                                   "(options such as -p PORT and -h HOST are passed on)")
     dev.set_defaults(handler=cmd_dev)
     url = commands.add_parser("warehouse-url", help="print a libpq URL of the warehouse")
     url.set_defaults(handler=cmd_warehouse_url)
