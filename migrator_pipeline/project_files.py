@@ -10,6 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from migrator_pipeline.agents.drafts import Drafts
+from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.settings import REPO_ROOT, project_dir
 
 BUNDLED_EXAMPLE = REPO_ROOT / "examples" / "sales_dw"
@@ -37,6 +40,16 @@ class ProjectFiles:
         if settings.exists():
             return Path(json.loads(settings.read_text(encoding="utf-8"))["source"])
         return BUNDLED_EXAMPLE
+
+    # Each step's output, as the next step reads it.
+    def catalog(self) -> Catalog:
+        return Catalog.load(self.path("catalog.json"))
+
+    def plan(self) -> MigrationPlan:
+        return MigrationPlan.load(self.path("plan.json"))
+
+    def drafts(self) -> Drafts:
+        return Drafts.load(self.path("drafts.json"))
 
     def register(self, source: Path) -> None:
         self.path("project.json").write_text(

@@ -10,12 +10,10 @@ import time
 
 import dagster as dg
 
-from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairOutcome, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
-from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.dbt_project.results import TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
@@ -23,7 +21,6 @@ from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.evaluation.report import render_evaluation
 from migrator_pipeline.evaluation.scorecard import evaluate
-from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.tsql.identifiers import raw_schema_name
@@ -69,7 +66,7 @@ def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = Catalog.load(files.path("catalog.json"))
+    catalog = files.catalog()
     report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                 on_progress=_progress(context, "loaded"))
     report.save(files.path("load.json"))
@@ -89,7 +86,7 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
 def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = Catalog.load(files.path("catalog.json"))
+    catalog = files.catalog()
     result = assess(catalog)
     report = render_assessment(result, files.project)
     files.path("assessment.json").write_text(_json(result.to_dict()), encoding="utf-8")
@@ -107,7 +104,7 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = Catalog.load(files.path("catalog.json"))
+    catalog = files.catalog()
     plan = plan_migration(catalog, files.project)
     plan.save(files.path("plan.json"))
     by_artifact: dict[str, int] = {}
@@ -131,8 +128,8 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def draft_models(context: dg.AssetExecutionContext, llm: LlmResource) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = Catalog.load(files.path("catalog.json"))
-    plan = MigrationPlan.load(files.path("plan.json"))
+    catalog = files.catalog()
+    plan = files.plan()
     drafts = run_executor(plan, catalog, llm.client(), on_progress=_progress(context, "drafted"))
     drafts.save(files.path("drafts.json"))
     usage = drafts.usage
@@ -155,9 +152,9 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 dbt: DbtResource) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = Catalog.load(files.path("catalog.json"))
-    plan = MigrationPlan.load(files.path("plan.json"))
-    drafts = Drafts.load(files.path("drafts.json"))
+    catalog = files.catalog()
+    plan = files.plan()
+    drafts = files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
     context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
     report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
@@ -180,8 +177,8 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                     dbt: DbtResource, llm: LlmResource) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    plan = MigrationPlan.load(files.path("plan.json"))
-    drafts = Drafts.load(files.path("drafts.json"))
+    plan = files.plan()
+    drafts = files.drafts()
     report = TestReport.load(files.path("test_report.json"))
     failed = {name: (drafts.model(name).sql, report.model(name).message or "")
               for name in report.failed_models() if drafts.model(name) and drafts.model(name).sql}
@@ -219,9 +216,9 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 def evaluation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = Catalog.load(files.path("catalog.json"))
-    plan = MigrationPlan.load(files.path("plan.json"))
-    drafts = Drafts.load(files.path("drafts.json"))
+    catalog = files.catalog()
+    plan = files.plan()
+    drafts = files.drafts()
     report = TestReport.load(files.path("final_report.json"))
     outcomes = RepairOutcome.load_all(files.path("repairs.json"))
     result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")))
