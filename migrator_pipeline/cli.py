@@ -24,6 +24,13 @@ class UsageError(Exception):
     """Wrong arguments or an unusable source: one line on stderr, exit status 2."""
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Wrong arguments get one line on stderr, as the contract promises, not usage plus error."""
+
+    def error(self, message: str):
+        self.exit(2, f"migrator: error: {message} (see: {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
@@ -40,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="migrator", description=__doc__.splitlines()[0])
+    parser = _OneLineParser(prog="migrator", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     migrate = commands.add_parser("migrate", help="migrate a SQL Server source into a dbt project")
     migrate.add_argument("source", help="a folder of .sql scripts or one .sql file")
@@ -131,6 +138,8 @@ def _check_source(source: Path) -> None:
         raise UsageError(f"source not found: {source}")
     if source.is_file() and source.suffix.lower() not in SOURCE_SUFFIXES:
         raise UsageError(f"unsupported source file {source}: expected a folder or a .sql script")
+    if source.is_dir() and not any(p.suffix.lower() in SOURCE_SUFFIXES for p in source.rglob("*")):
+        raise UsageError(f"no .sql scripts found in {source}")
 
 
 def prepare_instance():

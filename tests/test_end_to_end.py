@@ -103,8 +103,12 @@ def test_running_again_replaces_the_outputs(demo):
     (["migrate", "/no/such/folder", "--project", "x"], "migrator: error: source not found: /no/such/folder"),
     (["migrate", "README.md", "--project", "x"], "migrator: error: unsupported source file README.md"),
     (["migrate", ".", "--project", "../etc"], "migrator: error: invalid project name '../etc'"),
+    (["migrate", "{empty}", "--project", "x"], "migrator: error: no .sql scripts found in"),
+    (["migrate", "--project", "x"], "migrator: error: the following arguments are required: source"),
+    (["frobnicate"], "migrator: error: argument command: invalid choice: 'frobnicate'"),
 ])
-def test_unusable_source_or_argument_exits_non_zero_with_one_line(args, message, migrator_home):
+def test_unusable_source_or_argument_exits_non_zero_with_one_line(args, message, migrator_home, tmp_path):
+    args = [arg.replace("{empty}", str(tmp_path)) for arg in args]
     result = subprocess.run([sys.executable, "-m", "migrator_pipeline.cli", *args],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
