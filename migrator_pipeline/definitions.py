@@ -3,11 +3,12 @@
 import dagster as dg
 
 from migrator_pipeline.defs.assets import MIGRATION_ASSETS
+from migrator_pipeline.defs.dbt_models import migrated_dbt_assets
 from migrator_pipeline.defs.jobs import migrate_project
 from migrator_pipeline.defs.resources import default_resources
 
 defs = dg.Definitions(
-    assets=MIGRATION_ASSETS,
+    assets=[*MIGRATION_ASSETS, *migrated_dbt_assets()],
     jobs=[migrate_project],
     resources=default_resources(),
     # The steps run one after another and are short; a process per step (the default executor)

@@ -129,3 +129,25 @@ def test_runs_are_recorded_on_the_persistent_instance_with_usage_metadata(demo):
     assert metadata["usage/objects"].value == 35
     assert metadata["usage/llm_tokens"].value == 0
     assert metadata["usage/seconds"].value > 0
+
+
+def test_generated_models_materialize_as_dagster_assets_with_dbt_tests_as_checks(demo, warehouse_url):
+    import dagster as dg
+
+    from migrator_pipeline.defs.dbt_models import project_dbt_assets
+    from migrator_pipeline.defs.resources import WarehouseResource
+
+    files, evaluation = demo
+    models = project_dbt_assets("e2e", files.dbt_dir)
+    keys = {key.to_user_string() for key in models.keys}
+    assert "e2e/vw_customerdirectory" in keys
+    assert "e2e/vw_monthlysales" not in keys  # it did not pass, so it is disabled in the project
+    result = dg.materialize([models], resources={"warehouse": WarehouseResource(url=warehouse_url)},
+                            instance=dg.DagsterInstance.ephemeral())
+    assert result.success
+    materialized = {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert materialized == keys
+    checks = result.get_asset_check_evaluations()
+    assert len(checks) > 0 and all(check.passed for check in checks)
+    source_deps = {dep.to_user_string() for key in models.keys for dep in models.asset_deps[key]}
+    assert "e2e/raw/dbo/customers" in source_deps

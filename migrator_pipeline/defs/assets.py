@@ -196,6 +196,8 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     manifest_path = files.dbt_dir / "target" / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     disabled = disable_failed_models(files.dbt_dir, plan, sql_by_model, _not_passed(final), manifest)
+    if disabled or outcomes:
+        dbt.parse(files.dbt_dir, warehouse.resolved_url())
     RepairOutcome.save_all(outcomes, files.path("repairs.json"))
     return dg.MaterializeResult(metadata={
         "failed_before": len(failed),

@@ -57,6 +57,14 @@ class DbtResource(dg.ConfigurableResource):
         return report
 
 
+    def parse(self, dbt_dir: Path, warehouse_url: str) -> None:
+        """Refresh target/manifest.json after model files changed, for the dbt assets to load."""
+        os.environ.update(dbt_connection_env(warehouse_url))
+        dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
+        with contextlib.redirect_stdout(sys.stderr):
+            dbt.cli(["parse"], raise_on_error=False, target_path=dbt_dir / "target").wait()
+
+
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
     """Rows in each model that dbt built: evidence that data flows, not only that SQL compiles."""
     built = [n.name for n in report.nodes if n.resource_type == "model" and n.status == "success"]
