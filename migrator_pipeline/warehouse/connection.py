@@ -36,10 +36,3 @@ def dbt_connection_env(url: str) -> dict[str, str]:
         "MIGRATOR_PG_DATABASE": parsed.path.lstrip("/") or "postgres",
     }
 
-
-def redact(url: str) -> str:
-    """The URL without its password, for messages and metadata."""
-    parsed = urlparse(url)
-    if not parsed.password:
-        return url
-    return url.replace(f":{parsed.password}@", ":***@", 1)
