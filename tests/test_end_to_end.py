@@ -89,12 +89,18 @@ def test_generated_project_builds_on_its_own(demo, warehouse_url):
     assert "Completed successfully" in result.stdout or "ERROR=0" in result.stdout, result.stdout[-3000:]
 
 
-def test_running_again_replaces_the_outputs(demo):
+def test_running_again_replaces_the_outputs(demo, warehouse_url):
     files, first = demo
     (files.root / "stale.txt").write_text("left over")
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("create table e2e.stale_model (id int)")
+        conn.commit()
     assert main(["migrate", str(BUNDLED_EXAMPLE), "--project", "e2e"]) == 0
     second = json.loads(files.path("evaluation.json").read_text())
     assert not (files.root / "stale.txt").exists()
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("select to_regclass('e2e.stale_model')")
+        assert cur.fetchone() == (None,)
     assert {s: o["status"] for s, o in _by_source(second).items()} == {
         s: o["status"] for s, o in _by_source(first).items()}
 

@@ -25,7 +25,7 @@ from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.tsql.identifiers import raw_schema_name
 from migrator_pipeline.usage import usage_metadata
-from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
+from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables, reset_schema
 
 COMMON = dict(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"])
 
@@ -156,6 +156,7 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     plan = files.plan()
     drafts = files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
+    reset_schema(warehouse.resolved_url(), files.project)  # no model of an earlier run survives
     context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
     report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
     report.save(files.path("test_report.json"))

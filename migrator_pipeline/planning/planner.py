@@ -350,7 +350,13 @@ def _output_columns(query: exp.Query, columns: list[str] | None) -> exp.Query:
         return query
     outputs = []
     for projection, column in zip(select.expressions, columns):
-        if projection.alias_or_name.lower() == column.lower():
+        # only an alias or a bare column names an output: sqlglot's alias_or_name also answers
+        # for CAST(x AS date), whose output name is then up to the database
+        if isinstance(projection, exp.Alias):
+            named = projection.alias
+        else:
+            named = projection.name if isinstance(projection, exp.Column) else ""
+        if named.lower() == column.lower():
             outputs.append(projection)
         else:
             inner = projection.this if isinstance(projection, exp.Alias) else projection

@@ -39,6 +39,15 @@ class LoadReport:
         return cls([LoadedTable(**t) for t in raw["tables"]], [Finding(**f) for f in raw["findings"]])
 
 
+def reset_schema(url: str, schema: str) -> None:
+    """Drop and recreate a schema, so a re-run leaves no relation of an earlier run behind."""
+    with connect(url) as conn:
+        with conn.cursor() as cur:
+            cur.execute(f"drop schema if exists {quote(schema)} cascade")
+            cur.execute(f"create schema {quote(schema)}")
+        conn.commit()
+
+
 def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
                        on_progress=None) -> LoadReport:
     """Replace the raw schema with a copy of every SQL Server table, each loaded in its own
@@ -46,12 +55,9 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
     the source whole; the plan decides which of these tables become dbt sources."""
     findings: list[Finding] = []
     tables: list[LoadedTable] = []
+    # cascade drops the project's dbt views over the raw tables; the tester rebuilds them anyway
+    reset_schema(url, raw_schema)
     with connect(url) as conn:
-        with conn.cursor() as cur:
-            # cascade: the project's dbt views over the raw tables are rebuilt by the tester anyway
-            cur.execute(f'drop schema if exists "{raw_schema}" cascade')
-            cur.execute(f'create schema "{raw_schema}"')
-        conn.commit()
         tables_to_load = catalog.of_kind("table")
         for index, table in enumerate(tables_to_load, start=1):
             relation = f"{raw_schema}.{raw_identifier(table.schema, table.name)}"

@@ -185,3 +185,22 @@ def test_dependency_cycle_needs_review_and_ends():
         ("dbo.c", "model", None),
     ]
     assert plan.relations == {"dbo.c": "{{ ref('c') }}"}
+
+
+def test_outputs_are_named_after_the_target_columns_unless_already_so(tmp_path: Path):
+    (tmp_path / "estate.sql").write_text(
+        "CREATE TABLE dbo.Orders (OrderID int PRIMARY KEY, OrderDate datetime)\n"
+        "CREATE TABLE dw.Facts (OrderID int, OrderDate date, Day int)\nGO\n"
+        "CREATE PROCEDURE dw.LoadFacts AS\nBEGIN\n"
+        "    TRUNCATE TABLE dw.Facts\n"
+        "    INSERT INTO dw.Facts (OrderID, OrderDate, Day)\n"
+        "    SELECT o.OrderID, CAST(o.OrderDate AS date), DAY(o.OrderDate) AS d FROM dbo.Orders o\n"
+        "END\nGO\n",
+        encoding="utf-8",
+    )
+    plan = plan_migration(read_catalog(tmp_path), "p")
+    # a CAST of a column is not named by it in SQL Server; the model must alias it explicitly
+    assert plan.model("facts").tsql == (
+        "SELECT\n  o.OrderID,\n  CAST(o.OrderDate AS DATE) AS OrderDate,\n  DAY(o.OrderDate) AS Day\n"
+        "FROM dbo.Orders AS o"
+    )
