@@ -124,9 +124,9 @@ def models_yaml(models: list[PlannedModel], catalog: Catalog, drafts: Drafts) ->
     entries = []
     for planned in models:
         origin = catalog.get(planned.origin)
-        entry = {"name": planned.name,
-                 "description": planned.description or _describe(planned, origin)}
         target = catalog.get(planned.target) if planned.target else None
+        entry = {"name": planned.name,
+                 "description": planned.description or _describe(planned, origin, target)}
         if target is not None:
             # only what the model produces: an identity key SQL Server generated is not among them
             produced = output_columns(drafts.model(planned.name).sql)
@@ -138,11 +138,11 @@ def models_yaml(models: list[PlannedModel], catalog: Catalog, drafts: Drafts) ->
     return {"version": 2, "models": entries}
 
 
-def _describe(planned: PlannedModel, origin: SourceObject | None) -> str:
+def _describe(planned: PlannedModel, origin: SourceObject | None, target: SourceObject | None) -> str:
     if origin is None:
         return f"Migrated model {planned.name}."
-    if planned.target:
-        return f"Loads {planned.target}, as the {origin.kind} {origin.source} did in SQL Server."
+    if target is not None:
+        return f"Loads {target.source}, as the {origin.kind} {origin.source} did in SQL Server."
     return f"Migrated from the {origin.kind} {origin.source}."
 
 
