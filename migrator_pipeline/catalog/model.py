@@ -14,6 +14,8 @@ from pathlib import Path
 DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
 
 OBJECT_KINDS = ("table", "view", "procedure", "function", "trigger")
+# Recorded so that nothing in the source goes unreported, but not migrated as models.
+RECORDED_KINDS = ("schema", "type", "sequence", "synonym", "index")
 
 
 def object_key(schema: str, name: str) -> str:
@@ -29,6 +31,7 @@ class Column:
     identity: bool = False
     default: str | None = None  # T-SQL expression text
     computed: str | None = None  # T-SQL expression text of a computed column
+    description: str | None = None  # MS_Description extended property
 
 
 @dataclass
@@ -55,7 +58,7 @@ class Finding:
 class SourceObject:
     schema: str
     name: str
-    kind: str  # one of OBJECT_KINDS
+    kind: str  # one of OBJECT_KINDS or RECORDED_KINDS
     body: str = ""  # the whole CREATE statement, as written
     file: str | None = None
     line: int | None = None
