@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from migrator_pipeline.catalog.model import Catalog, Finding, TableData
+from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
 from migrator_pipeline.tsql.identifiers import fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
@@ -48,11 +49,28 @@ def reset_schema(url: str, schema: str) -> None:
         conn.commit()
 
 
+# A table's rows as COPY reads them: the column names, then batches of rows of text (None is NULL).
+RowBatches = tuple[list[str], Iterable[list[list[str | None]]]]
+RowsFor = Callable[[SourceObject], RowBatches | None]
+
+
+def catalog_rows(catalog: Catalog) -> RowsFor:
+    """Rows held in the catalog itself: INSERT statements and CSV files of a script source."""
+    def rows_for(table: SourceObject) -> RowBatches | None:
+        data = catalog.data_for(table.key)
+        return (data.columns, [data.rows]) if data else None
+    return rows_for
+
+
 def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
-                       on_progress=None) -> LoadReport:
+                       on_progress=None, rows_for: RowsFor | None = None) -> LoadReport:
     """Replace the raw schema with a copy of every SQL Server table, each loaded in its own
     transaction, so one bad table is a finding and the others still load. The raw schema mirrors
-    the source whole; the plan decides which of these tables become dbt sources."""
+    the source whole; the plan decides which of these tables become dbt sources.
+
+    `rows_for` gives each table's rows in batches (a live server streams them); by default the
+    rows come from the catalog."""
+    rows_for = rows_for or catalog_rows(catalog)
     findings: list[Finding] = []
     tables: list[LoadedTable] = []
     # cascade drops the project's dbt views over the raw tables; the tester rebuilds them anyway
@@ -67,7 +85,8 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
             try:
                 with conn.cursor() as cur:
                     cur.execute(ddl)
-                    rows = copy_rows(cur, relation, data) if data else 0
+                    batches = rows_for(table)
+                    rows = copy_rows(cur, relation, *batches) if batches else 0
                 conn.commit()
                 tables.append(LoadedTable(table.source, relation, rows))
             except Exception as error:  # a bad row or type: report it, keep loading the rest
@@ -101,16 +120,39 @@ def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Fin
     return f"create table {quote(schema)}.{quote(name)} (\n" + ",\n".join(column_sql) + "\n)", findings
 
 
-def copy_rows(cur, relation: str, data: TableData) -> int:
+def copy_rows(cur, relation: str, columns: list[str],
+              batches: Iterable[list[list[str | None]]]) -> int:
+    """One COPY per table, fed batch by batch: memory holds one batch, never the table."""
     schema, name = relation.split(".", 1)
-    columns = ", ".join(quote(fold_identifier(c)) for c in data.columns)
-    buffer = io.StringIO()
-    for row in data.rows:
-        buffer.write("\t".join(_copy_text(value) for value in row))
-        buffer.write("\n")
-    buffer.seek(0)
-    cur.copy_expert(f"copy {quote(schema)}.{quote(name)} ({columns}) from stdin", buffer)
-    return len(data.rows)
+    column_list = ", ".join(quote(fold_identifier(c)) for c in columns)
+    stream = _CopyStream(batches)
+    cur.copy_expert(f"copy {quote(schema)}.{quote(name)} ({column_list}) from stdin", stream)
+    return stream.rows
+
+
+class _CopyStream(io.RawIOBase):
+    """A file that psycopg2's COPY reads, producing COPY text from batches of rows on demand."""
+
+    def __init__(self, batches: Iterable[list[list[str | None]]]):
+        self._batches = iter(batches)
+        self._pending = b""
+        self.rows = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._pending) < size:
+            batch = next(self._batches, None)
+            if batch is None:
+                break
+            self.rows += len(batch)
+            self._pending += "".join(
+                "\t".join(_copy_text(value) for value in row) + "\n" for row in batch).encode("utf-8")
+        if size < 0:
+            size = len(self._pending)
+        chunk, self._pending = self._pending[:size], self._pending[size:]
+        return chunk
 
 
 def _copy_text(value: str | None) -> str:

@@ -47,3 +47,22 @@ def test_dbt_connection_env_from_socket_and_tcp_urls():
         "MIGRATOR_PG_HOST": "/tmp/pg", "MIGRATOR_PG_PORT": "5432", "MIGRATOR_PG_USER": "postgres",
         "MIGRATOR_PG_PASSWORD": "", "MIGRATOR_PG_DATABASE": "warehouse"}
     assert dbt_connection_env("postgresql://etl:s%40cret@db.example:6543/dw")["MIGRATOR_PG_PASSWORD"] == "s@cret"
+
+
+def test_rows_stream_in_batches_into_one_copy(pg, warehouse_url):
+    consumed = []
+
+    def batches():
+        for start in range(0, 25_000, 10_000):
+            consumed.append(start)
+            yield [[str(i), f"name {i}"] for i in range(start, min(start + 10_000, 25_000))]
+
+    table = SourceObject("dbo", "Big", "table", columns=[Column("id", "int"), Column("name", "varchar(20)")])
+    catalog = Catalog("x", objects=[table])
+    report = load_source_tables(warehouse_url, catalog, "streamtest_raw",
+                                rows_for=lambda t: (["id", "name"], batches()))
+    assert report.tables[0].rows == 25_000
+    assert consumed == [0, 10_000, 20_000]
+    pg.execute("select count(*), sum(id), max(name) from streamtest_raw.dbo__big")
+    assert pg.fetchone() == (25_000, sum(range(25_000)), "name 9999")
+    pg.execute("drop schema streamtest_raw cascade")
