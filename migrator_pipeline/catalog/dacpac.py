@@ -1,0 +1,584 @@
+"""Read a `.dacpac` (SqlPackage / SSDT build output) into a Catalog.
+
+A .dacpac is a zip holding `model.xml`: `<DataSchemaModel><Model>` with one `<Element>`
+per object, in namespace `http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02`.
+How it is read:
+- tables come from the XML structure: `SqlSimpleColumn`/`SqlComputedColumn` with their
+  `SqlTypeSpecifier`, and the top-level constraint elements that point at their table
+  through `DefiningTable` (primary key, unique, foreign key, default, check);
+- views, procedures, functions and triggers keep only the text after `AS` in model.xml
+  (`QueryScript`/`BodyScript`). Their whole CREATE statement is rebuilt (from the
+  `SysCommentsObjectAnnotation` header when the dacpac has one, else from the
+  parameters and types in the XML) and then read by the script reader itself, so that
+  parameters, function kind, body text and dependencies are exactly what a script
+  folder holding the same statements gives;
+- `MS_Description` extended properties become descriptions; `SqlDatabaseOptions`'
+  `Collation` becomes the catalog's collation;
+- `postdeploy.sql` is the only place a dacpac holds rows: its INSERTs are read by the
+  script reader, next to the rebuilt CREATE TABLE statements (which tell it the columns
+  of an INSERT without a column list);
+- element types not read here are reported as info findings, one per type.
+An unusable file (missing, not a zip, no model.xml, malformed XML) raises SourceError.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+from migrator_pipeline.catalog.batches import tokenize
+from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
+from migrator_pipeline.catalog.scripts import SourceError, decode_script, read_catalog
+from migrator_pipeline.tsql.procedures import matching_paren
+
+NAMESPACE = "http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02"
+_NS = f"{{{NAMESPACE}}}"
+MODEL_FILE = "model.xml"
+POSTDEPLOY_FILE = "postdeploy.sql"
+
+_MODULE_KINDS = {
+    "SqlView": "view",
+    "SqlProcedure": "procedure",
+    "SqlScalarFunction": "function",
+    "SqlInlineTableValuedFunction": "function",
+    "SqlMultiStatementTableValuedFunction": "function",
+    "SqlDmlTrigger": "trigger",
+}
+_CONSTRAINT_TYPES = frozenset(
+    {"SqlPrimaryKeyConstraint", "SqlUniqueConstraint", "SqlForeignKeyConstraint", "SqlDefaultConstraint", "SqlCheckConstraint"}
+)
+_RECORDED_TYPES = {
+    "SqlSchema": "schema",
+    "SqlIndex": "index",
+    "SqlSequence": "sequence",
+    "SqlSynonym": "synonym",
+    "SqlUserDefinedDataType": "type",
+    "SqlTableType": "type",
+}
+# read for what they carry, not as objects of their own
+_SUPPORT_TYPES = frozenset({"SqlTable", "SqlExtendedProperty", "SqlDatabaseOptions"})
+# fractional-seconds types: their SqlTypeSpecifier says `Scale`, written `datetime2(3)`
+_SCALE_ONLY_TYPES = frozenset({"datetime2", "time", "datetimeoffset"})
+_TRIGGER_TIMING = {"1": "FOR", "2": "AFTER", "3": "INSTEAD OF"}
+_BRACKETED = re.compile(r"\[((?:[^\]]|\]\])*)\]")
+_TSQL_STRING = re.compile(r"^\s*[Nn]?'((?:[^']|'')*)'\s*$")
+
+
+def read_dacpac(path: Path) -> Catalog:
+    """The catalog of a `.dacpac` file. Raises SourceError when the file is unusable."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"source not found: {path}")
+    model_xml, postdeploy, predeploy = _package_parts(path)
+    root = _parse_model(model_xml, path)
+    model = root.find(f"{_NS}Model")
+    if model is None:
+        raise SourceError(f"{path}: model.xml has no <Model> element (namespace {NAMESPACE})")
+    reader = _ModelReader(str(path))
+    reader.read(model)
+    if predeploy is not None:
+        reader.finding("info", "predeploy.sql not read: it runs before deployment and holds no table data", file="predeploy.sql")
+    return reader.finish(postdeploy)
+
+
+def _package_parts(path: Path) -> tuple[bytes, bytes | None, bytes | None]:
+    """model.xml, postdeploy.sql and predeploy.sql bytes (the scripts may be absent)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = {name.lower(): name for name in package.namelist()}
+            if MODEL_FILE not in names:
+                raise SourceError(f"{path}: not a .dacpac: the zip holds no model.xml")
+            parts = [package.read(names[n]) if n in names else None for n in (MODEL_FILE, POSTDEPLOY_FILE, "predeploy.sql")]
+    except (zipfile.BadZipFile, OSError) as error:
+        raise SourceError(f"{path}: not a .dacpac (zip) file: {error}") from error
+    return parts[0], parts[1], parts[2]
+
+
+def _parse_model(raw: bytes, path: Path) -> ElementTree.Element:
+    # model.xml never needs a DTD; refusing one rules out entity-expansion bombs
+    if b"<!DOCTYPE" in raw[:4096].upper():
+        raise SourceError(f"{path}: model.xml declares a DOCTYPE, which a dacpac never does")
+    try:
+        return ElementTree.fromstring(raw)
+    except ElementTree.ParseError as error:
+        raise SourceError(f"{path}: malformed model.xml: {error}") from error
+
+
+# ---------------------------------------------------------------- XML helpers
+
+
+def name_parts(name: str) -> list[str]:
+    """`[dbo].[Customers].[Name]` -> ["dbo", "Customers", "Name"]."""
+    return [part.replace("]]", "]") for part in _BRACKETED.findall(name)]
+
+
+def _quoted(*parts: str) -> str:
+    return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
+
+
+def _property(element: ElementTree.Element, name: str) -> str | None:
+    """A property's value: the `Value` attribute, or the text of its `<Value>` child (CDATA)."""
+    for prop in element.findall(f"{_NS}Property"):
+        if prop.get("Name") != name:
+            continue
+        if prop.get("Value") is not None:
+            return prop.get("Value")
+        value = prop.find(f"{_NS}Value")
+        return (value.text or "") if value is not None else None
+    return None
+
+
+def _flag(element: ElementTree.Element, name: str) -> bool:
+    return (_property(element, name) or "").lower() == "true"
+
+
+def _entries(element: ElementTree.Element, relationship: str) -> list[ElementTree.Element]:
+    """The entries of a relationship: each an `<Element>` or a `<References>`."""
+    for rel in element.findall(f"{_NS}Relationship"):
+        if rel.get("Name") == relationship:
+            return [child for entry in rel.findall(f"{_NS}Entry") for child in entry]
+    return []
+
+
+def _elements(element: ElementTree.Element, relationship: str) -> list[ElementTree.Element]:
+    return [e for e in _entries(element, relationship) if e.tag == f"{_NS}Element"]
+
+
+def _references(element: ElementTree.Element, relationship: str) -> list[str]:
+    return [e.get("Name", "") for e in _entries(element, relationship) if e.tag == f"{_NS}References"]
+
+
+def _reference(element: ElementTree.Element, relationship: str) -> str | None:
+    found = _references(element, relationship)
+    return found[0] if found else None
+
+
+def _annotation(element: ElementTree.Element, name: str) -> str | None:
+    for annotation in element.findall(f"{_NS}Annotation"):
+        if annotation.get("Type") == "SysCommentsObjectAnnotation" and (value := _property(annotation, name)):
+            return value
+    return None
+
+
+def type_text(host: ElementTree.Element) -> str:
+    """The data type of a column, parameter or function, as the script reader spells it.
+
+    Lower case, no spaces: `nvarchar(50)`, `decimal(10,2)`, `varchar(max)`, `dbo.phone`.
+    """
+    entries = _entries(host, "TypeSpecifier") or _entries(host, "Type")
+    if not entries:
+        return ""
+    spec = entries[0]
+    if spec.tag == f"{_NS}References":
+        return _type_name(spec.get("Name", ""))
+    base = _type_name(_reference(spec, "Type") or "")
+    return base + _type_arguments(spec, base)
+
+
+def _type_name(reference: str) -> str:
+    return ".".join(name_parts(reference)).lower()
+
+
+def _type_arguments(spec: ElementTree.Element, base: str) -> str:
+    if _flag(spec, "IsMax"):
+        return "(max)"
+    length, precision, scale = (_property(spec, n) for n in ("Length", "Precision", "Scale"))
+    if length is not None:
+        return f"({length})"
+    if base in _SCALE_ONLY_TYPES:
+        return f"({scale})" if scale is not None else ""
+    if precision is not None and scale is not None:
+        return f"({precision},{scale})"
+    return f"({precision})" if precision is not None else ""
+
+
+def strip_parens(text: str) -> str:
+    """An expression without the parentheses wrapped around all of it: `((0))` -> `0`."""
+    text = text.strip()
+    tokens = tokenize(text)
+    while len(tokens) > 2 and tokens[0].text == "(" and matching_paren(tokens, 0) == len(tokens) - 1:
+        text = text[tokens[0].end : tokens[-1].start].strip()
+        tokens = tokenize(text)
+    return text
+
+
+def _literal_text(script: str) -> str:
+    """An extended property's value script (`N'Customer'`) as the text it stands for."""
+    match = _TSQL_STRING.match(script)
+    return match.group(1).replace("''", "'") if match else script.strip()
+
+
+# ---------------------------------------------------------------- the reader
+
+
+@dataclass
+class _Table:
+    obj: SourceObject
+    column_lines: list[str] = field(default_factory=list)
+    constraint_lines: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Module:
+    obj: SourceObject
+    text: str  # the rebuilt CREATE statement
+
+
+class _ModelReader:
+    def __init__(self, source: str) -> None:
+        self.catalog = Catalog(source=source)
+        self.tables: dict[str, _Table] = {}
+        self.modules: list[_Module] = []
+        self.recorded: list[SourceObject] = []
+        self.constraints: list[ElementTree.Element] = []
+        self.properties: list[ElementTree.Element] = []
+        self.unknown: dict[str, list[str]] = defaultdict(list)
+
+    def finding(self, severity: str, message: str, obj: str | None = None, file: str = MODEL_FILE) -> None:
+        self.catalog.findings.append(Finding(severity, message, file, None, obj))
+
+    def read(self, model: ElementTree.Element) -> None:
+        for element in model.findall(f"{_NS}Element"):
+            self._read_element(element)
+        # constraints and descriptions point at tables that may come later in the file
+        for constraint in self.constraints:
+            self._apply_constraint(constraint)
+        for prop in self.properties:
+            self._apply_extended_property(prop)
+        for kind, names in sorted(self.unknown.items()):
+            shown = ", ".join(n for n in names[:5] if n) or "unnamed"
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            self.finding("info", f"{len(names)} {kind} element(s) not read: {shown}{more}")
+
+    def _read_element(self, element: ElementTree.Element) -> None:
+        kind = element.get("Type", "")
+        if kind == "SqlTable":
+            self._read_table(element)
+        elif kind in _MODULE_KINDS:
+            self._read_module(element, kind)
+        elif kind in _CONSTRAINT_TYPES:
+            self.constraints.append(element)
+        elif kind == "SqlExtendedProperty":
+            self.properties.append(element)
+        elif kind == "SqlDatabaseOptions":
+            self.catalog.collation = _property(element, "Collation") or self.catalog.collation
+        elif kind in _RECORDED_TYPES:
+            self._read_recorded(element, kind)
+        else:
+            self.unknown[kind or "untyped"].append(element.get("Name", ""))
+
+    def _schema_and_name(self, element: ElementTree.Element) -> tuple[str, str] | None:
+        parts = name_parts(element.get("Name", ""))
+        if len(parts) < 2:
+            self.finding("warning", f"{element.get('Type')} element without a [schema].[name] Name ignored: {element.get('Name')!r}")
+            return None
+        return parts[0], parts[1]
+
+    # ------------------------------------------------------------ tables
+
+    def _read_table(self, element: ElementTree.Element) -> None:
+        named = self._schema_and_name(element)
+        if named is None:
+            return
+        table = _Table(SourceObject(named[0], named[1], "table", file=MODEL_FILE))
+        for column_element in _elements(element, "Columns"):
+            column = self._column(column_element)
+            table.obj.columns.append(column)
+            table.column_lines.append(_column_line(column, column_element))
+        self.tables[table.obj.key] = table
+
+    def _column(self, element: ElementTree.Element) -> Column:
+        parts = name_parts(element.get("Name", ""))
+        column = Column(parts[-1] if parts else "", "")
+        nullable = _property(element, "IsNullable")
+        column.nullable = nullable is None or nullable.lower() != "false"
+        if element.get("Type") == "SqlComputedColumn":
+            column.computed = strip_parens(_property(element, "ExpressionScript") or "")
+            return column
+        column.data_type = type_text(element)
+        column.identity = _flag(element, "IsIdentity")
+        return column
+
+    def _table_of(self, constraint: ElementTree.Element) -> _Table | None:
+        reference = _reference(constraint, "DefiningTable")
+        parts = name_parts(reference or "")
+        table = self.tables.get(object_key(*parts[:2])) if len(parts) >= 2 else None
+        if table is None:
+            name = constraint.get("Name") or constraint.get("Type")
+            self.finding("warning", f"{name}: constraint of an unknown table {reference} ignored")
+        return table
+
+    def _apply_constraint(self, constraint: ElementTree.Element) -> None:
+        table = self._table_of(constraint)
+        if table is None:
+            return
+        kind = constraint.get("Type")
+        parts = name_parts(constraint.get("Name", ""))
+        prefix = f"CONSTRAINT {_quoted(parts[-1])} " if parts else ""
+        if kind == "SqlDefaultConstraint":
+            self._apply_default(table, constraint, prefix)
+        elif kind == "SqlCheckConstraint":
+            check = strip_parens(_property(constraint, "CheckExpressionScript") or "")
+            table.constraint_lines.append(f"{prefix}CHECK ({check})")
+        elif kind == "SqlForeignKeyConstraint":
+            self._apply_foreign_key(table, constraint, prefix, parts[-1] if parts else None)
+        else:
+            self._apply_key(table, constraint, prefix, kind == "SqlPrimaryKeyConstraint")
+
+    def _apply_key(self, table: _Table, constraint: ElementTree.Element, prefix: str, primary: bool) -> None:
+        columns = [_last_part(_reference(spec, "Column")) for spec in _elements(constraint, "ColumnSpecifications")]
+        listed = ", ".join(_quoted(c) for c in columns)
+        if not primary:
+            table.obj.unique_keys.append(columns)
+            table.constraint_lines.append(f"{prefix}UNIQUE ({listed})")
+            return
+        table.obj.primary_key = columns
+        keyed = {c.lower() for c in columns}
+        for column in table.obj.columns:
+            column.nullable = column.nullable and column.name.lower() not in keyed
+        table.constraint_lines.append(f"{prefix}PRIMARY KEY ({listed})")
+
+    def _apply_foreign_key(self, table: _Table, constraint: ElementTree.Element, prefix: str, name: str | None) -> None:
+        columns = [_last_part(r) for r in _references(constraint, "Columns")]
+        ref_columns = [_last_part(r) for r in _references(constraint, "ForeignColumns")]
+        ref_parts = name_parts(_reference(constraint, "ForeignTable") or "")
+        if len(ref_parts) < 2:
+            self.finding("warning", f"foreign key {name} of {table.obj.source} without a ForeignTable ignored", table.obj.source)
+            return
+        table.obj.foreign_keys.append(ForeignKey(columns, ref_parts[0], ref_parts[1], ref_columns, name))
+        table.constraint_lines.append(
+            f"{prefix}FOREIGN KEY ({', '.join(map(_quoted, columns))}) REFERENCES {_quoted(*ref_parts[:2])}"
+            f" ({', '.join(map(_quoted, ref_columns))})"
+        )
+
+    def _apply_default(self, table: _Table, constraint: ElementTree.Element, prefix: str) -> None:
+        target = _last_part(_reference(constraint, "ForColumn")).lower()
+        index = next((i for i, c in enumerate(table.obj.columns) if c.name.lower() == target), None)
+        if index is None:
+            self.finding("warning", f"default for an unknown column {target} of {table.obj.source} ignored", table.obj.source)
+            return
+        column = table.obj.columns[index]
+        column.default = strip_parens(_property(constraint, "DefaultExpressionScript") or "")
+        table.column_lines[index] += f" {prefix}DEFAULT ({column.default})"
+
+    def _apply_extended_property(self, element: ElementTree.Element) -> None:
+        parts = name_parts(element.get("Name", ""))
+        if len(parts) < 4 or parts[-1] != "MS_Description":
+            return  # other extended properties carry tool metadata, not documentation
+        description = _literal_text(_property(element, "Value") or "")
+        target = self._described(parts[1], parts[2])
+        if target is None:
+            self.finding("warning", f"MS_Description of an unknown object {parts[1]}.{parts[2]} ignored")
+        elif len(parts) == 4:
+            target.description = description
+        else:
+            column = next((c for c in target.columns if c.name.lower() == parts[3].lower()), None)
+            if column is not None:
+                column.description = description
+
+    def _described(self, schema: str, name: str) -> SourceObject | None:
+        key = object_key(schema, name)
+        if key in self.tables:
+            return self.tables[key].obj
+        return next((m.obj for m in self.modules if m.obj.key == key), None)
+
+    # ------------------------------------------------------------ modules
+
+    def _read_module(self, element: ElementTree.Element, element_type: str) -> None:
+        named = self._schema_and_name(element)
+        if named is None:
+            return
+        schema, name = named
+        implementation = next(iter(_elements(element, "FunctionBody")), element)
+        script = _property(element, "QueryScript") or _property(element, "BodyScript") or _property(implementation, "BodyScript")
+        if script is None:
+            self.finding("warning", f"{schema}.{name}: {element_type} without a body script ignored", f"{schema}.{name}")
+            return
+        header = _annotation(element, "HeaderContents") or _annotation(implementation, "HeaderContents")
+        header = header or _module_header(element, element_type, schema, name)
+        body = script.strip()
+        if element_type == "SqlInlineTableValuedFunction" and not body.upper().startswith("RETURN"):
+            body = f"RETURN {body}"
+        obj = SourceObject(schema, name, _MODULE_KINDS[element_type], file=MODEL_FILE)
+        self.modules.append(_Module(obj, f"{header.rstrip()}\n{body}"))
+
+    # ------------------------------------------------------------ recorded kinds
+
+    def _read_recorded(self, element: ElementTree.Element, element_type: str) -> None:
+        parts = name_parts(element.get("Name", ""))
+        if element_type == "SqlSchema" and parts:  # recorded as `name.name`, as the script reader does
+            obj = SourceObject(parts[0], parts[0], "schema", f"CREATE SCHEMA {_quoted(parts[0])}", MODEL_FILE)
+        elif element_type == "SqlIndex" and len(parts) >= 3:
+            # as the script reader records it: `<table>.<index>` in the table's schema (index names are per table)
+            obj = SourceObject(parts[0], f"{parts[1]}.{parts[-1]}", "index", _index_text(element, parts), MODEL_FILE)
+        elif len(parts) >= 2:
+            obj = SourceObject(parts[0], parts[1], _RECORDED_TYPES[element_type], _recorded_text(element, element_type, parts), MODEL_FILE)
+        else:
+            self.finding("warning", f"{element_type} element with an unreadable Name ignored: {element.get('Name')!r}")
+            return
+        self.recorded.append(obj)
+
+    # ------------------------------------------------------------ finish
+
+    def finish(self, postdeploy: bytes | None) -> Catalog:
+        for table in self.tables.values():
+            table.obj.body = _table_text(table)
+        with tempfile.TemporaryDirectory(prefix="dacpac-") as scratch:
+            self._read_as_scripts(Path(scratch), postdeploy)
+        self.catalog.objects = [t.obj for t in self.tables.values()] + [m.obj for m in self.modules] + self.recorded
+        return self.catalog
+
+    def _read_as_scripts(self, folder: Path, postdeploy: bytes | None) -> None:
+        """The rebuilt estate, and postdeploy.sql, read by the script reader itself.
+
+        It gives the modules their parameters, function kind, body and dependencies, the
+        postdeploy INSERTs their rows (the CREATE TABLEs tell it the columns of an INSERT
+        without a column list), and the whole estate the checks every script catalog gets
+        (references to missing objects, cycles). Findings about the rebuilt text point at
+        model.xml; findings about postdeploy.sql keep their file and line.
+        """
+        model = folder / "model"
+        (model / "modules").mkdir(parents=True)
+        (model / "0_tables.sql").write_text("\nGO\n".join(t.obj.body for t in self.tables.values()), encoding="utf-8")
+        (model / "1_recorded.sql").write_text("\nGO\n".join(o.body for o in self.recorded), encoding="utf-8")
+        files: dict[str, _Module] = {}
+        for index, module in enumerate(self.modules):
+            file = f"model/modules/{index:06d}.sql"
+            (folder / file).write_text(module.text, encoding="utf-8")
+            files[file] = module
+        if postdeploy is not None:
+            self._write_postdeploy(folder / POSTDEPLOY_FILE, postdeploy)
+        scripted = read_catalog(folder)
+        # by file, not by key: a header annotation may name the object without its schema
+        by_file = {obj.file: obj for obj in scripted.objects if obj.file in files}
+        for file, module in files.items():
+            _copy_module_fields(module, by_file.get(file))
+        self.catalog.data = scripted.data
+        for finding in scripted.findings:
+            if finding.file == POSTDEPLOY_FILE:
+                self.catalog.findings.append(finding)
+                continue
+            module = files.get(finding.file or "")
+            self.finding(finding.severity, finding.message, finding.object or (module.obj.source if module else None))
+
+    def _write_postdeploy(self, path: Path, raw: bytes) -> None:
+        try:
+            path.write_text(decode_script(raw), encoding="utf-8")
+        except UnicodeDecodeError as error:
+            self.finding("error", f"cannot read the file, skipped: {error}", file=POSTDEPLOY_FILE)
+
+
+def _copy_module_fields(module: _Module, scripted: SourceObject | None) -> None:
+    obj = module.obj
+    if scripted is None:  # the script reader did not see a module there: keep the text
+        obj.body = module.text
+        return
+    obj.body = scripted.body
+    obj.parameters = scripted.parameters
+    obj.function_kind = scripted.function_kind
+    obj.reads, obj.writes, obj.calls = scripted.reads, scripted.writes, scripted.calls
+
+
+def _last_part(reference: str | None) -> str:
+    parts = name_parts(reference or "")
+    return parts[-1] if parts else ""
+
+
+# ---------------------------------------------------------------- rebuilt T-SQL text
+
+
+def _column_line(column: Column, element: ElementTree.Element) -> str:
+    if column.computed is not None:
+        persisted = " PERSISTED" if _flag(element, "IsPersisted") else ""
+        return f"{_quoted(column.name)} AS ({column.computed}){persisted}"
+    identity = ""
+    if column.identity:
+        seed = _property(element, "IdentitySeed") or "1"
+        increment = _property(element, "IdentityIncrement") or "1"
+        identity = f" IDENTITY({seed},{increment})"
+    null = "NULL" if column.nullable else "NOT NULL"
+    return f"{_quoted(column.name)} {column.data_type}{identity} {null}"
+
+
+def _table_text(table: _Table) -> str:
+    lines = ",\n    ".join(table.column_lines + table.constraint_lines)
+    return f"CREATE TABLE {_quoted(table.obj.schema, table.obj.name)} (\n    {lines}\n)"
+
+
+def _parameter_text(element: ElementTree.Element) -> str:
+    parts = name_parts(element.get("Name", ""))
+    text = f"{parts[-1] if parts else '@'} {type_text(element)}"
+    default = _property(element, "DefaultExpressionScript")
+    if default is not None:
+        text += f" = {default.strip()}"
+    if _flag(element, "IsOutput"):
+        text += " OUTPUT"
+    if _flag(element, "IsReadOnly"):
+        text += " READONLY"
+    return text
+
+
+def _module_header(element: ElementTree.Element, element_type: str, schema: str, name: str) -> str:
+    """`CREATE <kind> [schema].[name] ... AS` from the XML, for a dacpac without header annotations."""
+    qualified = _quoted(schema, name)
+    parameters = [_parameter_text(p) for p in _elements(element, "Parameters")]
+    if element_type == "SqlView":
+        return f"CREATE VIEW {qualified}\nAS"
+    if element_type == "SqlProcedure":
+        listed = f" {', '.join(parameters)}" if parameters else ""
+        return f"CREATE PROCEDURE {qualified}{listed}\nAS"
+    if element_type == "SqlDmlTrigger":
+        return _trigger_header(element, qualified)
+    return f"CREATE FUNCTION {qualified}({', '.join(parameters)})\nRETURNS {_returns(element, element_type)}\nAS"
+
+
+def _returns(element: ElementTree.Element, element_type: str) -> str:
+    if element_type == "SqlScalarFunction":
+        return type_text(element)
+    if element_type == "SqlInlineTableValuedFunction":
+        return "TABLE"
+    columns = [f"{_quoted(_last_part(c.get('Name')))} {type_text(c)}" for c in _elements(element, "Columns")]
+    variable = _property(element, "ReturnTableVariableName") or "@result"
+    return f"{variable} TABLE ({', '.join(columns)})"
+
+
+def _trigger_header(element: ElementTree.Element, qualified: str) -> str:
+    parent = _quoted(*name_parts(_reference(element, "Parent") or "")[:2])
+    timing = _TRIGGER_TIMING.get(_property(element, "SqlTriggerType") or "2", "AFTER")
+    events = [event for event, flag in (("INSERT", "IsInsertTrigger"), ("UPDATE", "IsUpdateTrigger"), ("DELETE", "IsDeleteTrigger")) if _flag(element, flag)]
+    return f"CREATE TRIGGER {qualified} ON {parent} {timing} {', '.join(events)}\nAS"
+
+
+def _index_text(element: ElementTree.Element, parts: list[str]) -> str:
+    unique = "UNIQUE " if _flag(element, "IsUnique") else ""
+    clustered = "CLUSTERED " if _flag(element, "IsClustered") else "NONCLUSTERED "
+    columns = []
+    for spec in _elements(element, "ColumnSpecifications"):
+        order = " DESC" if (_property(spec, "IsAscending") or "").lower() == "false" else ""
+        columns.append(_quoted(_last_part(_reference(spec, "Column"))) + order)
+    on = _quoted(*parts[:2])
+    return f"CREATE {unique}{clustered}INDEX {_quoted(parts[-1])} ON {on} ({', '.join(columns)})"
+
+
+def _recorded_text(element: ElementTree.Element, element_type: str, parts: list[str]) -> str:
+    qualified = _quoted(*parts[:2])
+    if element_type == "SqlSequence":
+        start = _property(element, "StartValue") or "1"
+        increment = _property(element, "IncrementValue") or "1"
+        typed = f" AS {type_text(element)}" if type_text(element) else ""
+        return f"CREATE SEQUENCE {qualified}{typed} START WITH {start} INCREMENT BY {increment}"
+    if element_type == "SqlSynonym":
+        target = _reference(element, "ForObject") or _property(element, "ForObjectScript") or ""
+        return f"CREATE SYNONYM {qualified} FOR {target}"
+    if element_type == "SqlUserDefinedDataType":
+        base = _type_name(_reference(element, "Type") or "")
+        base += _type_arguments(element, base)
+        null = " NULL" if _property(element, "IsNullable") in (None, "True") else " NOT NULL"
+        return f"CREATE TYPE {qualified} FROM {base}{null}"
+    columns = [f"{_quoted(_last_part(c.get('Name')))} {type_text(c)}" for c in _elements(element, "Columns")]
+    return f"CREATE TYPE {qualified} AS TABLE ({', '.join(columns)})"
