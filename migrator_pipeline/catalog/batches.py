@@ -156,7 +156,7 @@ def _add_batch(batches: list[Batch], text: str, begin: int, end: int, lines: Lin
 STATEMENT_KEYWORDS = frozenset(
     """SELECT INSERT UPDATE DELETE MERGE TRUNCATE DECLARE SET EXEC EXECUTE IF ELSE WHILE
     BEGIN END RETURN PRINT RAISERROR THROW OPEN FETCH CLOSE DEALLOCATE COMMIT ROLLBACK
-    WITH CREATE DROP ALTER BREAK CONTINUE GOTO WAITFOR SAVE USE GRANT DENY REVOKE""".split()
+    WITH CREATE DROP ALTER BREAK CONTINUE GOTO WAITFOR SAVE USE GRANT DENY REVOKE BULK""".split()
 )
 MODULE_KINDS = frozenset({"VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER"})
 _OBJECT_WORDS = frozenset({"TABLE", "VIEW", "PROC", "PROCEDURE", "FUNCTION", "TRIGGER", "INDEX", "SCHEMA"})
@@ -254,6 +254,9 @@ def _condition_end(tokens: list[Token], i: int) -> int:
         token = tokens[i]
         if token.kind == "error":
             return i
+        if token.upper == "UPDATE" and i + 1 < len(tokens) and tokens[i + 1].text == "(":
+            i += 1  # IF UPDATE(column) in a trigger: a function, not a statement
+            continue
         if not _nesting(token, stack) and token.kind == "word" and token.upper in STATEMENT_KEYWORDS:
             return i
         i += 1
@@ -307,6 +310,8 @@ def _continues(tokens: list[Token], j: int, verb: str, state: dict) -> bool:
     following = tokens[j + 1].upper if j + 1 < len(tokens) else ""
     if word == "END":
         return False
+    if word == "INSERT" and previous == "BULK":
+        return True
     if previous in _SET_OPERATORS and word in _DML:
         return True
     if not state["main"] and (word in _DML or word in ("EXEC", "EXECUTE")):

@@ -11,8 +11,20 @@ How a script is read:
 - `INSERT ... VALUES` outside modules and `data/<schema>.<table>.csv` files become
   TableData. In CSV files an empty field is NULL (None): the csv module cannot tell an
   empty quoted string from an empty field, and NULL is the commoner meaning in exports.
+- SQLCMD: `:setvar` and `$(NAME)` (command-line variables win), `:r` includes relative to the
+  including file (read where included, never again on their own); other `:` lines skipped;
+- SSDT: a `*.sqlproj` beside the scripts gives the pre-/post-deployment order, SQLCMD variable
+  defaults and the database name; its <None>/<Content> files and bin/, obj/ are left out;
+- `ALTER` and `CREATE OR ALTER` replace an earlier definition quietly; a second `CREATE` is a
+  "duplicate object" warning. `EXEC('...')` and `sp_executesql N'...'` strings are read as batches;
+- types (`CREATE TYPE`, `sp_addtype`), sequences, synonyms, schemas and indexes are recorded
+  (`RECORDED_KINDS`). A schema is `<schema>.<schema>`; an index is `<table>.<index>` in the table's
+  schema, since index names are unique per table only. Alias types resolve to their base type;
+- MS_Description extended properties become descriptions of objects and columns;
+- date(time) literals in INSERTs are rewritten as ISO text under the DATEFORMAT in force;
+  `BULK INSERT` files are read beside the script (by file name when the path is Windows').
 Anything not understood becomes a Finding with file and line; only an unusable source
-raises SourceError.
+raises SourceError. Missing references and dependency cycles are `catalog.dependencies`.
 """
 
 from __future__ import annotations
@@ -20,14 +32,19 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from xml.etree import ElementTree
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from migrator_pipeline.catalog.batches import LineIndex, Statement, Token, split_batches, split_statements, tokenize
+from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, TableData, object_key
 from migrator_pipeline.tsql.procedures import (
     ModuleHeader,
@@ -49,6 +66,22 @@ _TABLE_CONSTRAINTS = frozenset({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX"
 _COMPUTED_END = frozenset({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE"})
 
 
+# SQLCMD: a `:command` at the start of a line, `$(NAME)` anywhere
+_SQLCMD_LINE = re.compile(r"^[ \t]*:([A-Za-z]+)\b(.*)$")
+_VARIABLE = re.compile(r"\$\(([A-Za-z_][\w\-]*)\)")
+_SETVAR = re.compile(r"^\s+([A-Za-z_][\w\-]*)(.*)$")
+_DATEFORMATS = ("mdy", "dmy", "ymd", "ydm", "myd", "dym")
+_DATE_TYPES = ("date", "datetime", "datetime2", "smalldatetime")
+# EXEC of system procedures that define something for the catalog
+_EXTENDED_PROPERTY = ("@name", "@value", "@level0type", "@level0name", "@level1type", "@level1name", "@level2type", "@level2name")
+_ADDTYPE = ("@typename", "@phystype", "@nulltype")
+_DYNAMIC_CREATE = re.compile(
+    r"\b(?:CREATE|ALTER)\s+(?:OR\s+ALTER\s+)?(?:TABLE|VIEW|PROC|PROCEDURE|FUNCTION|TRIGGER|TYPE|SEQUENCE|SYNONYM|SCHEMA)\s+"
+    r"((?:\[[^\]]+\]|\w+)(?:\s*\.\s*(?:\[[^\]]+\]|\w+))*)",
+    re.I,
+)
+
+
 class SourceError(Exception):
     """The source cannot be read at all: missing, or not a .sql file or folder."""
 
@@ -60,6 +93,7 @@ class _Insert:
     rows: list[list[str | None]]
     file: str
     line: int
+    dateformat: str | None = "mdy"  # None: values are not T-SQL literals (BULK INSERT files)
 
 
 @dataclass
@@ -71,25 +105,179 @@ class _AlterTable:
     line: int
 
 
-def read_catalog(source: Path) -> Catalog:
-    """The catalog of a script folder (read recursively, in path order) or of one `.sql` file."""
+@dataclass
+class _Property:
+    """An MS_Description extended property, applied once every object is known."""
+
+    value: str
+    target: list[tuple[str, str]]  # (level type, name) pairs: SCHEMA, TABLE|VIEW|..., COLUMN|PARAMETER
+    file: str
+    line: int
+
+
+def _redefines(tokens: list[Token]) -> bool:
+    """`ALTER ...` and `CREATE OR ALTER ...` mean to replace a definition, not to duplicate it."""
+    words = [t.upper for t in tokens[:3]]
+    return words[0] == "ALTER" or words[1:3] == ["OR", "ALTER"]
+
+
+def _string_value(tokens: list[Token]) -> str | None:
+    """The text of a string literal (or of `'a' + N'b'`), or None when it is anything else."""
+    if not tokens or len(tokens) % 2 == 0:
+        return None
+    pieces = []
+    for k, token in enumerate(tokens):
+        if k % 2 == 1:
+            if token.text != "+":
+                return None
+            continue
+        is_literal, value = _literal([token])
+        if not is_literal or token.kind != "string" or value is None:
+            return None
+        pieces.append(value)
+    return "".join(pieces)
+
+
+def _exec_arguments(tokens: list[Token]) -> tuple[list[list[Token]], dict[str, list[Token]]]:
+    """Positional and `@name = value` arguments of an EXEC, as token lists."""
+    positional: list[list[Token]] = []
+    named: dict[str, list[Token]] = {}
+    for piece in split_commas(tokens):
+        if len(piece) > 2 and piece[0].text.startswith("@") and piece[1].text == "=":
+            named[piece[0].text.lower()] = piece[2:]
+        else:
+            positional.append(piece)
+    return positional, named
+
+
+def _arguments(tokens: list[Token], names: tuple[str, ...]) -> dict[str, str | None]:
+    """EXEC arguments by parameter name (positional ones take `names` in order), as text."""
+    positional, named = _exec_arguments(tokens)
+    given = dict(zip(names, positional)) | named
+    values: dict[str, str | None] = {}
+    for name, value_tokens in given.items():
+        is_literal, value = _literal(value_tokens)
+        if not is_literal and len(value_tokens) == 1 and value_tokens[0].is_identifier:
+            is_literal, value = True, value_tokens[0].name  # EXEC sp_addtype Phone, ...
+        values[name] = value if is_literal else " ".join(t.text for t in value_tokens)
+    return values
+
+
+def read_catalog(source: Path, *, variables: Mapping[str, str] | None = None) -> Catalog:
+    """The catalog of a script folder or SSDT project (read recursively) or of one `.sql` file.
+
+    `variables` are SQLCMD variables given on the command line: they seed `$(NAME)` and
+    win over `:setvar` in the scripts, as `sqlcmd -v` does.
+    """
     source = Path(source)
     if not source.exists():
         raise SourceError(f"source not found: {source}")
     if source.is_file() and source.suffix.lower() != ".sql":
         raise SourceError(f"not a .sql file or a folder of .sql scripts: {source}")
     root = source.parent if source.is_file() else source
-    scripts = [source] if source.is_file() else _files(root, ".sql")
-    reader = _ScriptReader(str(source), root)
+    project = read_project(root) if source.is_dir() else SqlProject()
+    reader = _ScriptReader(str(source), root, {**project.variables, **(variables or {})}, set(variables or {}))
+    reader.databases.update(project.names)
+    reader.catalog.findings.extend(project.findings)
+    scripts = [source] if source.is_file() else _project_scripts(root, project)
+    included = set() if source.is_file() else reader.included_files(scripts)
+    scripts = [s for s in scripts if s.resolve() not in included]
     if not scripts:
         reader.finding("error", "no .sql files found")
     for script in scripts:
-        reader.read_script(script)
+        reader.read_top_script(script)
     data_root = source.parent / "data" if source.is_file() else root
     for csv_file in _files(data_root, ".csv"):
         if csv_file.parent.name.lower() == "data" or source.is_file():
             reader.read_csv(csv_file)
     return reader.finish()
+
+
+# ---------------------------------------------------------------- SSDT projects
+
+
+@dataclass
+class SqlProject:
+    """What a `*.sqlproj` file says about the scripts beside it."""
+
+    build: list[Path] = field(default_factory=list)
+    pre_deploy: list[Path] = field(default_factory=list)
+    post_deploy: list[Path] = field(default_factory=list)
+    excluded: set[Path] = field(default_factory=set)  # <None>, <Content>, <Build Remove>
+    variables: dict[str, str] = field(default_factory=dict)  # <SqlCmdVariable> defaults
+    names: set[str] = field(default_factory=set)  # database names the project goes by
+    findings: list[Finding] = field(default_factory=list)
+
+
+def read_project(root: Path) -> SqlProject:
+    """The first `*.sqlproj` directly in root (an empty SqlProject when there is none)."""
+    project = SqlProject()
+    found = sorted(p for p in root.glob("*") if p.is_file() and p.suffix.lower() == ".sqlproj")
+    if not found:
+        return project
+    path = found[0]
+    project.names.add(path.stem.lower())
+    try:
+        tree = ElementTree.parse(path)
+    except (ElementTree.ParseError, OSError) as error:
+        project.findings.append(Finding("error", f"cannot read the project file, all .sql files read: {error}", path.name))
+        return project
+    for element in tree.iter():
+        tag = element.tag.rsplit("}", 1)[-1]
+        include = (element.get("Include") or element.get("Remove") or "").strip()
+        if tag in ("Name", "DatabaseName") and element.text:
+            project.names.add(element.text.strip().lower())
+        if not include:
+            continue
+        if tag == "SqlCmdVariable":
+            default = next((c.text or "" for c in element if c.tag.rsplit("}", 1)[-1] in ("DefaultValue", "Value")), "")
+            project.variables[include] = default
+            continue
+        paths = [_local_path(root, part) for part in include.split(";") if part.strip()]
+        if tag == "Build" and element.get("Remove"):
+            project.excluded.update(paths)
+        elif tag == "Build":
+            project.build.extend(paths)
+        elif tag == "PreDeploy":
+            project.pre_deploy.extend(paths)
+        elif tag == "PostDeploy":
+            project.post_deploy.extend(paths)
+        elif tag in ("None", "Content"):
+            project.excluded.update(paths)
+    return project
+
+
+def _local_path(base: Path, written: str) -> Path:
+    """A path written in a project or `:r` (Windows separators, any case) under base, resolved."""
+    path = base
+    for part in written.strip().strip('"').replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        candidate = path / part
+        if not candidate.exists() and path.is_dir():
+            # Windows file systems ignore case; projects written there often disagree with the disk
+            candidate = next((c for c in path.iterdir() if c.name.lower() == part.lower()), candidate)
+        path = candidate
+    return path.resolve()
+
+
+def _project_scripts(root: Path, project: SqlProject) -> list[Path]:
+    """Pre-deployment scripts, then every other .sql file in path order, then post-deployment.
+
+    Files a project lists as <Build> and files it does not list are both read (nothing in
+    the folder goes unreported); only <None>, <Content> and <Build Remove> files are left out.
+    """
+    skipped_dirs = {"bin", "obj"} if project.names else set()
+    scripts = [
+        p for p in _files(root, ".sql")
+        if not skipped_dirs.intersection(part.lower() for part in p.relative_to(root).parts[:-1])
+    ]
+    excluded = project.excluded - set(project.build)
+    ordered_first = [p for p in project.pre_deploy if p.exists()]
+    ordered_last = [p for p in project.post_deploy if p.exists()]
+    special = set(ordered_first) | set(ordered_last) | excluded
+    middle = [p for p in scripts if p.resolve() not in special]
+    return ordered_first + middle + ordered_last
 
 
 def _files(root: Path, suffix: str) -> list[Path]:
@@ -151,29 +339,249 @@ def _literal(tokens: list[Token]) -> tuple[bool, str | None]:
     return False, None
 
 
+# ---------------------------------------------------------------- dates and BULK INSERT files
+
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[ T](.+))?$")
+_ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})T(.+)$")
+_NUMERIC_DATE = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?:\s+(.+))?$")
+_NAMED_MONTH = re.compile(r"^(?:(\d{1,2})\s+([A-Za-z]{3,9})|([A-Za-z]{3,9})\s+(\d{1,2}),?)\s+(\d{4})(?:\s+(.+))?$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.:](\d{1,7}))?)?\s*([AaPp][Mm])?$")
+_MONTHS = {name: n for n, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
+
+
+def normalise_date_literal(value: str, data_type: str, dateformat: str = "mdy") -> str | None:
+    """A T-SQL date(time) string literal as ISO `YYYY-MM-DD[ HH:MM:SS[.fff]]`, or None when unreadable.
+
+    'YYYYMMDD' and 'YYYY-MM-DDThh:mm:ss' read the same under every DATEFORMAT. Other numeric
+    forms follow DATEFORMAT; a year-first 'YYYY-MM-DD' is read year-day-month for datetime and
+    smalldatetime under DATEFORMAT dmy/dym/ydm, as SQL Server does (date and datetime2 never).
+    """
+    text = value.strip()
+    parts = _date_parts(text, data_type, dateformat)
+    if parts is None:
+        return None
+    (year, month, day), time_text = parts
+    try:
+        day_text = date(year, month, day).isoformat()
+    except ValueError:
+        return None
+    if not time_text or data_type == "date":
+        return day_text
+    time_value = _time_text(time_text.strip())
+    return f"{day_text} {time_value}" if time_value is not None else None
+
+
+def _date_parts(text: str, data_type: str, dateformat: str) -> tuple[tuple[int, int, int], str | None] | None:
+    for pattern in (_COMPACT_DATE, _ISO_DATETIME):
+        if match := pattern.match(text):
+            return (int(match.group(1)), int(match.group(2)), int(match.group(3))), match.group(4)
+    if match := _NAMED_MONTH.match(text):
+        day, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        number = _MONTHS.get(month[:3].lower())
+        return ((int(match.group(5)), number, int(day)), match.group(6)) if number else None
+    match = _NUMERIC_DATE.match(text)
+    if match is None:
+        return None
+    first, second, third = match.group(1), match.group(3), match.group(4)
+    if len(first) == 4:
+        order = "ydm" if data_type in ("datetime", "smalldatetime") and dateformat in ("dmy", "dym", "ydm") else "ymd"
+    else:
+        order = dateformat
+    written = dict(zip(order, (first, second, third)))
+    year = int(written["y"])
+    if len(written["y"]) <= 2:  # two-digit year cutoff 2049
+        year += 2000 if year < 50 else 1900
+    return (year, int(written["m"]), int(written["d"])), match.group(5)
+
+
+def _time_text(text: str) -> str | None:
+    match = _TIME.match(text)
+    if match is None:
+        return None
+    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+    if match.group(5):
+        hour = hour % 12 + (12 if match.group(5).lower() == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    fraction = f".{match.group(4)}" if match.group(4) else ""
+    return f"{hour:02d}:{minute:02d}:{second:02d}{fraction}"
+
+
+def _bulk_options(tokens: list[Token]) -> dict[str, str | None]:
+    """`WITH (FIELDTERMINATOR = ',', KEEPNULLS, ...)` as upper-case names -> literal text."""
+    options: dict[str, str | None] = {}
+    start = next((k for k, t in enumerate(tokens) if t.text == "("), None)
+    close = matching_paren(tokens, start) if start is not None else -1
+    if close < 0:
+        return options
+    for piece in split_commas(tokens[start + 1 : close]):
+        name = piece[0].upper
+        if len(piece) > 2 and piece[1].text == "=":
+            is_literal, value = _literal(piece[2:])
+            options[name] = value if is_literal else piece[2].text
+        else:
+            options[name] = None
+    return options
+
+
+def _bulk_file(script: Path, written: str, root: Path) -> Path | None:
+    """The data file: as written, beside the script, or by file name beside the script or in data/."""
+    name = re.split(r"[\\/]", written)[-1]
+    folder = script.parent
+    candidates = [Path(written), folder / written.replace("\\", "/"), folder / name, folder / "data" / name, root / name, root / "data" / name]
+    return next((c for c in candidates if name and c.is_file()), None)
+
+
+def _terminator(written: str | None, default: str) -> str:
+    if not written:
+        return default
+    if written.lower().startswith("0x"):
+        return bytes.fromhex(written[2:]).decode("latin-1")
+    return written.replace("\\r", "").replace("\\n", "\n").replace("\\t", "\t").replace("\\0", "\0")
+
+
+def _bulk_encoding(options: dict[str, str | None]) -> str:
+    if (options.get("DATAFILETYPE") or "").lower() in ("widechar", "widenative"):
+        return "utf-16"
+    codepage = (options.get("CODEPAGE") or "65001").upper()
+    named = {"65001": "utf-8-sig", "ACP": "cp1252", "OEM": "cp437", "RAW": "latin-1"}
+    return named.get(codepage, f"cp{codepage}")
+
+
+def _bulk_rows(raw: bytes, options: dict[str, str | None]) -> list[list[str | None]]:
+    """Rows of a BULK INSERT data file; an empty field is NULL (None)."""
+    text = raw.decode(_bulk_encoding(options)).lstrip("\ufeff").replace("\r\n", "\n")
+    field_end = _terminator(options.get("FIELDTERMINATOR"), "\t")
+    row_end = _terminator(options.get("ROWTERMINATOR"), "\n")
+    if (options.get("FORMAT") or "").upper() == "CSV" and len(field_end) == 1:
+        quote = options.get("FIELDQUOTE") or '"'
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=field_end, quotechar=quote[:1]))
+    else:
+        records = [line.split(field_end) for line in text.split(row_end)]
+    first = int(options.get("FIRSTROW") or 1)
+    last = int(options.get("LASTROW") or 0) or len(records)
+    rows = [record for record in records[first - 1 : last] if record and record != [""]]
+    return [[value if value != "" else None for value in record] for record in rows]
+
+
 class _ScriptReader:
-    def __init__(self, source: str, root: Path) -> None:
+    def __init__(self, source: str, root: Path, variables: dict[str, str], fixed: set[str]) -> None:
         self.catalog = Catalog(source=source)
         self.root = root
+        self.seed_variables = variables
+        self.fixed_variables = fixed  # given on the command line: :setvar does not change them
+        self.databases: set[str] = set()  # names of the current database (USE, project name)
         self.objects: dict[str, SourceObject] = {}
         self.alters: list[_AlterTable] = []
         self.inserts: list[_Insert] = []
         self.data: dict[str, TableData] = {}
+        self.types: dict[str, tuple[str, bool]] = {}  # alias type key -> (base type, nullable)
+        self.properties: list[_Property] = []
+        self.dateformat = "mdy"
+        self.bulk_files: set[Path] = set()
 
     def finding(self, severity: str, message: str, file: str | None = None, line: int | None = None, obj: str | None = None) -> None:
         self.catalog.findings.append(Finding(severity, message, file, line, obj))
 
-    # ------------------------------------------------------------ scripts
+    def file_name(self, path: Path) -> str:
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.as_posix()
 
-    def read_script(self, path: Path) -> None:
-        file = path.relative_to(self.root).as_posix()
-        try:
-            text = decode_script(path.read_bytes())
-        except (UnicodeDecodeError, OSError) as error:
-            self.finding("error", f"cannot read the file, skipped: {error}", file)
+    # ------------------------------------------------------------ scripts and SQLCMD
+
+    def included_files(self, scripts: list[Path]) -> set[Path]:
+        """Files some script includes with `:r`: they are read where they are included, not on their own."""
+        included: set[Path] = set()
+        for script in scripts:
+            text = self._decode(script, None)
+            variables = dict(self.seed_variables)
+            for line in (text or "").split("\n"):
+                directive = _SQLCMD_LINE.match(line)
+                if directive is None:
+                    continue
+                command, argument = directive.group(1).lower(), directive.group(2)
+                if command == "setvar":
+                    self._setvar(argument, variables, None, None)
+                elif command == "r":
+                    written = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), argument)
+                    included.add(_local_path(script.resolve().parent, written))
+        return included
+
+    def read_top_script(self, path: Path) -> None:
+        """A script as sqlcmd runs it: a session of its own (variables, DATEFORMAT)."""
+        self.dateformat = "mdy"
+        self.read_script(path, dict(self.seed_variables), ())
+
+    def read_script(self, path: Path, variables: dict[str, str], including: tuple[Path, ...]) -> None:
+        file = self.file_name(path)
+        text = self._decode(path, file)
+        if text is None:
             return
+        lines: list[str] = []
+        first_line = 1
+        for number, line in enumerate(text.split("\n"), 1):
+            directive = _SQLCMD_LINE.match(line)
+            if directive is None:
+                lines.append(self._substitute(line, variables, file, number))
+                continue
+            lines.append("")  # keeps line numbers
+            command, argument = directive.group(1).lower(), directive.group(2)
+            if command == "setvar":
+                self._setvar(argument, variables, file, number)
+            elif command == "r":
+                # an include ends the batch text before it: included files end their own batches
+                self._read_text("\n".join(lines), first_line, file)
+                lines, first_line = [], number + 1
+                written = self._substitute(argument, variables, file, number)
+                self._include(path, written, variables, including, file, number)
+        self._read_text("\n".join(lines), first_line, file)
+
+    def _decode(self, path: Path, file: str | None) -> str | None:
+        try:
+            return decode_script(path.read_bytes())
+        except (UnicodeDecodeError, OSError) as error:
+            if file is not None:
+                self.finding("error", f"cannot read the file, skipped: {error}", file)
+            return None
+
+    def _substitute(self, line: str, variables: dict[str, str], file: str, number: int) -> str:
+        if "$(" not in line:
+            return line
+
+        def value(match: re.Match) -> str:
+            name = match.group(1)
+            if name in variables:
+                return variables[name]
+            self.finding("error", f"undefined SQLCMD variable $({name})", file, number)
+            return match.group(0)
+
+        return _VARIABLE.sub(value, line)
+
+    def _setvar(self, argument: str, variables: dict[str, str], file: str | None, number: int | None) -> None:
+        match = _SETVAR.match(argument)
+        if match is None:
+            if file is not None:
+                self.finding("warning", f":setvar without a variable name ignored: {argument.strip()}", file, number)
+            return
+        name, value = match.group(1), match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] == '"':
+            value = value[1:-1].replace('""', '"')
+        if name not in self.fixed_variables:
+            variables[name] = value
+
+    def _include(self, path: Path, written: str, variables: dict[str, str], including: tuple[Path, ...], file: str, line: int) -> None:
+        target = _local_path(path.resolve().parent, written)
+        chain = including + (path.resolve(),)
+        if target in chain:
+            cycle = " -> ".join(self.file_name(p) for p in chain[chain.index(target) :] + (target,))
+            self.finding("error", f"include cycle, not followed: {cycle}", file, line)
+        elif not target.is_file():
+            self.finding("error", f"included file not found: {written.strip()}", file, line)
+        else:
+            self.read_script(target, variables, chain)
+
+    def _read_text(self, text: str, first_line: int, file: str) -> None:
         for batch in split_batches(text):
-            self._read_batch(batch.text, batch.line, file)
+            self._read_batch(batch.text, batch.line + first_line - 1, file)
 
     def _read_batch(self, text: str, first_line: int, file: str) -> None:
         lines = LineIndex(text, first_line)
@@ -184,8 +592,8 @@ class _ScriptReader:
             line = lines.line(statement.start)
             try:
                 self._read_statement(statement, text, file, line)
-            except (IndexError, ValueError) as error:  # a statement cut short: report, go on
-                self.finding("error", f"cannot read {statement.verb} statement: {error}", file, line)
+            except Exception as error:  # noqa: BLE001 - bad input is normal input: report it, read on
+                self.finding("error", f"cannot read {statement.verb} statement: {type(error).__name__}: {error}", file, line)
 
     def _read_statement(self, statement: Statement, text: str, file: str, line: int) -> None:
         verb, tokens = statement.verb, statement.tokens
@@ -193,19 +601,37 @@ class _ScriptReader:
             self._read_definition(statement, text, file, line)
         elif verb == "INSERT":
             self._read_insert(tokens, file, line)
+        elif verb in ("EXEC", "EXECUTE"):
+            self._read_exec(tokens, text, file, line)
+        elif verb == "SET":
+            self._read_set(tokens)
+        elif verb == "USE" and len(tokens) > 1 and tokens[1].is_identifier:
+            self.databases.add(tokens[1].name.lower())
+        elif verb == "BULK" and len(tokens) > 1 and tokens[1].upper == "INSERT":
+            self._read_bulk_insert(tokens, file, line)
         elif verb in _IGNORED_VERBS:
             return
-        elif verb in ("EXEC", "EXECUTE", "WITH", "SELECT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DECLARE"):
+        elif verb in ("WITH", "SELECT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DECLARE"):
             self.finding("info", f"{verb} statement outside a module ignored", file, line)
         else:
             excerpt = " ".join(_span(text, tokens[:8]).split())[:80]
             self.finding("warning", f"unrecognised statement ignored: {excerpt}", file, line)
 
+    def _read_set(self, tokens: list[Token]) -> None:
+        option = tokens[1].upper if len(tokens) > 2 else ""
+        if option == "DATEFORMAT":
+            written = tokens[2].text.strip("'").lower()
+            self.dateformat = written if written in _DATEFORMATS else self.dateformat
+        elif option == "LANGUAGE":
+            language = tokens[2].name.strip("'").lower()
+            self.dateformat = "mdy" if language in ("us_english", "english") else "dmy"
+
     def _read_definition(self, statement: Statement, text: str, file: str, line: int) -> None:
         header = parse_module_header(statement.tokens)
         if header is None:
-            words = " ".join(t.upper for t in statement.tokens[:2])
-            self.finding("info", f"{words} statement ignored", file, line)
+            if not self._read_recorded(statement, text, file, line):
+                words = " ".join(t.upper for t in statement.tokens[:2])
+                self.finding("info", f"{words} statement ignored", file, line)
             return
         if header.name.startswith("#"):
             return  # temp tables at script level: session scratch
@@ -214,27 +640,147 @@ class _ScriptReader:
             self.alters.append(_AlterTable(key, statement.tokens, text, file, line))
             return
         obj = SourceObject(header.schema, header.name, header.kind, _span(text, statement.tokens), file, line)
-        if header.kind == "table":
-            self._read_table(obj, header, statement.tokens, text)
-        else:
-            obj.parameters = header.parameters
-            obj.function_kind = header.function_kind
-            if header.body_start is None:
-                self.finding("warning", f"no AS before the body of {obj.source}", file, line, obj.source)
-        self._add_object(obj)
+        redefines = _redefines(statement.tokens)
+        try:
+            if header.kind == "table":
+                self._read_table(obj, header, statement.tokens, text)
+            else:
+                obj.parameters = header.parameters
+                obj.function_kind = header.function_kind
+                if header.body_start is None:
+                    self.finding("warning", f"no AS before the body of {obj.source}", file, line, obj.source)
+        finally:  # the object is recorded even when its definition cannot be read in full
+            self._add_object(obj, redefines)
 
-    def _add_object(self, obj: SourceObject) -> None:
+    def _add_object(self, obj: SourceObject, redefines: bool = False) -> None:
+        """Record an object; `ALTER` and `CREATE OR ALTER` replace an earlier definition quietly."""
         previous = self.objects.get(obj.key)
-        if previous is not None:
+        if previous is not None and not redefines:
             self.finding(
                 "warning",
-                f"{obj.source} is defined more than once; the definition at {obj.file}:{obj.line} wins"
+                f"duplicate object: {obj.source} is defined more than once; the definition at {obj.file}:{obj.line} wins"
                 f" over {previous.file}:{previous.line}",
                 obj.file,
                 obj.line,
                 obj.source,
             )
         self.objects[obj.key] = obj
+
+    # ------------------------------------------------------------ recorded kinds
+
+    def _read_recorded(self, statement: Statement, text: str, file: str, line: int) -> bool:
+        """`CREATE TYPE | SEQUENCE | SYNONYM | SCHEMA | [UNIQUE] [NON]CLUSTERED INDEX`: True when read."""
+        tokens = statement.tokens
+        if statement.verb != "CREATE":
+            return False
+        words = [t.upper for t in tokens[:6]]
+        body = _span(text, tokens)
+        if words[1] == "SCHEMA":
+            if len(tokens) < 3 or not tokens[2].is_identifier or tokens[2].upper == "AUTHORIZATION":
+                return False
+            # a schema is recorded under its own name as both schema and name: `dw.dw`
+            self._add_object(SourceObject(tokens[2].name, tokens[2].name, "schema", body, file, line))
+            return True
+        if words[1] in ("TYPE", "SEQUENCE", "SYNONYM"):
+            parts, i = multipart_name(tokens, 2)
+            if not parts:
+                return False
+            obj = SourceObject(*schema_and_name(parts), words[1].lower(), body, file, line)
+            if words[1] == "TYPE":
+                self._read_type(obj, tokens, i)
+            elif words[1] == "SYNONYM" and i < len(tokens) and tokens[i].upper == "FOR":
+                target, _ = multipart_name(tokens, i + 1)
+                self._check_database(obj, target, file, line)
+                if target and (len(target) < 3 or target[0].lower() in self.databases):
+                    obj.reads = [object_key(*schema_and_name(target))]  # a synonym reads what it names
+            self._add_object(obj)
+            return True
+        return self._read_index(tokens, body, file, line)
+
+    def _read_type(self, obj: SourceObject, tokens: list[Token], i: int) -> None:
+        if i >= len(tokens) or tokens[i].upper != "FROM":
+            return  # AS TABLE (...) or EXTERNAL NAME: recorded, no base type
+        base, k = data_type_at(tokens, i + 1)
+        nullable = not (k + 1 < len(tokens) and tokens[k].upper == "NOT" and tokens[k + 1].upper == "NULL")
+        self.types[obj.key] = (base, nullable)
+
+    def _read_index(self, tokens: list[Token], body: str, file: str, line: int) -> bool:
+        """An index is recorded as `<table>.<index>` in the table's schema: index names are per table."""
+        i = 1
+        while i < len(tokens) and tokens[i].upper in ("UNIQUE", "CLUSTERED", "NONCLUSTERED", "COLUMNSTORE", "XML", "SPATIAL"):
+            i += 1
+        if i + 3 >= len(tokens) or tokens[i].upper != "INDEX" or tokens[i + 2].upper != "ON":
+            return False
+        parts, _ = multipart_name(tokens, i + 3)
+        if not parts:
+            return False
+        schema, table = schema_and_name(parts)
+        self._add_object(SourceObject(schema, f"{table}.{tokens[i + 1].name}", "index", body, file, line))
+        return True
+
+    def _check_database(self, obj: SourceObject, parts: list[str], file: str | None, line: int | None) -> None:
+        """A name in another database or on a linked server: the object depends on something outside the estate."""
+        named = ".".join(parts)
+        if len(parts) >= 4:
+            self.finding("warning", f"{obj.source} references {named} on a linked server", file, line, obj.source)
+        elif len(parts) == 3 and parts[0] and parts[0].lower() not in self.databases:
+            self.finding("warning", f"{obj.source} references {named} in another database", file, line, obj.source)
+
+    # ------------------------------------------------------------ EXEC
+
+    def _read_exec(self, tokens: list[Token], text: str, file: str, line: int) -> None:
+        if len(tokens) > 1 and tokens[1].text == "(":  # EXEC ('CREATE VIEW ...')
+            close = matching_paren(tokens, 1)
+            self._read_dynamic(_string_value(tokens[2:close]) if close > 0 else None, tokens, text, file, line)
+            return
+        parts, i = multipart_name(tokens, 1)
+        if i < len(tokens) and tokens[i].text == "=" and parts and parts[0].startswith("@"):
+            parts, i = multipart_name(tokens, i + 1)  # EXEC @rc = dbo.Proc
+        procedure = parts[-1].lower() if parts else ""
+        arguments = tokens[i:]
+        if procedure == "sp_executesql":
+            positional, named = _exec_arguments(arguments)
+            statement = named.get("@stmt") or (positional[0] if positional else [])
+            self._read_dynamic(_string_value(statement), tokens, text, file, line)
+        elif procedure == "sp_addextendedproperty":
+            self._read_extended_property(_arguments(arguments, _EXTENDED_PROPERTY), file, line)
+        elif procedure == "sp_addtype":
+            self._read_addtype(_arguments(arguments, _ADDTYPE), _span(text, tokens), file, line)
+        else:
+            self.finding("info", f"{tokens[0].upper} statement outside a module ignored", file, line)
+
+    def _read_dynamic(self, sql: str | None, tokens: list[Token], text: str, file: str, line: int) -> None:
+        """Dynamic SQL at script level: its string is read as a batch of its own."""
+        if sql is not None:
+            self._read_batch(sql, line, file)
+            return
+        created = _DYNAMIC_CREATE.search(_span(text, tokens))
+        if created is not None:
+            name = "".join(created.group(1).split())
+            self.finding("warning", f"dynamic SQL that is not a string literal creates {name}: not read", file, line, name)
+        else:
+            self.finding("info", "dynamic SQL outside a module ignored", file, line)
+
+    def _read_extended_property(self, values: dict[str, str | None], file: str, line: int) -> None:
+        if (values.get("@name") or "").lower() != "ms_description":
+            return
+        levels = [
+            ((values.get(f"@level{n}type") or "").upper(), values.get(f"@level{n}name") or "")
+            for n in range(3)
+            if values.get(f"@level{n}type")
+        ]
+        self.properties.append(_Property(values.get("@value") or "", levels, file, line))
+
+    def _read_addtype(self, values: dict[str, str | None], body: str, file: str, line: int) -> None:
+        name, base = values.get("@typename"), values.get("@phystype")
+        if not name or not base:
+            self.finding("warning", "sp_addtype without a type name and a base type ignored", file, line)
+            return
+        parts = [p.strip("[]") for p in name.split(".")]
+        obj = SourceObject(*schema_and_name(parts), "type", body, file, line)
+        base_type, _ = data_type_at(tokenize(base), 0)
+        self.types[obj.key] = (base_type, (values.get("@nulltype") or "NULL").upper().replace(" ", "") != "NOTNULL")
+        self._add_object(obj)
 
     # ------------------------------------------------------------ tables
 
@@ -369,7 +915,7 @@ class _ScriptReader:
             if row is not None:
                 rows.append(row)
         if rows:
-            self.inserts.append(_Insert(object_key(schema, name), columns, rows, file, line))
+            self.inserts.append(_Insert(object_key(schema, name), columns, rows, file, line, self.dateformat))
 
     def _row(self, tokens: list[Token], file: str, line: int) -> list[str | None] | None:
         if tokens[0].text != "(" or matching_paren(tokens, 0) != len(tokens) - 1:
@@ -393,7 +939,25 @@ class _ScriptReader:
         if columns is None:
             self.finding("warning", f"INSERT rows for {insert.table} skipped: no column list and no CREATE TABLE", insert.file, insert.line)
             return
+        if table is not None and insert.dateformat is not None:
+            self._normalise_dates(table, columns, insert)
         self._add_rows(insert.table, columns, insert.rows, insert.file, insert.line)
+
+    def _normalise_dates(self, table: SourceObject, columns: list[str], insert: _Insert) -> None:
+        """Date literals as SQL Server read them under the DATEFORMAT in force, written as ISO text."""
+        types = {c.name.lower(): c.data_type.split("(")[0] for c in table.columns}
+        for position, column in enumerate(columns):
+            data_type = types.get(column.lower(), "")
+            if data_type not in _DATE_TYPES:
+                continue
+            for row in insert.rows:
+                if position >= len(row) or row[position] is None:
+                    continue
+                value = normalise_date_literal(row[position], data_type, insert.dateformat)
+                if value is None:
+                    self.finding("warning", f"{table.source}.{column}: cannot read the date {row[position]!r}, kept as written", insert.file, insert.line, table.source)
+                else:
+                    row[position] = value
 
     def _insert_columns(self, table: SourceObject, insert: _Insert) -> list[str] | None:
         spelled = {c.name.lower(): c.name for c in table.columns}
@@ -424,7 +988,31 @@ class _ScriptReader:
         positions = [given.index(c) for c in order]
         existing.rows.extend([row[p] for p in positions] for row in rows)
 
+    def _read_bulk_insert(self, tokens: list[Token], file: str, line: int) -> None:
+        """`BULK INSERT t FROM 'path' WITH (...)`: the file's rows, found beside the script."""
+        parts, i = multipart_name(tokens, 2)
+        if not parts or i + 1 >= len(tokens) or tokens[i].upper != "FROM" or tokens[i + 1].kind != "string":
+            self.finding("warning", "BULK INSERT without a table and a file name ignored", file, line)
+            return
+        key = object_key(*schema_and_name(parts))
+        written = _literal([tokens[i + 1]])[1] or ""
+        options = _bulk_options(tokens[i + 2 :])
+        path = _bulk_file(self.root / file, written, self.root)
+        if path is None:
+            self.finding("error", f"BULK INSERT file for {key} not found: {written}", file, line)
+            return
+        try:
+            rows = _bulk_rows(path.read_bytes(), options)
+        except (UnicodeDecodeError, LookupError, csv.Error, OSError) as error:
+            self.finding("error", f"cannot read the BULK INSERT file {written}: {error}", file, line)
+            return
+        self.bulk_files.add(path.resolve())
+        if rows:
+            self.inserts.append(_Insert(key, None, rows, self.file_name(path), line, None))
+
     def read_csv(self, path: Path) -> None:
+        if path.resolve() in self.bulk_files:
+            return  # already read by the BULK INSERT that names it
         file = path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.name
         schema, dot, table = path.stem.partition(".")
         if not dot:
@@ -446,14 +1034,60 @@ class _ScriptReader:
     def finish(self) -> Catalog:
         for alter in self.alters:
             self._apply_alter(alter)
+        self._resolve_types()
         for insert in self.inserts:
             self._apply_insert(insert)
+        for prop in self.properties:
+            self._apply_property(prop)
         for obj in self.objects.values():
-            if obj.kind != "table":
+            if obj.kind not in ("view", "procedure", "function", "trigger"):
+                continue
+            try:
                 self._read_dependencies(obj)
+            except Exception as error:  # noqa: BLE001 - one unreadable body must not stop the estate
+                self.finding("error", f"cannot read the dependencies of {obj.source}: {type(error).__name__}: {error}", obj.file, obj.line, obj.source)
         self.catalog.objects = list(self.objects.values())
         self.catalog.data = list(self.data.values())
+        self.catalog.findings.extend(dependency_findings(self.catalog))
         return self.catalog
+
+    def _resolve_types(self) -> None:
+        """Columns and parameters of an alias type get its base type (`dbo.Phone` -> `varchar(20)`)."""
+        if not self.types:
+            return
+        for obj in self.objects.values():
+            for column in obj.columns:
+                resolved = self._base_type(column.data_type)
+                if resolved is not None:
+                    column.data_type = resolved[0]
+                    column.nullable = column.nullable and resolved[1]
+            for parameter in obj.parameters:
+                resolved = self._base_type(parameter[1])
+                parameter[1] = resolved[0] if resolved is not None else parameter[1]
+
+    def _base_type(self, data_type: str) -> tuple[str, bool] | None:
+        if not data_type or "(" in data_type:
+            return None
+        return self.types.get(object_key(*schema_and_name(data_type.split("."))))
+
+    def _apply_property(self, prop: _Property) -> None:
+        levels = dict(prop.target)
+        schema = levels.get("SCHEMA") or "dbo"
+        owner = next((name for kind, name in prop.target if kind not in ("SCHEMA", "COLUMN", "PARAMETER")), None)
+        target = self.objects.get(object_key(schema, owner if owner else schema))
+        if target is None:
+            named = ".".join(name for _, name in prop.target)
+            self.finding("warning", f"MS_Description for an unknown object {named} ignored", prop.file, prop.line)
+            return
+        column_name = levels.get("COLUMN")
+        if column_name is None:
+            target.description = prop.value
+            return
+        column = next((c for c in target.columns if c.name.lower() == column_name.lower()), None)
+        if column is None:
+            self.finding("warning", f"MS_Description for an unknown column {target.source}.{column_name} ignored", prop.file, prop.line, target.source)
+            return
+        column.description = prop.value
 
     def _read_dependencies(self, obj: SourceObject) -> None:
         header = parse_module_header(tokenize(obj.body))
@@ -469,6 +1103,13 @@ class _ScriptReader:
                 self.finding("error", f"{obj.source}: {message}", obj.file, lines.line(header.body_start + offset), obj.source)
         reads, writes, calls = statement_dependencies(statements)
         obj.reads, obj.writes, obj.calls = reads, writes, calls
+        named: dict[str, list[str]] = {}
+        for statement in statements:
+            for table in statement.find_all(exp.Table):
+                parts = [part.name for part in table.parts]
+                named.setdefault(".".join(parts).lower(), parts)
+        for parts in named.values():
+            self._check_database(obj, parts, obj.file, obj.line)
 
     def _view_statement(self, obj: SourceObject, body: str, line: int) -> list[exp.Expression]:
         try:

@@ -27,6 +27,9 @@ Rules, in the order they apply (every identifier goes through `fold_identifier`)
   prefixed with `<schema>__`, and the model's description says so.
 - Scalar functions whose body is a single `RETURN <expr>` -> macros. Other functions
   and all triggers -> `needs_review`.
+- Schemas, types, sequences, synonyms and indexes (`RECORDED_KINDS`) are `skipped`:
+  recorded so that nothing goes unreported, not migrated. Any other kind without a model
+  needs review ("no model planned").
 - Models are ordered topologically over `depends_on`; models on a dependency cycle are
   dropped and their objects need review, with the cycle named.
 """
@@ -37,7 +40,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
@@ -47,6 +50,7 @@ from migrator_pipeline.tsql.procedures import block_statements, parse_module_hea
 READ_ONLY_REASON = "read-only procedure with parameters: candidate dbt analysis"
 # statements that carry no data flow for a model
 _INERT = (exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Declare, exp.Drop, exp.Return)
+_PLURAL = {"index": "indexes", "schema": "schemas"}
 _INERT_COMMANDS = frozenset({"PRINT", "RAISERROR", "THROW", "ELSE", "BREAK", "CONTINUE"})
 
 
@@ -417,6 +421,9 @@ def _in_dependency_order(models: list[PlannedModel], plan: MigrationPlan) -> tup
 
 def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str]) -> PlanEntry:
     entry = PlanEntry(obj.key, obj.source, obj.kind, "needs_review")
+    if obj.kind in RECORDED_KINDS:
+        entry.artifact, entry.reason = "skipped", f"{_PLURAL.get(obj.kind, obj.kind + 's')} are recorded, not migrated"
+        return entry
     if obj.key in reasons:
         entry.reason = reasons[obj.key]
         return entry
