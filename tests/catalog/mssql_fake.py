@@ -11,6 +11,8 @@ The estate: dbo.Customers (identity, PK, UNIQUE, defaults, computed column, alia
 descriptions), dbo.Orders (system-named FK, index, data rows), Sales.OrderTotals (named FK),
 a view, a procedure with a parameter, a scalar function, a trigger, a CLR procedure, a
 sequence, two synonyms, an alias type and the Sales schema.
+
+`connect_dacpac_estate()` is another estate: the one `dacpac_fixture` builds, as deployed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlglot
+from dacpac_fixture import FUNCTION_BODY, FUNCTION_HEADER, LOG_BODY, PROCEDURE_BODY, TRIGGER_BODY, VIEW_QUERY
 from sqlglot import exp
 
 from migrator_pipeline.catalog import live
@@ -289,3 +292,121 @@ class FakeConnection:
 def connect(*args: Any, **kwargs: Any) -> FakeConnection:
     """A connection to a fresh copy of the small estate."""
     return FakeConnection(estate_catalog_rows(), estate_tables())
+
+
+# ---------------------------------------------------------------- the dacpac fixture's estate, live
+#
+# The estate of `dacpac_fixture` (also its EQUIVALENT_SCRIPT) as a deployed database answers
+# the catalog queries: written by hand, as SQL Server stores it, not derived from a Catalog, so
+# that the live reader's decoding (byte lengths, wrapped defaults, padded type codes, CRLF)
+# is what a comparison with the other readers tests. The rows are those after deploying
+# the post-deployment script: defaults filled in, and the row the trigger wrote.
+
+DE_CUSTOMERS, DE_ORDERS, DE_AUDIT_LOG = 1013578649, 1045578763, 1077578877
+DE_VIEW, DE_ADD_ORDER, DE_LOG, DE_DOUBLE, DE_TRIGGER = 1109578991, 1141579105, 1173579219, 1205579333, 1237579447
+DE_CREATED = dt.datetime(2024, 5, 6, 7, 8, 9, 123000)  # what getdate() gave at deployment
+
+
+def _crlf(text: str) -> str:
+    """Module text as sys.sql_modules keeps it: the batch as sent, with the client's CRLF line ends."""
+    return text.replace("\n", "\r\n") + "\r\n"
+
+
+def dacpac_estate_catalog_rows() -> dict[str, list[dict]]:
+    """The catalog query rows of the dacpac fixture's estate, deployed to SQL Server."""
+    return {
+        live.COLLATION_QUERY: [{"collation_name": "Latin1_General_100_CS_AS"}],
+        live.OBJECTS_QUERY: [
+            _object(DE_AUDIT_LOG, "dbo", "AuditLog", "U ", "USER_TABLE"),
+            _object(DE_CUSTOMERS, "dbo", "Customers", "U ", "USER_TABLE"),
+            _object(DE_DOUBLE, "dbo", "fn_Double", "FN", "SQL_SCALAR_FUNCTION"),
+            _object(DE_ADD_ORDER, "dbo", "usp_AddOrder", "P ", "SQL_STORED_PROCEDURE"),
+            _object(DE_LOG, "dbo", "usp_Log", "P ", "SQL_STORED_PROCEDURE"),
+            _object(DE_VIEW, "dbo", "vCustomerOrders", "V ", "VIEW"),
+            _object(DE_ORDERS, "sales", "Orders", "U ", "USER_TABLE"),
+            _object(DE_TRIGGER, "sales", "trg_Orders_Insert", "TR", "SQL_TRIGGER", DE_ORDERS),
+        ],
+        live.MODULES_QUERY: [
+            {"object_id": DE_VIEW, "definition": _crlf(f"CREATE VIEW [dbo].[vCustomerOrders]\nAS\n{VIEW_QUERY}")},
+            {"object_id": DE_ADD_ORDER, "definition": _crlf(
+                f"CREATE PROCEDURE [dbo].[usp_AddOrder] @CustomerID int, @Amount money = 0\nAS\n{PROCEDURE_BODY}")},
+            {"object_id": DE_LOG, "definition": _crlf(f"CREATE PROCEDURE [dbo].[usp_Log] @CustomerID int\nAS\n{LOG_BODY}")},
+            {"object_id": DE_DOUBLE, "definition": _crlf(f"{FUNCTION_HEADER}\n{FUNCTION_BODY}")},
+            {"object_id": DE_TRIGGER, "definition": _crlf(
+                f"CREATE TRIGGER [sales].[trg_Orders_Insert] ON [sales].[Orders] AFTER INSERT\nAS\n{TRIGGER_BODY}")},
+        ],
+        live.COLUMNS_QUERY: [
+            _column(DE_CUSTOMERS, 1, "CustomerID", "int", 4, 10, 0, False),
+            _column(DE_CUSTOMERS, 2, "Name", "nvarchar", 100, 0, 0, False),
+            _column(DE_CUSTOMERS, 3, "Email", "varchar", -1, 0, 0, True),
+            _column(DE_CUSTOMERS, 4, "Credit", "decimal", 9, 10, 2, False),
+            _column(DE_CUSTOMERS, 5, "Created", "datetime2", 7, 23, 3, True),
+            _column(DE_CUSTOMERS, 6, "Label", "nvarchar", 102, 0, 0, True),  # computed: the server knows its type
+            _column(DE_ORDERS, 1, "OrderID", "int", 4, 10, 0, False),
+            _column(DE_ORDERS, 2, "CustomerID", "int", 4, 10, 0, False),
+            _column(DE_ORDERS, 3, "Amount", "money", 8, 19, 4, True),
+            _column(DE_AUDIT_LOG, 1, "Message", "nvarchar", 400, 0, 0, False),
+        ],
+        live.IDENTITY_QUERY: [{"object_id": DE_CUSTOMERS, "column_id": 1}],
+        # the server keeps a computed column's definition re-spelled, without the spaces written
+        live.COMPUTED_QUERY: [{"object_id": DE_CUSTOMERS, "column_id": 6, "definition": "([Name]+N'!')"}],
+        live.DEFAULTS_QUERY: [
+            {"parent_object_id": DE_CUSTOMERS, "parent_column_id": 4, "definition": "((0))"},
+            {"parent_object_id": DE_CUSTOMERS, "parent_column_id": 5, "definition": "(getdate())"},
+        ],
+        live.KEYS_QUERY: [
+            {"parent_object_id": DE_CUSTOMERS, "object_id": DE_CUSTOMERS + 1, "type": "PK", "key_ordinal": 1, "column_name": "CustomerID"},
+            {"parent_object_id": DE_CUSTOMERS, "object_id": DE_CUSTOMERS + 2, "type": "UQ", "key_ordinal": 1, "column_name": "Name"},
+            {"parent_object_id": DE_ORDERS, "object_id": DE_ORDERS + 1, "type": "PK", "key_ordinal": 1, "column_name": "OrderID"},
+        ],
+        live.FOREIGN_KEYS_QUERY: [
+            {"parent_object_id": DE_ORDERS, "object_id": DE_ORDERS + 2, "name": "FK_Orders_Customers", "is_system_named": False,
+             "column_name": "CustomerID", "ref_schema": "dbo", "ref_table": "Customers", "ref_column": "CustomerID"},
+        ],
+        live.DESCRIPTIONS_QUERY: [
+            {"major_id": DE_CUSTOMERS, "minor_id": 0, "description": "People who buy"},
+            {"major_id": DE_CUSTOMERS, "minor_id": 2, "description": "Full name, as printed"},
+        ],
+        live.PARAMETERS_QUERY: [
+            _parameter(DE_ADD_ORDER, 1, "@CustomerID", "int", 4, 10, 0),
+            _parameter(DE_ADD_ORDER, 2, "@Amount", "money", 8, 19, 4),
+            _parameter(DE_LOG, 1, "@CustomerID", "int", 4, 10, 0),
+            _parameter(DE_DOUBLE, 1, "@x", "money", 8, 19, 4),
+        ],
+        live.EXPRESSION_DEPENDENCIES_QUERY: [
+            _dependency(DE_VIEW, DE_CUSTOMERS, "dbo", "Customers"),
+            _dependency(DE_VIEW, DE_ORDERS, "sales", "Orders"),
+            _dependency(DE_VIEW, DE_DOUBLE, "dbo", "fn_Double"),
+            _dependency(DE_ADD_ORDER, DE_ORDERS, "sales", "Orders"),
+            _dependency(DE_ADD_ORDER, DE_CUSTOMERS, "dbo", "Customers"),
+            _dependency(DE_ADD_ORDER, DE_LOG, "dbo", "usp_Log"),
+            _dependency(DE_LOG, DE_AUDIT_LOG, "dbo", "AuditLog"),
+            _dependency(DE_TRIGGER, DE_AUDIT_LOG, "dbo", "AuditLog"),
+            _dependency(DE_TRIGGER, DE_ORDERS, "sales", "Orders"),
+        ],
+        live.SCHEMAS_QUERY: [{"schema_id": 5, "name": "sales"}],
+        live.INDEXES_QUERY: [
+            {"object_id": DE_ORDERS, "index_id": 2, "name": "IX_Orders_Customer", "type_desc": "NONCLUSTERED",
+             "is_unique": False, "filter_definition": None, "is_descending_key": False,
+             "is_included_column": False, "column_name": "CustomerID"},
+        ],
+        live.SEQUENCES_QUERY: [],
+        live.SYNONYMS_QUERY: [],
+        live.TYPES_QUERY: [],
+    }
+
+
+def dacpac_estate_tables() -> dict[str, list[dict]]:
+    """The estate's rows after deployment, with the Python values pyodbc returns."""
+    customers = [
+        {"CustomerID": 1, "Name": "Ann", "Email": None, "Credit": Decimal("10.50"), "Created": DE_CREATED},
+        {"CustomerID": 2, "Name": "O'Brien", "Email": "ob@x", "Credit": Decimal("0.00"), "Created": DE_CREATED},
+    ]
+    orders = [{"OrderID": 10, "CustomerID": 1, "Amount": Decimal("5.2500")}]
+    audit_log = [{"Message": "orders: 1"}]  # written by sales.trg_Orders_Insert when the order went in
+    return {"dbo.customers": customers, "sales.orders": orders, "dbo.auditlog": audit_log}
+
+
+def connect_dacpac_estate(*args: Any, **kwargs: Any) -> FakeConnection:
+    """A connection to a fresh copy of the dacpac fixture's estate."""
+    return FakeConnection(dacpac_estate_catalog_rows(), dacpac_estate_tables())
