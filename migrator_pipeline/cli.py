@@ -15,10 +15,10 @@ import time
 from pathlib import Path
 
 from migrator_pipeline import settings
+from migrator_pipeline.catalog.live import is_live_source
+from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.sources import SourceSpec, check_source
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
-
-SOURCE_SUFFIXES = (".sql",)
-
 
 class UsageError(Exception):
     """Wrong arguments or an unusable source: one line on stderr, exit status 2."""
@@ -50,8 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="migrator", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     migrate = commands.add_parser("migrate", help="migrate a SQL Server source into a dbt project")
-    migrate.add_argument("source", help="a folder of .sql scripts or one .sql file")
+    migrate.add_argument("source", help="a folder of .sql scripts, one .sql file, a .dacpac, or a live "
+                                        "server: mssql://user@host/db?driver=... or an ODBC string "
+                                        "(password in MIGRATOR_MSSQL_PASSWORD)")
     migrate.add_argument("--project", required=True, help="project name: lower-case identifier")
+    migrate.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                         help="a SQLCMD variable for $(NAME) in scripts; repeatable")
+    migrate.add_argument("--sample-rows", type=int, metavar="N",
+                         help="live servers: copy at most N rows per table")
     migrate.set_defaults(handler=cmd_migrate)
     demo = commands.add_parser("demo", help="migrate the bundled example estate (project `demo`)")
     demo.set_defaults(handler=cmd_demo)
@@ -75,16 +81,36 @@ def cmd_migrate(args, _extra) -> int:
         project = settings.validate_project_name(args.project)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    source = Path(args.source)
-    _check_source(source)
-    return migrate(source, project)
+    spec = SourceSpec(_absolute(args.source), _variables(args.var), args.sample_rows)
+    if args.sample_rows is not None and args.sample_rows < 1:
+        raise UsageError("--sample-rows must be a positive number of rows")
+    try:
+        check_source(spec)
+    except SourceError as error:
+        raise UsageError(str(error)) from None
+    return migrate(spec, project)
 
 
 def cmd_demo(_args, _extra) -> int:
-    return migrate(BUNDLED_EXAMPLE, "demo")
+    return migrate(SourceSpec(str(BUNDLED_EXAMPLE)), "demo")
 
 
-def migrate(source: Path, project: str) -> int:
+def _absolute(location: str) -> str:
+    """Paths are stored absolute, so that runs from the UI find them; URLs stay as they are."""
+    return location if is_live_source(location) or not Path(location).exists() else str(Path(location).resolve())
+
+
+def _variables(pairs: list[str]) -> dict[str, str]:
+    variables = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--var expects NAME=VALUE, got {pair!r}")
+        variables[name.strip()] = value
+    return variables
+
+
+def migrate(source: SourceSpec, project: str) -> int:
     import dagster as dg
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
@@ -98,13 +124,13 @@ def migrate(source: Path, project: str) -> int:
     files.register(source)
     if not instance.has_dynamic_partition(migration_projects.name, project):
         instance.add_dynamic_partitions(migration_projects.name, [project])
-    print(f"migrating {source} as project '{project}' (state in {settings.migrator_home()})",
+    print(f"migrating {source.location} as project '{project}' (state in {settings.migrator_home()})",
           file=sys.stderr)
     result = dg.materialize(
         MIGRATION_ASSETS, partition_key=project, instance=instance,
         resources=default_resources(), raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"migrator/source": str(source.resolve())},
+        tags={"migrator/source": source.location},
     )
     if not result.success:
         print(f"migrator: error: the pipeline failed: {_first_failure(result)}", file=sys.stderr)
@@ -125,21 +151,19 @@ def print_summary(files: ProjectFiles, seconds: float) -> None:
 
 
 def _first_failure(result) -> str:
+    """The first failed step and the innermost error's message: what the user can act on."""
     for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            message = (error.message if error else "").strip().splitlines()
-            return f"step {event.step_key}: {message[-1] if message else 'failed'}"
+        if not event.is_step_failure:
+            continue
+        data = event.step_failure_data
+        if data.user_failure_data and data.user_failure_data.description:
+            return f"step {event.step_key}: {data.user_failure_data.description}"
+        error = data.error
+        while error is not None and error.cause is not None:
+            error = error.cause
+        message = (error.message if error else "").strip().splitlines()
+        return f"step {event.step_key}: {message[-1] if message else 'failed'}"
     return "run did not succeed"
-
-
-def _check_source(source: Path) -> None:
-    if not source.exists():
-        raise UsageError(f"source not found: {source}")
-    if source.is_file() and source.suffix.lower() not in SOURCE_SUFFIXES:
-        raise UsageError(f"unsupported source file {source}: expected a folder or a .sql script")
-    if source.is_dir() and not any(p.suffix.lower() in SOURCE_SUFFIXES for p in source.rglob("*")):
-        raise UsageError(f"no .sql scripts found in {source}")
 
 
 def prepare_instance():

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.settings import REPO_ROOT, project_dir
 
@@ -34,12 +35,12 @@ class ProjectFiles:
     def dbt_dir(self) -> Path:
         return self.root / "dbt"
 
-    def source(self) -> Path:
+    def source(self) -> SourceSpec:
         """The source registered for the project; the bundled example when none was."""
         settings = self.root / "project.json"
         if settings.exists():
-            return Path(json.loads(settings.read_text(encoding="utf-8"))["source"])
-        return BUNDLED_EXAMPLE
+            return SourceSpec(**json.loads(settings.read_text(encoding="utf-8"))["source"])
+        return SourceSpec(str(BUNDLED_EXAMPLE))
 
     # Each step's output, as the next step reads it.
     def catalog(self) -> Catalog:
@@ -51,7 +52,7 @@ class ProjectFiles:
     def drafts(self) -> Drafts:
         return Drafts.load(self.path("drafts.json"))
 
-    def register(self, source: Path) -> None:
+    def register(self, source: SourceSpec) -> None:
         self.path("project.json").write_text(
-            json.dumps({"project": self.project, "source": str(source.resolve())}, indent=1),
+            json.dumps({"project": self.project, "source": source.to_dict()}, indent=1),
             encoding="utf-8")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -107,7 +108,8 @@ def test_running_again_replaces_the_outputs(demo, warehouse_url):
 
 @pytest.mark.parametrize("args, message", [
     (["migrate", "/no/such/folder", "--project", "x"], "migrator: error: source not found: /no/such/folder"),
-    (["migrate", "README.md", "--project", "x"], "migrator: error: unsupported source file README.md"),
+    (["migrate", "README.md", "--project", "x"],
+     f"migrator: error: unsupported source file {Path('README.md').resolve()}"),
     (["migrate", ".", "--project", "../etc"], "migrator: error: invalid project name '../etc'"),
     (["migrate", "{empty}", "--project", "x"], "migrator: error: no .sql scripts found in"),
     (["migrate", "--project", "x"], "migrator: error: the following arguments are required: source"),
@@ -132,7 +134,7 @@ def test_runs_are_recorded_on_the_persistent_instance_with_usage_metadata(demo):
     materialization = event.asset_materialization
     assert materialization.partition == "e2e"
     metadata = materialization.metadata
-    assert metadata["usage/objects"].value == 35
+    assert metadata["usage/objects"].value == 36  # 35 objects and the `dw` schema, recorded
     assert metadata["usage/llm_tokens"].value == 0
     assert metadata["usage/seconds"].value > 0
 
@@ -157,3 +159,17 @@ def test_generated_models_materialize_as_dagster_assets_with_dbt_tests_as_checks
     assert len(checks) > 0 and all(check.passed for check in checks)
     source_deps = {dep.to_user_string() for key in models.keys for dep in models.asset_deps[key]}
     assert "e2e/raw/dbo/customers" in source_deps
+
+
+def test_a_dacpac_migrates_through_the_same_pipeline(migrator_home, tmp_path):
+    sys.path.insert(0, str(Path(__file__).parent / "catalog"))
+    from dacpac_fixture import build_dacpac
+
+    dacpac = build_dacpac(tmp_path / "fixture.dacpac")
+    assert main(["migrate", str(dacpac), "--project", "from_dacpac"]) == 0
+    evaluation = json.loads(ProjectFiles("from_dacpac").path("evaluation.json").read_text())
+    statuses = {o["source"]: o["status"] for o in evaluation["objects"]}
+    assert statuses["dbo.Customers"] == "passed"  # its computed column is derived in staging
+    assert statuses["dbo.fn_Double"] == "passed"
+    assert statuses["sales.trg_Orders_Insert"] == "needs_review"
+    assert statuses["sales.Orders.IX_Orders_Customer"] == "skipped"

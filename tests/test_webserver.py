@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 from dagster_graphql import DagsterGraphQLClient
 
+from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
 
 pytestmark = pytest.mark.slow
@@ -48,7 +49,7 @@ def dagster_dev(migrator_home, warehouse_url):
 def test_a_partition_materializes_from_the_webserver(dagster_dev):
     from migrator_pipeline.cli import prepare_instance
 
-    ProjectFiles("from_ui").register(BUNDLED_EXAMPLE)
+    ProjectFiles("from_ui").register(SourceSpec(str(BUNDLED_EXAMPLE)))
     instance = prepare_instance()  # the same instance the webserver serves
     if not instance.has_dynamic_partition("migration_projects", "from_ui"):
         instance.add_dynamic_partitions("migration_projects", ["from_ui"])

@@ -48,28 +48,49 @@ class Token:
         return self.kind in ("word", "quoted")
 
 
+# Pieces of the token grammar, shared by the lexer and by the VALUES rows pattern below.
+# Strings and quoted names are written "unrolled" (`'[^']*(?:''[^']*)*'`): the same language
+# and the same backtracking as `'(?:[^']|'')*'`, but far fewer steps per character.
+_SKIP = r"\s*+(?:--[^\n]*+\s*+)*+"  # whitespace and line comments between tokens
+_STRING = r"[Nn]?'[^']*(?:''[^']*)*'"
+_QUOTED = r'\[[^\]]*(?:\]\][^\]]*)*\]|"[^"]*(?:""[^"]*)*"'
+_HEX = r"0[xX][0-9a-fA-F]*"
+_NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+_WORD = r"[@#]*[^\W\d][\w@#$]*|@@?\w+"
+
+# One match per token: the skipped whitespace and line comments come first, so that
+# `finditer` yields only tokens (the Python loop per token is what costs, not the regex).
+# The alternatives are tried in this order; `eof` lets the match succeed after trailing
+# whitespace, so that `finditer` never searches forward into a comment.
 _TOKEN = re.compile(
-    r"""
-     (?P<ws>\s+)
-    |(?P<line_comment>--[^\n]*)
-    |(?P<block_comment>/\*)
-    |(?P<string>[Nn]?'(?:[^']|'')*')
-    |(?P<quoted>\[(?:[^\]]|\]\])*\]|"(?:[^"]|"")*")
-    |(?P<hex>0[xX][0-9a-fA-F]*)
-    |(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    |(?P<word>[@#]*[^\W\d][\w@#$]*|@@?\w+)
+    rf"""{_SKIP}(?:
+     (?P<block_comment>/\*)
+    |(?P<string>{_STRING})
+    |(?P<quoted>{_QUOTED})
+    |(?P<hex>{_HEX})
+    |(?P<number>{_NUMBER})
+    |(?P<word>{_WORD})
     |(?P<punct>.)
-    """,
+    |(?P<eof>\Z)
+    )""",
     re.X | re.S,
 )
 _COMMENT_MARK = re.compile(r"/\*|\*/")
 _UNTERMINATED = {"'": "unterminated string", "[": "unterminated [identifier]", '"': 'unterminated "identifier"'}
 
+# `VALUES (literal, ...), (...)`: a run of rows of plain literals, as the lexer would read
+# them (each literal atomic, in the lexer's order of alternatives). Data scripts are mostly
+# such rows; the script reader takes a whole run as one "rows" token instead of ~10 tokens
+# per row, which is where reading INSERT data spent its time.
+_LITERAL = rf"(?>{_STRING})|(?>{_HEX})|(?>{_NUMBER})|(?i:NULL)(?![\w@#$])|[+-]{_SKIP}(?>{_NUMBER})"
+_ROW = rf"\({_SKIP}(?:{_LITERAL})(?:{_SKIP},{_SKIP}(?:{_LITERAL}))*+{_SKIP}\)"
+_ROWS = re.compile(rf"{_SKIP}(?P<rows>{_ROW}(?:{_SKIP},{_SKIP}{_ROW})*+)", re.S)
 
-def _block_comment_end(text: str, start: int) -> int:
+
+def _block_comment_end(text: str, start: int, end: int) -> int:
     """Offset just after the `*/` closing the (nested) comment opened at `start`, or -1."""
     depth = 0
-    for mark in _COMMENT_MARK.finditer(text, start):
+    for mark in _COMMENT_MARK.finditer(text, start, end):
         depth += 1 if mark.group() == "/*" else -1
         if depth == 0:
             return mark.end()
@@ -82,27 +103,64 @@ def tokenize(text: str) -> list[Token]:
     An unterminated string, identifier or comment ends the list with one "error" token
     whose text is the message: callers turn it into a Finding with a line number.
     """
+    return lex(text, 0, len(text))
+
+
+def lex(text: str, start: int, end: int, *, compact_rows: bool = False) -> list[Token]:
+    """Tokens of `text[start:end]`, with offsets into the whole text.
+
+    With `compact_rows`, each run of literal rows after a `VALUES` word is one token of kind
+    "rows" (its text is the run: `(1, 'a'), (2, NULL)`); `expand_rows` gives its tokens back.
+    """
     tokens: list[Token] = []
-    pos, size = 0, len(text)
-    while pos < size:
-        match = _TOKEN.match(text, pos)
-        kind = match.lastgroup
-        if kind == "block_comment":
-            end = _block_comment_end(text, pos)
-            if end < 0:
-                tokens.append(Token("error", "unterminated /* comment", pos, size))
-                return tokens
-            pos = end
-            continue
-        pos = match.end()
-        if kind in ("ws", "line_comment"):
-            continue
-        value = match.group()
-        if kind == "punct" and value in _UNTERMINATED:
-            tokens.append(Token("error", _UNTERMINATED[value], match.start(), size))
-            return tokens
-        tokens.append(Token(kind, value, match.start(), pos))
+    position: int | None = start
+    while position is not None:
+        position = _lex_until_jump(text, position, end, compact_rows, tokens)
     return tokens
+
+
+def _lex_until_jump(text: str, position: int, end: int, compact_rows: bool, tokens: list[Token]) -> int | None:
+    """Append tokens from `position`; the offset to go on from, or None at the end.
+
+    `finditer` runs on until something makes the lexer jump: a (nested) block comment,
+    or a run of VALUES rows taken as one token.
+    """
+    append = tokens.append
+    for match in _TOKEN.finditer(text, position, end):
+        kind = match.lastgroup
+        if kind == "eof":
+            return None
+        start, stop = match.span(kind)
+        if kind == "block_comment":
+            stop = _block_comment_end(text, start, end)
+            if stop < 0:
+                append(Token("error", "unterminated /* comment", start, end))
+                return None
+            return stop
+        value = text[start:stop]
+        if kind == "punct" and value in _UNTERMINATED:
+            append(Token("error", _UNTERMINATED[value], start, end))
+            return None
+        append(Token(kind, value, start, stop))
+        if compact_rows and kind == "word" and len(value) == 6 and value.upper() == "VALUES":
+            rows = _ROWS.match(text, stop, end)
+            if rows is not None:
+                append(Token("rows", rows.group("rows"), rows.start("rows"), rows.end("rows")))
+                return rows.end()
+    return None
+
+
+def expand_rows(text: str, tokens: list[Token]) -> list[Token]:
+    """The tokens with each "rows" token replaced by the tokens it stands for."""
+    if not any(token.kind == "rows" for token in tokens):
+        return tokens
+    expanded: list[Token] = []
+    for token in tokens:
+        if token.kind == "rows":
+            expanded.extend(lex(text, token.start, token.end))
+        else:
+            expanded.append(token)
+    return expanded
 
 
 class LineIndex:
@@ -119,6 +177,16 @@ class LineIndex:
 _GO_LINE = re.compile(r"^[ \t]*(go)(?:[ \t]+\d+)?[ \t]*(?:--[^\n]*)?$", re.I | re.M)
 
 
+@dataclass(frozen=True)
+class ScriptBatch:
+    """A batch as offsets into its script, with its tokens (offsets into the script too)."""
+
+    start: int
+    end: int
+    line: int
+    tokens: list[Token]
+
+
 def split_batches(text: str) -> list[Batch]:
     """Split a script on `GO` lines (any case, optional count and trailing comment).
 
@@ -127,28 +195,45 @@ def split_batches(text: str) -> list[Batch]:
     trailing whitespace is stripped, and empty batches are left out.
     """
     text = text.replace("\r\n", "\n")
-    go_starts = {t.start for t in tokenize(text) if t.kind == "word" and t.upper == "GO"}
-    batches: list[Batch] = []
+    return [Batch(text[batch.start : batch.end], batch.line) for batch in script_batches(text)]
+
+
+def script_batches(text: str, *, compact_rows: bool = False) -> list[ScriptBatch]:
+    """The `GO` batches of a script (LF line ends) as `split_batches` finds them, tokenized.
+
+    The script is tokenized once and each batch gets its slice of the tokens: tokens never
+    cross a `GO` line, since a `GO` inside a string or comment does not split.
+    """
+    tokens = lex(text, 0, len(text), compact_rows=compact_rows)
+    starts = [token.start for token in tokens]
+    go_starts = {t.start for t in tokens if t.kind == "word" and len(t.text) == 2 and t.text.upper() == "GO"}
     lines = LineIndex(text)
+    batches: list[ScriptBatch] = []
     begin = 0
     for match in _GO_LINE.finditer(text):
         if match.start(1) not in go_starts:
             continue
-        _add_batch(batches, text, begin, match.start(), lines)
+        _add_batch(batches, text, begin, match.start(), lines, tokens, starts)
         begin = match.end() + 1
-    _add_batch(batches, text, begin, len(text), lines)
+    _add_batch(batches, text, begin, len(text), lines, tokens, starts)
     return batches
 
 
-def _add_batch(batches: list[Batch], text: str, begin: int, end: int, lines: LineIndex) -> None:
+def _add_batch(
+    batches: list[ScriptBatch], text: str, begin: int, end: int, lines: LineIndex, tokens: list[Token], starts: list[int]
+) -> None:
     chunk = text[begin:end]
     stripped = chunk.lstrip("\n \t")
     # keep the indentation of the first line: move back to the start of its line
     first = len(chunk) - len(stripped)
     line_start = chunk.rfind("\n", 0, first) + 1
     body = chunk[line_start:].rstrip()
-    if body:
-        batches.append(Batch(body, lines.line(begin + line_start)))
+    if not body:
+        return
+    start = begin + line_start
+    stop = start + len(body)
+    batch_tokens = tokens[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, stop)]
+    batches.append(ScriptBatch(start, stop, lines.line(start), batch_tokens))
 
 
 # ---------------------------------------------------------------- statements

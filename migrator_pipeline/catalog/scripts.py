@@ -43,7 +43,15 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from migrator_pipeline.catalog.batches import LineIndex, Statement, Token, split_batches, split_statements, tokenize
+from migrator_pipeline.catalog.batches import (
+    LineIndex,
+    Statement,
+    Token,
+    expand_rows,
+    script_batches,
+    split_statements,
+    tokenize,
+)
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, TableData, object_key
 from migrator_pipeline.tsql.procedures import (
@@ -339,6 +347,62 @@ def _literal(tokens: list[Token]) -> tuple[bool, str | None]:
     return False, None
 
 
+def _is_rows_insert(statement: Statement) -> bool:
+    """`INSERT ... VALUES` whose only "rows" token (literal rows, see `batches.lex`) is its end.
+
+    The VALUES before the rows must be the keyword, not the table's name: `INSERT [INTO]
+    [dbo.]VALUES (1)` reads `(1)` as a column list, so it is read from plain tokens.
+    """
+    tokens = statement.tokens
+    if statement.verb != "INSERT" or tokens[-1].kind != "rows" or any(t.kind == "rows" for t in tokens[:-1]):
+        return False
+    name_start = 2 if tokens[1].upper == "INTO" else 1
+    return len(tokens) - 2 > name_start and tokens[-3].text != "."
+
+
+# A value of a "rows" token, whose grammar the lexer has checked: what `_literal` makes of it.
+# Each match first skips the `(`, commas and whitespace before the value (much faster than
+# letting `finditer` search past them); comments are matched so that a quote in one is not
+# read as a value, and a sign is kept for the number after it.
+_ROW_VALUE = re.compile(
+    r"""[\s,(]*+(?:
+     [Nn]?'(?P<string>[^']*(?:''[^']*)*)'
+    |0[xX](?P<hex>[0-9a-fA-F]*)
+    |(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+    |(?P<null>[Nn][Uu][Ll][Ll])
+    |(?P<row_end>\))
+    |(?P<comment>--[^\n]*)
+    |(?P<sign>[+-])
+    )""",
+    re.X,
+)
+
+
+def literal_rows(rows_text: str) -> list[list[str | None]]:
+    """The rows of a "rows" token (`(1, N'a''b'), (-2, NULL)`), values as `_literal` reads them."""
+    rows: list[list[str | None]] = []
+    row: list[str | None] = []
+    sign = ""
+    for match in _ROW_VALUE.finditer(rows_text):
+        kind = match.lastgroup
+        if kind == "string":
+            value = match.group("string")
+            row.append(value.replace("''", "'") if "''" in value else value)
+        elif kind == "number":
+            row.append("-" + match.group("number") if sign == "-" else match.group("number"))
+            sign = ""
+        elif kind == "null":
+            row.append(None)
+        elif kind == "row_end":
+            rows.append(row)
+            row = []
+        elif kind == "hex":
+            row.append("\\x" + match.group("hex"))
+        elif kind == "sign":
+            sign = match.group("sign")
+    return rows
+
+
 # ---------------------------------------------------------------- dates and BULK INSERT files
 
 _COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[ T](.+))?$")
@@ -580,12 +644,16 @@ class _ScriptReader:
             self.read_script(target, variables, chain)
 
     def _read_text(self, text: str, first_line: int, file: str) -> None:
-        for batch in split_batches(text):
-            self._read_batch(batch.text, batch.line + first_line - 1, file)
+        # one tokenizing pass over the script; statements keep offsets into the whole script
+        lines = LineIndex(text, first_line)
+        for batch in script_batches(text, compact_rows=True):
+            self._read_tokens(text, batch.tokens, lines, file)
 
     def _read_batch(self, text: str, first_line: int, file: str) -> None:
-        lines = LineIndex(text, first_line)
-        split = split_statements(tokenize(text))
+        self._read_tokens(text, tokenize(text), LineIndex(text, first_line), file)
+
+    def _read_tokens(self, text: str, tokens: list[Token], lines: LineIndex, file: str) -> None:
+        split = split_statements(tokens)
         for message, offset in split.errors:
             self.finding("error", message, file, lines.line(offset))
         for statement in split.statements:
@@ -596,11 +664,14 @@ class _ScriptReader:
                 self.finding("error", f"cannot read {statement.verb} statement: {type(error).__name__}: {error}", file, line)
 
     def _read_statement(self, statement: Statement, text: str, file: str, line: int) -> None:
+        if not _is_rows_insert(statement):
+            # only INSERT ... VALUES reads a "rows" token itself; everything else sees plain tokens
+            statement = Statement(statement.verb, expand_rows(text, statement.tokens), statement.in_catch)
         verb, tokens = statement.verb, statement.tokens
         if verb in ("CREATE", "ALTER"):
             self._read_definition(statement, text, file, line)
         elif verb == "INSERT":
-            self._read_insert(tokens, file, line)
+            self._read_insert(tokens, text, file, line)
         elif verb in ("EXEC", "EXECUTE"):
             self._read_exec(tokens, text, file, line)
         elif verb == "SET":
@@ -897,7 +968,7 @@ class _ScriptReader:
 
     # ------------------------------------------------------------ data
 
-    def _read_insert(self, tokens: list[Token], file: str, line: int) -> None:
+    def _read_insert(self, tokens: list[Token], text: str, file: str, line: int) -> None:
         i = 2 if len(tokens) > 1 and tokens[1].upper == "INTO" else 1
         parts, i = multipart_name(tokens, i)
         if not parts or parts[-1].startswith(("#", "@")):
@@ -909,11 +980,12 @@ class _ScriptReader:
         if i >= len(tokens) or tokens[i].upper != "VALUES":
             self.finding("info", f"INSERT into {schema}.{name} without VALUES outside a module ignored", file, line)
             return
-        rows = []
-        for row_tokens in split_commas(tokens[i + 1 :]):
-            row = self._row(row_tokens, file, line)
-            if row is not None:
-                rows.append(row)
+        values = tokens[i + 1 :]
+        if len(values) == 1 and values[0].kind == "rows":
+            rows = literal_rows(values[0].text)  # checked by the lexer: no findings to make
+        else:
+            row_lists = split_commas(expand_rows(text, values))
+            rows = [row for row_tokens in row_lists if (row := self._row(row_tokens, file, line)) is not None]
         if rows:
             self.inserts.append(_Insert(object_key(schema, name), columns, rows, file, line, self.dateformat))
 

@@ -14,7 +14,8 @@ from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairOutcome, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
-from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.sources import live_rows, read_source
 from migrator_pipeline.dbt_project.results import TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
@@ -48,7 +49,10 @@ def _progress(context: dg.AssetExecutionContext, what: str):
 def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
-    catalog = read_catalog(files.source())
+    try:
+        catalog = read_source(files.source())
+    except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
+        raise dg.Failure(description=str(error), allow_retries=False) from None
     catalog.save(files.path("catalog.json"))
     kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
     return dg.MaterializeResult(metadata={
@@ -67,8 +71,9 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     started = time.monotonic()
     files = _files(context)
     catalog = files.catalog()
-    report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
-                                on_progress=_progress(context, "loaded"))
+    with live_rows(files.source()) as rows_for:
+        report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
+                                    on_progress=_progress(context, "loaded"), rows_for=rows_for)
     report.save(files.path("load.json"))
     table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or ''} |" for t in report.tables)
     return dg.MaterializeResult(metadata={

@@ -45,6 +45,7 @@ from migrator_pipeline.catalog.scripts import statement_dependencies, write_targ
 from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.translate import TranslationError, translate_expression
 from migrator_pipeline.tsql.procedures import block_statements, parse_module_header, procedure_statements, table_key
 
 READ_ONLY_REASON = "read-only procedure with parameters: candidate dbt analysis"
@@ -109,11 +110,33 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]) -> 
         schema, name = fold_identifier(table.schema), fold_identifier(table.name)
         plan.sources.append(PlannedSource(table.key, schema, name, f"{schema}__{name}"))
         model_name = f"stg_{schema}__{name}"
-        columns = ",\n".join(f"    {fold_identifier(c.name)}" for c in table.columns)
-        sql = f"select\n{columns}\nfrom {{{{ source('{schema}', '{name}') }}}}"
-        staging.append(PlannedModel(model_name, "staging", "view", table.key, "", sql=sql))
+        columns, dropped = _staging_columns(table)
+        sql = "select\n" + ",\n".join(f"    {c}" for c in columns) + f"\nfrom {{{{ source('{schema}', '{name}') }}}}"
+        description = None
+        if dropped:
+            description = (f"Staging model over {table.source}. Computed columns not migrated: "
+                           + "; ".join(dropped) + ".")
+        staging.append(PlannedModel(model_name, "staging", "view", table.key, "", sql=sql,
+                                    description=description))
         plan.relations[table.key] = "{{ ref('%s') }}" % model_name
     return staging
+
+
+def _staging_columns(table: SourceObject) -> tuple[list[str], list[str]]:
+    """The staging model's select list. The raw copy holds no computed columns (SQL Server
+    derives them on read), so staging derives them the same way, from the translated expression;
+    one that cannot be translated is left out and named, never silently dropped."""
+    columns, dropped = [], []
+    for column in table.columns:
+        name = fold_identifier(column.name)
+        if column.computed is None:
+            columns.append(name)
+            continue
+        try:
+            columns.append(f"{translate_expression(column.computed, [])} as {name}")
+        except TranslationError as error:
+            dropped.append(f"{column.name} ({error})")
+    return columns, dropped
 
 
 def _view_draft(view: SourceObject, catalog: Catalog) -> _Draft:

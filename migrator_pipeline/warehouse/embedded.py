@@ -67,6 +67,14 @@ def stop_embedded_server() -> bool:
     info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
     if info is None or not info.is_running():
         return False
-    user = "pgserver" if os.geteuid() == 0 else None
+    user = None
+    if os.geteuid() == 0:
+        from pgserver.utils import ensure_prefix_permissions
+
+        # As root, pgserver runs PostgreSQL as the `pgserver` user, which must be able to reach
+        # the data directory; pgserver ensures that on start, but a parent directory's mode may
+        # have changed since (pytest makes its temporary directories 0700).
+        ensure_prefix_permissions(pgdata)
+        user = "pgserver"
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
     return True

@@ -204,3 +204,16 @@ def test_outputs_are_named_after_the_target_columns_unless_already_so(tmp_path: 
         "SELECT\n  o.OrderID,\n  CAST(o.OrderDate AS DATE) AS OrderDate,\n  DAY(o.OrderDate) AS Day\n"
         "FROM dbo.Orders AS o"
     )
+
+
+def test_staging_derives_computed_columns_and_names_those_it_cannot(tmp_path: Path):
+    (tmp_path / "t.sql").write_text(
+        "CREATE TABLE dbo.People (ID int PRIMARY KEY, First nvarchar(20), Last nvarchar(20),\n"
+        "    FullName AS (First + N' ' + Last), Odd AS (dbo.fn_missing(ID)))\nGO\n", encoding="utf-8")
+    plan = plan_migration(read_catalog(tmp_path), "p")
+    staging = plan.model("stg_dbo__people")
+    assert staging.sql == (
+        "select\n    id,\n    first,\n    last,\n    (first || N' ' || last) as fullname\n"
+        "from {{ source('dbo', 'people') }}")
+    assert staging.description.startswith(
+        "Staging model over dbo.People. Computed columns not migrated: Odd (")

@@ -1,0 +1,84 @@
+"""One entry point for every kind of source: a script folder or file, a .dacpac, a live server.
+
+The spec is what a project remembers about its source (never a password): `migrator migrate`
+registers it, and every later run, from the CLI or the UI, reads the same source again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.catalog.scripts import SourceError
+
+SCRIPT_SUFFIXES = (".sql",)
+
+
+@dataclass
+class SourceSpec:
+    location: str  # a path, or a live server's URL / ODBC string without its password
+    variables: dict[str, str] = field(default_factory=dict)  # SQLCMD variables (--var NAME=value)
+    sample_rows: int | None = None  # live servers: copy at most this many rows per table
+
+    @property
+    def kind(self) -> str:
+        from migrator_pipeline.catalog.live import is_live_source
+
+        if is_live_source(self.location):
+            return "live"
+        return "dacpac" if self.location.lower().endswith(".dacpac") else "scripts"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def check_source(spec: SourceSpec) -> None:
+    """Cheap checks before anything runs: raises SourceError with one clear line."""
+    if spec.kind == "live":
+        from migrator_pipeline.catalog import live
+
+        live.connect(live.parse_source_url(spec.location)).close()  # a dead server fails here
+        return
+    path = Path(spec.location)
+    if not path.exists():
+        raise SourceError(f"source not found: {path}")
+    if path.is_file() and spec.kind == "scripts" and path.suffix.lower() not in SCRIPT_SUFFIXES:
+        raise SourceError(f"unsupported source file {path}: expected a folder, a .sql script or a .dacpac")
+    if path.is_dir() and not any(p.suffix.lower() in SCRIPT_SUFFIXES for p in path.rglob("*")):
+        raise SourceError(f"no .sql scripts found in {path}")
+
+
+def read_source(spec: SourceSpec) -> Catalog:
+    if spec.kind == "live":
+        from migrator_pipeline.catalog.live import parse_source_url, read_live_catalog
+
+        return read_live_catalog(parse_source_url(spec.location))
+    if spec.kind == "dacpac":
+        from migrator_pipeline.catalog.dacpac import read_dacpac
+
+        return read_dacpac(Path(spec.location))
+    from migrator_pipeline.catalog.scripts import read_catalog
+
+    return read_catalog(Path(spec.location), variables=spec.variables)
+
+
+RowBatches = tuple[list[str], Iterable[list[list[str | None]]]]
+
+
+@contextlib.contextmanager
+def live_rows(spec: SourceSpec) -> Iterator[Callable[[SourceObject], RowBatches] | None]:
+    """For a live server, each table's rows streamed from it over one connection; None when the
+    catalog itself holds the rows."""
+    if spec.kind != "live":
+        yield None
+        return
+    from migrator_pipeline.catalog import live
+
+    connection = live.connect(live.parse_source_url(spec.location))
+    try:
+        yield live.live_rows(connection, sample_rows=spec.sample_rows)
+    finally:
+        connection.close()
