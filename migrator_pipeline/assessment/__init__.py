@@ -23,6 +23,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from migrator_pipeline.assessment.features import FEATURES, scan_features
+from migrator_pipeline.catalog.dependencies import dependency_order
 from migrator_pipeline.catalog.model import OBJECT_KINDS, Catalog, Finding, SourceObject
 
 __all__ = [
@@ -142,7 +143,10 @@ def assess(catalog: Catalog) -> Assessment:
         objects.append(assessed)
         if finding is not None:
             findings.append(finding)
-    return Assessment(objects=objects, summary=summarise(objects, findings), findings=findings)
+    summary = summarise(objects, findings)
+    waves, blocked = dependency_order(catalog)
+    summary["dependency_order"] = {"waves": waves, "blocked_by_cycles": blocked}
+    return Assessment(objects=objects, summary=summary, findings=findings)
 
 
 def assess_object(obj: SourceObject) -> ObjectAssessment:

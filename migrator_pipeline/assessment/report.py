@@ -16,6 +16,8 @@ def render_markdown(assessment: Assessment, project: str) -> str:
         _band_table(assessment),
         "## Top blockers",
         _blockers_table(assessment),
+        "## Dependency order",
+        _order_table(assessment),
         "## Objects",
         _objects_table(assessment),
         "## Findings",
@@ -60,6 +62,16 @@ def _blockers_table(assessment: Assessment) -> str:
     if not top:
         return "No blockers: every object is expected to convert by rules."
     return markdown_table(["blocker", "objects"], [[feature, count] for feature, count in top.items()])
+
+
+def _order_table(assessment: Assessment) -> str:
+    """Waves to migrate in: each needs only what earlier waves hold."""
+    order = assessment.summary.get("dependency_order", {"waves": [], "blocked_by_cycles": []})
+    rows = [[index, len(wave), ", ".join(wave)] for index, wave in enumerate(order["waves"], start=1)]
+    if order["blocked_by_cycles"]:
+        rows.append(["on or behind a cycle", len(order["blocked_by_cycles"]),
+                     ", ".join(order["blocked_by_cycles"])])
+    return markdown_table(["wave", "objects", "which"], rows)
 
 
 def _objects_table(assessment: Assessment) -> str:

@@ -106,3 +106,24 @@ def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
                 parent = work[-1][0]
                 low[parent] = min(low[parent], low[node])
     return components
+
+
+def dependency_order(catalog: Catalog) -> tuple[list[list[str]], list[str]]:
+    """The order to migrate in: waves of `schema.name`, each wave needing only earlier ones
+    (what an object reads, writes or calls comes first), and the objects left over because they
+    sit on or behind a dependency cycle."""
+    by_key = {obj.key: obj for obj in catalog.objects}
+    needs = {
+        key: {dep for dep in (*obj.reads, *obj.writes, *obj.calls) if dep in by_key and dep != key}
+        for key, obj in by_key.items()
+    }
+    waves: list[list[str]] = []
+    done: set[str] = set()
+    while len(done) < len(needs):
+        wave = sorted(key for key, deps in needs.items() if key not in done and deps <= done)
+        if not wave:
+            break
+        waves.append([by_key[key].source for key in wave])
+        done.update(wave)
+    blocked = sorted(by_key[key].source for key in needs if key not in done)
+    return waves, blocked

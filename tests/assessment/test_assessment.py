@@ -295,6 +295,10 @@ def test_summary():
         },
         "top_blockers": {"cursor": 1, "pivot": 1, "trigger": 1, "while_loop": 1},
         "findings": {"warning": 2},
+        # these hand-built objects record no dependencies, so one wave holds them all
+        "dependency_order": {"waves": [["dbo.Customers", "dbo.trg_Audit", "dbo.usp_Broken",
+                                        "dbo.usp_Manual", "dbo.vw_Pivot", "dbo.vw_Plain",
+                                        "dw.usp_Load"]], "blocked_by_cycles": []},
     }
 
 
