@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from migrator_pipeline import settings
-from migrator_pipeline.catalog.live import is_live_source
+from migrator_pipeline.catalog.live import PASSWORD_VARIABLE, is_live_source, parse_source_url
 from migrator_pipeline.catalog.scripts import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
@@ -81,14 +81,27 @@ def cmd_migrate(args, _extra) -> int:
         project = settings.validate_project_name(args.project)
     except ValueError as error:
         raise UsageError(str(error)) from None
-    spec = SourceSpec(_absolute(args.source), _variables(args.var), args.sample_rows)
     if args.sample_rows is not None and args.sample_rows < 1:
         raise UsageError("--sample-rows must be a positive number of rows")
+    spec = SourceSpec(_absolute(args.source), _variables(args.var), args.sample_rows)
     try:
         check_source(spec)
+        spec.location = _without_secret(spec.location)
     except SourceError as error:
         raise UsageError(str(error)) from None
     return migrate(spec, project)
+
+
+def _without_secret(location: str) -> str:
+    """A live source is registered, tagged and shown without its password. A password given in
+    an ODBC string serves this process only, through the environment; later runs (from the UI)
+    need MIGRATOR_MSSQL_PASSWORD set."""
+    if not is_live_source(location):
+        return location
+    source = parse_source_url(location)
+    if source.password and not os.environ.get(PASSWORD_VARIABLE):
+        os.environ[PASSWORD_VARIABLE] = source.password
+    return source.display
 
 
 def cmd_demo(_args, _extra) -> int:
