@@ -194,6 +194,8 @@ def read_catalog(source: Path, *, variables: Mapping[str, str] | None = None) ->
     reader = _ScriptReader(str(source), root, {**project.variables, **(variables or {})}, set(variables or {}))
     reader.databases.update(project.names)
     reader.catalog.findings.extend(project.findings)
+    if project.collation:
+        reader.catalog.collation = project.collation
     scripts = [source] if source.is_file() else _project_scripts(root, project)
     included = set() if source.is_file() else reader.included_files(scripts)
     scripts = [s for s in scripts if s.resolve() not in included]
@@ -221,6 +223,7 @@ class SqlProject:
     excluded: set[Path] = field(default_factory=set)  # <None>, <Content>, <Build Remove>
     variables: dict[str, str] = field(default_factory=dict)  # <SqlCmdVariable> defaults
     names: set[str] = field(default_factory=set)  # database names the project goes by
+    collation: str | None = None  # <DefaultCollation>: the database's, which comparisons follow
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -242,6 +245,8 @@ def read_project(root: Path) -> SqlProject:
         include = (element.get("Include") or element.get("Remove") or "").strip()
         if tag in ("Name", "DatabaseName") and element.text:
             project.names.add(element.text.strip().lower())
+        if tag == "DefaultCollation" and element.text and element.text.strip():
+            project.collation = element.text.strip()
         if not include:
             continue
         if tag == "SqlCmdVariable":

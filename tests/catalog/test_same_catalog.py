@@ -28,7 +28,7 @@ so that a change there is noticed too:
 - the type of a computed column: only the server knows it (`nvarchar(51)`); scripts and the
   dacpac model leave it empty;
 - the spelling of a computed expression: the server stores it re-spelled (`[Name]+N'!'`);
-- the collation: a script folder does not say it (the default), a dacpac and a server do;
+- the collation: a plain script folder does not say it (the default); an SSDT project, a dacpac and a server do;
 - rows: a server returns numbers at the column's scale (`0.00`, `5.2500`) where a script keeps
   the literal (`0`, `5.25`), it holds the values defaults filled in (`Created`) and the rows
   the trigger wrote (`dbo.AuditLog`); a script holds only what its INSERTs say.
@@ -414,13 +414,8 @@ def test_what_differs_by_source(tmp_path: Path) -> None:
     assert script.data_for("dbo.auditlog") is None
 
 
-# ---------------------------------------------------------------- known disagreements
+# ---------------------------------------------------------------- collation
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="scripts.read_project ignores the .sqlproj <DefaultCollation>: an SSDT catalog says "
-    "SQL_Latin1_General_CP1_CI_AS where the dacpac built from the project and the database say Latin1_General_100_CS_AS",
-)
 def test_ssdt_collation_agrees_with_the_dacpac(tmp_path: Path) -> None:
     assert read_source("ssdt", tmp_path).collation == COLLATION
