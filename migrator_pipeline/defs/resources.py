@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import time
@@ -36,7 +37,7 @@ class DbtResource(dg.ConfigurableResource):
               full_refresh: bool = True) -> TestReport:
         # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it
         os.environ.update(dbt_connection_env(warehouse_url))
-        dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
+        dbt = dbt_cli(dbt_dir)
         args = ["build", "--threads", str(self.threads)]
         if full_refresh:
             args.append("--full-refresh")
@@ -60,9 +61,16 @@ class DbtResource(dg.ConfigurableResource):
     def parse(self, dbt_dir: Path, warehouse_url: str) -> None:
         """Refresh target/manifest.json after model files changed, for the dbt assets to load."""
         os.environ.update(dbt_connection_env(warehouse_url))
-        dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
         with contextlib.redirect_stdout(sys.stderr):
-            dbt.cli(["parse"], raise_on_error=False, target_path=dbt_dir / "target").wait()
+            dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False, target_path=dbt_dir / "target").wait()
+
+
+@functools.lru_cache(maxsize=8)
+def dbt_cli(dbt_dir: Path) -> DbtCliResource:
+    """One DbtCliResource per generated project and process: each new instance asks the dbt
+    executable for its version (a 3 s subprocess), which the tester and rebuilder would
+    otherwise pay on every build."""
+    return DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
 
 
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
