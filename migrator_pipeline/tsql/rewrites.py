@@ -1,6 +1,6 @@
 """Semantic rewrites: T-SQL behaviour that PostgreSQL only keeps when the SQL changes.
 
-Each rewrite is a small function over a sqlglot tree parsed with `read="tsql"`; `REWRITES`
+Each rewrite is a small function over a sqlglot tree parsed with `read="tsql"`; `rewrite_order.REWRITES`
 composes them in order, and `translate.py` generates PostgreSQL from the result.
 
 sqlglot already gets some T-SQL right when it parses, and those need no rewrite here:
@@ -660,27 +660,3 @@ def top_rows(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
 def _fetch_with_ties(count: exp.Expression) -> exp.Fetch:
     options = exp.LimitOptions(percent=False, rows=True, with_ties=True)
     return exp.Fetch(direction="FIRST", count=count, limit_options=options)
-
-
-REWRITES: list[Rewrite] = [
-    drop_table_hints,
-    # before types are mapped: the parser's own CAST(x AS TEXT) around LEN's argument goes
-    length_ignores_trailing_spaces,
-    conversions,
-    data_types,
-    # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
-    string_concatenation,
-    bit_comparisons,
-    integer_average,
-    date_parts,
-    date_differences,
-    date_additions,
-    local_timestamps,
-    top_rows,
-]
-
-
-def apply_rewrites(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
-    for rewrite in REWRITES:
-        tree = rewrite(tree, context)
-    return tree

@@ -1,6 +1,6 @@
 """T-SQL queries and expressions as PostgreSQL for dbt models and macros.
 
-The T-SQL is parsed with sqlglot, rewritten by `rewrites.REWRITES` (SQL Server semantics),
+The T-SQL is parsed with sqlglot, rewritten by `rewrite_order.REWRITES` (SQL Server semantics),
 then tables and scalar-function calls are replaced by placeholder identifiers, every
 identifier is folded, PostgreSQL is generated, and the placeholders become Jinja text at
 the very end, so that the generator never sees (or mangles) Jinja braces.
@@ -18,10 +18,10 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.rewrite_order import apply_rewrites
 from migrator_pipeline.tsql.rewrites import (
     RewriteContext,
     TranslationError,
-    apply_rewrites,
     error_at,
     is_cte_reference,
     table_key,
