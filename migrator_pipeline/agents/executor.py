@@ -18,6 +18,7 @@ from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.string_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression, translate_select
 
 MAX_LLM_ATTEMPTS = 2
@@ -45,6 +46,7 @@ class TranslationContext:
     relations: Mapping[str, str]
     macros: Mapping[str, str] = field(default_factory=dict)
     column_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    case_sensitive: bool = False  # the source database's collation is _CS_ or _BIN
 
 
 def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
@@ -54,7 +56,8 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
             return {"sql": model.sql, "method": "rules", "attempts": 1, "error": None}
         try:
             sql = translate_select(model.tsql, relations=context.relations,
-                                   macros=context.macros, column_types=context.column_types)
+                                   macros=context.macros, column_types=context.column_types,
+                                   case_sensitive=context.case_sensitive)
             return {"sql": sql, "method": "rules", "attempts": 1, "error": None}
         except TranslationError as error:
             return {"sql": None, "method": "none", "attempts": 1, "error": str(error)}
@@ -111,7 +114,7 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
         for obj in catalog.objects if obj.columns
     }
     macros = {m.origin: m.name for m in plan.macros}
-    return TranslationContext(plan.relations, macros, column_types)
+    return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation))
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,
@@ -137,7 +140,8 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
 
 def draft_macro(macro, context: TranslationContext) -> DraftMacro:
     try:
-        sql = translate_expression(macro.tsql_expression, macro.parameters, macros=context.macros)
+        sql = translate_expression(macro.tsql_expression, macro.parameters, macros=context.macros,
+                                   case_sensitive=context.case_sensitive)
         return DraftMacro(macro.name, macro.origin, macro.parameters, sql, "rules")
     except Exception as error:  # TranslationError, or a translator bug: one macro fails, not the run
         return DraftMacro(macro.name, macro.origin, macro.parameters, None, "none", str(error))

@@ -9,6 +9,15 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from migrator_pipeline.tsql.date_query_rewrites import (
+    choose,
+    date_names,
+    datetime_day_arithmetic,
+    integer_dates,
+    pivots,
+    recursive_ctes,
+    try_casts,
+)
 from migrator_pipeline.tsql.rewrites import (
     Rewrite,
     RewriteContext,
@@ -25,19 +34,50 @@ from migrator_pipeline.tsql.rewrites import (
     string_concatenation,
     top_rows,
 )
+from migrator_pipeline.tsql.string_rewrites import (
+    case_insensitive_comparisons,
+    case_insensitive_grouping,
+    charindex_ignores_case,
+    datalength_in_bytes,
+    integer_casts_truncate,
+    isnull_takes_the_first_type,
+    like_patterns,
+    replicate_negative_is_null,
+    round_with_truncation,
+    string_agg_of_any_type,
+    stuff_as_overlay,
+)
 
 REWRITES: list[Rewrite] = [
     drop_table_hints,
+    # first: every later rewrite then sees a plain grouped subquery, CASE and comparisons
+    pivots,
+    recursive_ctes,
+    choose,
+    # before types are mapped: it recognises DATENAME by the parser's CAST(x AS datetime2)
+    date_names,
     # before types are mapped: the parser's own CAST(x AS TEXT) around LEN's argument goes
     length_ignores_trailing_spaces,
     conversions,
+    # before types are mapped: these read declared SQL Server types (nvarchar vs varchar, money)
+    datalength_in_bytes, isnull_takes_the_first_type, integer_casts_truncate, round_with_truncation,
     data_types,
+    # after data_types (the guard names the PostgreSQL type) and conversions (TRY_CONVERT)
+    try_casts,
     # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
     string_concatenation,
+    # after `+` became `||` (so a concatenation counts as text); grouping before comparisons
+    # so that the lower(rtrim()) keys it adds are not folded twice
+    stuff_as_overlay, replicate_negative_is_null, string_agg_of_any_type, case_insensitive_grouping,
+    case_insensitive_comparisons, charindex_ignores_case, like_patterns,
     bit_comparisons,
     integer_average,
+    # before the date rewrites read their arguments: a number there is days since 1900
+    integer_dates,
     date_parts,
     date_differences,
+    # before DATEADD becomes interval arithmetic, whose kind is no longer known
+    datetime_day_arithmetic,
     date_additions,
     local_timestamps,
     top_rows,

@@ -112,6 +112,9 @@ class RewriteContext:
 
     # object key -> {folded column name -> SQL Server type}
     column_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    # True under a case-sensitive (`_CS_`) collation: strings then compare as PostgreSQL's do,
+    # and the case-insensitive comparison rewrites (string_rewrites.py) stand aside.
+    case_sensitive: bool = False
 
     def kind_of(self, node: exp.Expression | None) -> str | None:
         """The kind of value `node` yields, when it can be told; None otherwise."""
@@ -188,7 +191,11 @@ class RewriteContext:
         columns = self.column_types.get(table_key(source))
         if columns is None:
             return None
-        return kind_of_type(columns[name]) if name in columns else _MISSING
+        return self._kind_of_column_type(columns[name]) if name in columns else _MISSING
+
+    def _kind_of_column_type(self, sqlserver_type: str) -> str | None:
+        """What a column's declared type says; a subclass may answer the type itself."""
+        return kind_of_type(sqlserver_type)
 
     def _kind_in_query(self, query: exp.Expression, name: str, depth: int):
         while isinstance(query, exp.SetOperation):
@@ -215,6 +222,8 @@ def _literal_kind(literal: exp.Literal) -> str:
 def _arithmetic_kind(left: str | None, right: str | None) -> str | None:
     if left == STRING and right == STRING:
         return STRING
+    if DATETIME in (left, right):  # datetime outranks numbers: datetime + n is a datetime
+        return DATETIME
     numbers = [k for k in (left, right) if k in _NUMERIC_PRECEDENCE]
     return max(numbers, key=_NUMERIC_PRECEDENCE.get) if numbers else None
 
@@ -595,12 +604,20 @@ _CONVERT_STYLES = {
 def conversions(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """CONVERT(type, x) is a cast; with a style, a date becomes text in that style's format
     (112 is yyyymmdd, 101 mm/dd/yyyy, 103 dd/mm/yyyy, 120 and 121 ODBC canonical), and the
-    text is cut to the target length (CONVERT(varchar(10), d, 120) keeps the date).
+    text is cut to the target length (CONVERT(varchar(10), d, 120) keeps the date). Text
+    read into a date in a style (CONVERT(date, '25/12/2024', 103)) is reordered as ISO first;
+    between two date types the style means nothing.
     https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql"""
     for node in _bottom_up(tree, exp.Convert):
         target, value, style = node.this, node.expression, node.args.get("style")
-        if style is None:
-            node.replace(exp.Cast(this=value, to=target))
+        # TRY_CONVERT parses as a CONVERT marked safe: a TryCast, which `try_casts` guards.
+        cast_class = exp.TryCast if node.args.get("safe") else exp.Cast
+        to_temporal = _kind_of_datatype(target) in TEMPORAL_KINDS
+        if style is None or to_temporal and context.kind_of(_unwrap_date_argument(value)) in TEMPORAL_KINDS:
+            node.replace(cast_class(this=value, to=target))
+            continue
+        if to_temporal:
+            node.replace(cast_class(this=_style_text_as_iso(value, style, node), to=target))
             continue
         pattern = _style_pattern(style)
         if pattern is None or _kind_of_datatype(target) != STRING:
@@ -608,6 +625,28 @@ def conversions(tree: exp.Expression, context: RewriteContext) -> exp.Expression
         text = exp.Anonymous(this="to_char", expressions=[_as_temporal(value, context), exp.Literal.string(pattern)])
         node.replace(exp.Cast(this=text, to=target) if target.expressions else text)
     return tree
+
+
+# Text in a CONVERT style, read into a date: the day, month and year reordered as ISO
+# (yyyy-mm-dd, then whatever time follows), which PostgreSQL reads whatever its DateStyle.
+_STYLE_READING = {
+    101: (r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})", r"\3-\1-\2"),
+    103: (r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})", r"\3-\2-\1"),
+    112: (r"^\s*(\d{4})(\d{2})(\d{2})", r"\1-\2-\3"),
+}
+_ISO_STYLES = (23, 120, 121, 126)
+
+
+def _style_text_as_iso(value: exp.Expression, style: exp.Expression, node: exp.Expression) -> exp.Expression:
+    """CONVERT(date, '25/12/2024', 103): the text as ISO, for a plain cast to read."""
+    number = int(style.this) if isinstance(style, exp.Literal) and style.this.isdigit() else None
+    if number in _ISO_STYLES:
+        return value
+    if number not in _STYLE_READING:
+        raise error_at(f"CONVERT style {style.sql(dialect='tsql')} is not supported for reading dates", node)
+    pattern, replacement = _STYLE_READING[number]
+    parts = [value.copy(), exp.Literal.string(pattern), exp.Literal.string(replacement)]
+    return exp.Anonymous(this="regexp_replace", expressions=parts)
 
 
 def _style_pattern(style: exp.Expression) -> str | None:
@@ -638,23 +677,38 @@ def data_types(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
 
 def top_rows(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """TOP (n) is LIMIT n; TOP n WITH TIES is FETCH FIRST n ROWS WITH TIES, which needs an
-    ORDER BY in both systems; TOP 100 PERCENT (a view idiom) returns every row.
+    ORDER BY in both systems; TOP 100 PERCENT (a view idiom) returns every row, and
+    TOP n PERCENT the first ceiling(n% of the row count) rows.
     https://learn.microsoft.com/sql/t-sql/queries/top-transact-sql"""
     for select in tree.find_all(exp.Select):
         limit = select.args.get("limit")
         options = limit.args.get("limit_options") if isinstance(limit, exp.Limit) else None
         if options is None:
             continue
+        count = limit.expression
         if options.args.get("percent"):
-            if limit.expression.sql() == "100":
+            if count.sql() == "100":
                 select.set("limit", None)
                 continue
-            raise error_at("TOP ... PERCENT is not supported yet", limit)
+            count = _percent_of_rows(select, count)
+            select.set("limit", exp.Limit(expression=count))
         if options.args.get("with_ties"):
             if not select.args.get("order"):
                 raise error_at("TOP ... WITH TIES needs an ORDER BY", limit)
-            select.set("limit", _fetch_with_ties(limit.expression))
+            select.set("limit", _fetch_with_ties(count))
     return tree
+
+
+def _percent_of_rows(select: exp.Select, percent: exp.Expression) -> exp.Expression:
+    """TOP n PERCENT returns n% of the rows, a fraction rounded up: a scalar subquery that
+    counts the rows the same SELECT returns without its TOP and ORDER BY."""
+    rows = select.copy()
+    rows.set("limit", None)
+    rows.set("order", None)
+    every_row = exp.Subquery(this=rows, alias=exp.TableAlias(this=exp.to_identifier("top_percent_rows")))
+    counted = exp.select(exp.Count(this=exp.Star())).from_(every_row)
+    fraction = template("cast(ceil(n * p / 100.0) as bigint)", n=exp.Subquery(this=counted), p=percent)
+    return exp.paren(fraction, copy=False)
 
 
 def _fetch_with_ties(count: exp.Expression) -> exp.Fetch:

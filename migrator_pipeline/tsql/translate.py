@@ -110,12 +110,15 @@ def translate_select(
     relations: Mapping[str, str],
     macros: Mapping[str, str] | None = None,
     column_types: Mapping[str, Mapping[str, str]] | None = None,
+    case_sensitive: bool = False,
 ) -> str:
     """One T-SQL query as PostgreSQL, with tables as the Jinja in `relations` (by object key)
-    and calls to the scalar functions in `macros` (object key -> macro name) as macro calls."""
+    and calls to the scalar functions in `macros` (object key -> macro name) as macro calls.
+    `case_sensitive` is for a database whose collation is `_CS_`/`_BIN`; by default strings
+    compare as under SQL Server's default case-insensitive collation."""
     tree = _parse_query(tsql)
     _reject_variables(tree)
-    tree = apply_rewrites(tree, RewriteContext(column_types or {}))
+    tree = apply_rewrites(tree, RewriteContext(column_types or {}, case_sensitive))
     placeholders = _Placeholders()
     _substitute_relations(tree, relations, placeholders)
     _fold_identifiers(tree)
@@ -124,12 +127,13 @@ def translate_select(
 
 
 def translate_expression(
-    tsql_expression: str, parameters: list[str], *, macros: Mapping[str, str] | None = None
+    tsql_expression: str, parameters: list[str], *, macros: Mapping[str, str] | None = None,
+    case_sensitive: bool = False,
 ) -> str:
     """One T-SQL scalar expression (a function's RETURN) as PostgreSQL, each `@param`
     becoming `{{ param }}` (folded name), for the body of a dbt macro."""
     select = _parse_expression(tsql_expression)
-    select = apply_rewrites(select, RewriteContext())
+    select = apply_rewrites(select, RewriteContext(case_sensitive=case_sensitive))
     placeholders = _Placeholders()
     _substitute_parameters(select, {fold_identifier(p.lstrip("@")) for p in parameters}, placeholders)
     _fold_identifiers(select)

@@ -78,3 +78,20 @@ def test_llm_timeout_is_an_error_message_not_a_crash():
     final = _run(NOT_A_SELECT, llm)
     assert final["sql"] is None
     assert final["error"].startswith("LLM call failed:")
+
+
+def test_the_source_collation_decides_case_sensitivity():
+    from migrator_pipeline.agents.executor import translation_context
+    from migrator_pipeline.catalog.model import Catalog, Column, SourceObject
+    from migrator_pipeline.planning.model import MigrationPlan
+    from migrator_pipeline.tsql.translate import translate_select
+
+    table = SourceObject("dbo", "People", "table", columns=[Column("Name", "varchar(20)")])
+    plan = MigrationPlan("p", "p_raw", relations={"dbo.people": "{{ ref('people') }}"})
+    query = "SELECT Name FROM dbo.People WHERE Name = 'ada'"
+    for collation, expected in [("SQL_Latin1_General_CP1_CI_AS", "lower(rtrim(name))"),
+                                ("Latin1_General_100_CS_AS", "where\n  rtrim(name) = 'ada'")]:
+        context = translation_context(plan, Catalog("x", objects=[table], collation=collation))
+        sql = translate_select(query, relations=context.relations, column_types=context.column_types,
+                               case_sensitive=context.case_sensitive)
+        assert expected in sql, sql

@@ -260,14 +260,14 @@ CASES = [
         from {{ ref('customers') }} as customers
         """,
     ),
-    # LEN trims trailing spaces; DATALENGTH is not LEN (left as is)
+    # LEN trims trailing spaces; DATALENGTH counts bytes: two per nvarchar character
     (
         "SELECT LEN(Name), LEN(Score), DATALENGTH(Name) FROM dbo.Customers",
         """
         select
           length(rtrim(name)),
           length(rtrim(cast(score as text))),
-          datalength(name)
+          length(name) * 2
         from {{ ref('customers') }} as customers
         """,
     ),
@@ -326,6 +326,58 @@ CASES = [
           name desc nulls last
         """,
     ),
+    # the default CI collation: text compared as lower(rtrim()), literals folded now;
+    # GROUP BY a text column groups case-insensitively and returns min() of the group
+    (
+        "SELECT City, COUNT(*) AS n FROM dbo.Customers WHERE Name = N'Ada ' AND City IN ('Rome', 'Oslo') GROUP BY City",
+        """
+        select
+          min(city) as city,
+          count(*) as n
+        from {{ ref('customers') }} as customers
+        where
+          lower(rtrim(name)) = N'ada' and lower(rtrim(city)) in ('rome', 'oslo')
+        group by
+          lower(rtrim(city))
+        """,
+    ),
+    # DISTINCT as GROUP BY; LIKE with a bracket class as a regex; CHARINDEX ignores case
+    (
+        "SELECT DISTINCT Name, Score FROM dbo.Customers WHERE Name LIKE '[A-C]%' AND CHARINDEX('X', City) > 0",
+        """
+        select
+          min(name) as name,
+          score
+        from {{ ref('customers') }} as customers
+        where
+          name ~* '^[A-C].* *$' and position('x' in lower(city)) > 0
+        group by
+          lower(rtrim(name)),
+          score
+        """,
+    ),
+    # ISNULL takes the first argument's type; decimal -> int truncates; ROUND(x, n, 1) truncates
+    (
+        "SELECT ISNULL(City, REPLICATE('x', 40)), CAST(Score * 1.5 AS int), ROUND(Score * 1.5, 0, 1) FROM dbo.Customers",
+        """
+        select
+          coalesce(city, cast(repeat('x', 40) as varchar(30))),
+          cast(trunc(score * 1.5) as int),
+          trunc(score * 1.5, 0)
+        from {{ ref('customers') }} as customers
+        """,
+    ),
+    # a column of unknown type is compared as PostgreSQL does
+    (
+        "SELECT Id FROM dbo.Customers WHERE Unknown = 'x'",
+        """
+        select
+          id
+        from {{ ref('customers') }} as customers
+        where
+          unknown = 'x'
+        """,
+    ),
     # macros: arguments passed as PostgreSQL text in Jinja string literals, quotes escaped
     (
         "SELECT dbo.fn_tax(Score, 'it''s') * 2 FROM dbo.Customers",
@@ -342,6 +394,49 @@ CASES = [
         select
           {{ fn_name(fn_tax('c.score', '1')) }}
         from {{ ref('customers') }} as c
+        """,
+    ),
+    # an integer used as a datetime is days since 1900-01-01; datetime + n adds n days
+    (
+        "SELECT DATEADD(MONTH, DATEDIFF(MONTH, 0, Seen), 0) AS MonthStart, Seen + 1 AS NextDay FROM dbo.Customers",
+        """
+        select
+          cast('1900-01-01' as timestamp) + cast((
+            extract(year from seen) * 12 + extract(month from seen)
+          ) - (
+            extract(year from cast('1900-01-01' as timestamp)) * 12 + extract(month from cast('1900-01-01' as timestamp))
+          ) as int) * interval '1 month' as monthstart,
+          seen + interval '1 day' as nextday
+        from {{ ref('customers') }} as customers
+        """,
+    ),
+    # TRY_CAST guarded by pg_input_is_valid; CHOOSE as a simple CASE
+    (
+        "SELECT TRY_CAST(Name AS int), CHOOSE(Score, 'a', 'b') FROM dbo.Customers",
+        """
+        select
+          cast(case when pg_input_is_valid(name, 'int') then name end as int),
+          case score when 1 then 'a' when 2 then 'b' end
+        from {{ ref('customers') }} as customers
+        """,
+    ),
+    # a self-referencing CTE needs WITH RECURSIVE
+    (
+        "WITH n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n WHERE i < 3) SELECT i FROM n",
+        """
+        with recursive n as (
+          select
+            1 as i
+          union all
+          select
+            i + 1
+          from n
+          where
+            i < 3
+        )
+        select
+          i
+        from n
         """,
     ),
 ]
@@ -374,7 +469,9 @@ ERRORS = [
     ("", "expected exactly one SELECT statement, found 0 statements"),
     ("DELETE FROM dbo.Customers", "expected a SELECT query, got DELETE: DELETE FROM dbo.Customers (line 1, column 17)"),
     ("SELECT Id INTO #x FROM dbo.Customers", "SELECT ... INTO creates a table: expected a plain SELECT (line 1, column 17)"),
-    ("SELECT TOP 10 PERCENT Id FROM dbo.Customers", "TOP ... PERCENT is not supported yet (line 1, column 12)"),
+    ("SELECT CONVERT(date, Name, 104) FROM dbo.Customers", "CONVERT style 104 is not supported for reading dates (line 1, column 28)"),
+    ("SELECT * FROM (SELECT * FROM dbo.Customers) c PIVOT (SUM(Score) FOR City IN ([A])) p",
+     "PIVOT/UNPIVOT needs a source whose columns are known (list them in a subquery) (line 1, column 54)"),
     ("SELECT TOP 1 WITH TIES Id FROM dbo.Customers", "TOP ... WITH TIES needs an ORDER BY (line 1, column 12)"),
     ("SELECT dbo.fn_other(1)", "unknown function dbo.fn_other: not translated as a macro (line 1, column 8)"),
     ("SELECT DATEDIFF(tz, Seen, Seen) FROM dbo.Customers", "date part 'tz' is not supported in DATEDIFF (line 1, column 8)"),
