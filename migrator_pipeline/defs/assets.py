@@ -20,6 +20,7 @@ from migrator_pipeline.dbt_project.results import TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
 from migrator_pipeline.evaluation.report import render_evaluation
 from migrator_pipeline.evaluation.scorecard import evaluate
 from migrator_pipeline.planning.planner import plan_migration
@@ -152,7 +153,8 @@ def draft_models(context: dg.AssetExecutionContext, llm: LlmResource) -> dg.Mate
 
 @dg.asset(**COMMON, deps=[draft_models, source_tables], kinds={"dbt", "postgres"},
           description="The tester: writes the dbt project from dbt_template/ and runs `dbt build` "
-                      "in place through dagster-dbt; per-model and per-test results.")
+                      "in place through dagster-dbt; per-model and per-test results; compares "
+                      "models' rows with SQL Server's where expected results are available.")
 def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 dbt: DbtResource) -> dg.MaterializeResult:
     started = time.monotonic()
@@ -165,6 +167,8 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
     report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
     report.save(files.path("test_report.json"))
+    validation = data_validation(files.source(), catalog, plan, warehouse.resolved_url())
+    validation.save(files.path("data_validation.json"))
     counts = report.counts()
     return dg.MaterializeResult(metadata={
         "dbt_project": dg.MetadataValue.path(str(files.dbt_dir)),
@@ -172,6 +176,8 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         "tests": dg.MetadataValue.json(counts.get("test", {})),
         "failed_models": dg.MetadataValue.json(report.failed_models()),
         "dbt_error": report.error or "",
+        "data_compared": len(validation.matches),
+        "data_matched": sum(1 for m in validation.matches if m.matched),
         **usage_metadata(objects=len(written), models=len(written), seconds=time.monotonic() - started),
     })
 
@@ -221,7 +227,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 @dg.asset(**COMMON, deps=[repaired_models], kinds={"python"},
           description="The evaluator: a per-object scorecard from evidence, with totals and "
                       "usage; evaluation.json and evaluation.md.")
-def evaluation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
     catalog = files.catalog()
@@ -229,9 +235,16 @@ def evaluation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     drafts = files.drafts()
     report = TestReport.load(files.path("final_report.json"))
     outcomes = RepairOutcome.load_all(files.path("repairs.json"))
-    result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")))
+    validation = None
+    if files.path("data_validation.json").exists():
+        validation = DataValidation.load(files.path("data_validation.json"))
+        if outcomes:  # the rebuilder rebuilt models (and what reads them): compare their rows again
+            validation = revalidate(validation, catalog, plan, warehouse.resolved_url())
+            validation.save(files.path("data_validation.json"))
+    result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")),
+                      validation)
     result.save(files.path("evaluation.json"))
-    markdown = render_evaluation(result)
+    markdown = render_evaluation(result, validation)
     files.path("evaluation.md").write_text(markdown, encoding="utf-8")
     summary = result.summary
     return dg.MaterializeResult(metadata={
@@ -240,6 +253,8 @@ def evaluation(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "failed": summary["by_status"]["failed"],
         "needs_review": summary["by_status"]["needs_review"],
         "success_rate": summary["success_rate"],
+        "data_compared": summary["data_compared"],
+        "data_matched": summary["data_matched"],
         **usage_metadata(objects=summary["objects"], models=summary["models_built"],
                          input_tokens=summary["llm"]["input_tokens"],
                          output_tokens=summary["llm"]["output_tokens"],

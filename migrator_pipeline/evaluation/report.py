@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.evaluation.scorecard import STATUSES, Evaluation
 
 
@@ -9,7 +10,7 @@ def _cell(value) -> str:
     return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
 
 
-def render_evaluation(evaluation: Evaluation) -> str:
+def render_evaluation(evaluation: Evaluation, validation: DataValidation | None = None) -> str:
     summary = evaluation.summary
     lines = [
         f"# Migration evaluation: `{evaluation.project}`",
@@ -35,4 +36,62 @@ def render_evaluation(evaluation: Evaluation) -> str:
         models = ", ".join(m["name"] for m in score.models)
         lines.append(f"| {_cell(score.source)} | {score.kind} | {score.status} | {score.method} | "
                      f"{score.attempts} | {_cell(models)} | {_cell(score.reason)} |")
+    lines += render_data_validation(validation)
     return "\n".join(lines) + "\n"
+
+
+def render_data_validation(validation: DataValidation | None) -> list[str]:
+    """The "Data validation" section: each compared object, and the rows that differ."""
+    lines = ["", "## Data validation", ""]
+    if validation is None or (not validation.matches and not validation.findings):
+        return lines + ["No expected results: no model's rows were compared with SQL Server's. Put "
+                        "`expected/<schema>.<object>.csv` files beside the scripts, or migrate from a live server."]
+    matched = sum(1 for m in validation.matches if m.matched)
+    lines += [f"{matched} of {len(validation.matches)} compared objects return the same rows as SQL Server "
+              "(compared as multisets: order ignored, duplicates counted).", ""]
+    if validation.matches:
+        lines += ["| object | model | expected from | SQL Server rows | model rows | result |",
+                  "|---|---|---|---:|---:|---|"]
+        for match in sorted(validation.matches, key=lambda m: (m.matched, m.source.lower())):
+            lines.append(f"| {_cell(match.source)} | {_cell(match.relation or match.model)} | {_cell(match.origin)} | "
+                         f"{match.expected_rows} | {_cell(match.actual_rows)} | {_result(match)} |")
+    for match in sorted(validation.matches, key=lambda m: m.source.lower()):
+        if not match.matched:
+            lines += _differences(match)
+    if validation.findings:
+        lines += ["", "### Findings", ""]
+        lines += [f"- {f.severity}: {_cell(f.message)}" + (f" (`{f.file}`" + (f", line {f.line}" if f.line else "") + ")"
+                                                      if f.file else "") for f in validation.findings]
+    return lines
+
+
+def _result(match: DataMatch) -> str:
+    if match.matched:
+        return "matched"
+    if match.reason:
+        return f"differs: {_cell(match.reason)}"
+    return f"differs: {match.missing} missing, {match.unexpected} unexpected"
+
+
+def _differences(match: DataMatch) -> list[str]:
+    lines = ["", f"### {_cell(match.source)}", ""]
+    if match.reason:
+        return lines + [f"Not compared row by row: {_cell(match.reason)}."]
+    shown = len(match.missing_rows) + len(match.unexpected_rows)
+    lines += [f"Missing from `{match.relation}` (SQL Server returns them): {_rows(match.missing)}; "
+              f"unexpected (only the model returns them): {_rows(match.unexpected)}"
+              + (" (the first of each shown)." if shown < match.missing + match.unexpected else "."), ""]
+    lines += ["| difference | " + " | ".join(_cell(c) for c in match.columns) + " |",
+              "|---|" + "---|" * len(match.columns)]
+    for label, rows in (("missing", match.missing_rows), ("unexpected", match.unexpected_rows)):
+        for row in rows:
+            lines.append(f"| {label} | " + " | ".join(_value(row.get(c)) for c in match.columns) + " |")
+    return lines
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _value(value: str | None) -> str:
+    return "NULL" if value is None else _cell(value)

@@ -1,7 +1,8 @@
 """The evaluator: a per-object scorecard built only from evidence (drafts, dbt results, loads).
 
 An object is `passed` only when every model it became was drafted, built by dbt, and passed
-all of its dbt tests. Nothing here assumes success.
+all of its dbt tests, and, when SQL Server's rows for it were known, its model returned the same
+rows (`data_match`). Nothing here assumes success.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from migrator_pipeline.agents.drafts import Drafts, LlmUsage
 from migrator_pipeline.agents.rebuilder import RepairOutcome
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
 from migrator_pipeline.warehouse.loading import LoadReport
 
@@ -46,6 +48,8 @@ class ObjectScore:
     evidence: list[ModelEvidence] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
     tokens: int = 0
+    data: str = "not compared"  # "matched", "differs" or "not compared": rows against SQL Server's
+    data_match: dict = field(default_factory=lambda: data_match_evidence([]))
 
 
 @dataclass
@@ -63,14 +67,55 @@ class Evaluation:
 
 
 def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: TestReport,
-             repairs: list[RepairOutcome], load: LoadReport | None) -> Evaluation:
+             repairs: list[RepairOutcome], load: LoadReport | None,
+             validation: DataValidation | None = None) -> Evaluation:
     repairs_by_model = {r.name: r for r in repairs}
     failed_loads = {t.source.lower(): t.error for t in (load.tables if load else []) if t.error}
+    matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:
         evidence = [_model_evidence(name, plan, drafts, report) for name in entry.models]
-        scores.append(_score(entry, evidence, drafts, repairs_by_model, failed_loads))
+        score = _score(entry, evidence, drafts, repairs_by_model, failed_loads)
+        _judge_data(score, [m for m in matches if m.model in entry.models])
+        scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
+
+
+def data_match_evidence(matches: list[DataMatch]) -> dict:
+    """An object's data evidence for evaluation.json: its compared rows, summed over the tables
+    it produces (a procedure may load several)."""
+    if not matches:
+        return {"compared": False, "matched": None, "expected_rows": None, "actual_rows": None,
+                "missing": None, "unexpected": None}
+    return {
+        "compared": True,
+        "matched": all(m.matched for m in matches),
+        "expected_rows": sum(m.expected_rows for m in matches),
+        "actual_rows": None if any(m.actual_rows is None for m in matches) else sum(m.actual_rows for m in matches),
+        "missing": sum(m.missing for m in matches),
+        "unexpected": sum(m.unexpected for m in matches),
+        "against": [{"source": m.source, "origin": m.origin, "model": m.model} for m in matches],
+        "missing_rows": [row for m in matches for row in m.missing_rows],
+        "unexpected_rows": [row for m in matches for row in m.unexpected_rows],
+        "reason": next((f"{m.source}: {m.reason}" for m in matches if m.reason), None),
+    }
+
+
+def _judge_data(score: ObjectScore, matches: list[DataMatch]) -> None:
+    """Rows that differ from SQL Server's fail an object that passed everything else."""
+    score.data_match = data_match_evidence(matches)
+    if not matches:
+        return
+    score.data = "matched" if score.data_match["matched"] else "differs"
+    if score.status != "passed" or score.data == "matched":
+        return
+    score.status = "failed"
+    evidence = score.data_match
+    if evidence["reason"]:
+        score.reason = f"data differs from SQL Server: {evidence['reason']}"
+    else:
+        score.reason = (f"data differs from SQL Server: {evidence['missing']} missing, "
+                        f"{evidence['unexpected']} unexpected rows")
 
 
 def _model_evidence(name: str, plan: MigrationPlan, drafts: Drafts, report: TestReport) -> ModelEvidence:
@@ -160,6 +205,8 @@ def _summary(scores: list[ObjectScore], drafts: Drafts, repairs: list[RepairOutc
         "tests_passed": sum(1 for n in tests if n.status == "pass"),
         "tests_failed": sum(1 for n in tests if n.failed),
         "repaired_models": sum(1 for r in repairs if r.passed),
+        "data_compared": sum(1 for s in scores if s.data_match["compared"]),
+        "data_matched": sum(1 for s in scores if s.data == "matched"),
         "llm": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
                 "tokens": usage.tokens, "cost_usd": round(usage.cost_usd, 6)},
     }

@@ -4,7 +4,8 @@ It answers the reader's catalog queries (dispatched on the exact query text) wit
 like SQL Server's catalog views return them: `sys.objects.type` is char(2) and so padded
 (`'U '`), nvarchar lengths are in bytes, defaults and computed columns come wrapped in
 parentheses, module text has CRLF line endings, bit columns come back as bool. Data SELECTs
-(`SELECT [TOP n] [a], [b] FROM [schema].[table]`) are answered from in-memory rows.
+(`SELECT [TOP n] [a], [b] FROM [schema].[table]`, or `SELECT *`, also of a view) are answered
+from in-memory rows.
 Every SQL text executed is recorded in `FakeConnection.executed`.
 
 The estate: dbo.Customers (identity, PK, UNIQUE, defaults, computed column, alias-typed column,
@@ -258,7 +259,10 @@ class FakeCursor:
         limit = select.args.get("limit")
         if limit is not None:
             rows = rows[: int(limit.expression.name)]
-        self._answer(select.named_selects, [{n: row[n] for n in select.named_selects} for row in rows])
+        names = select.named_selects
+        if select.is_star:  # `SELECT *`: every column, in the order of the rows' keys
+            names = list(rows[0]) if rows else []
+        self._answer(names, [{n: row[n] for n in names} for row in rows])
 
     def fetchall(self) -> list[tuple]:
         rows, self._rows = self._rows, []

@@ -1,7 +1,8 @@
 from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
 from migrator_pipeline.agents.rebuilder import RepairOutcome
-from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
 from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.evaluation.report import render_evaluation
 from migrator_pipeline.evaluation.scorecard import evaluate
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel, PlannedSource
@@ -94,3 +95,100 @@ def test_markdown_lists_failures_first():
     rows = [line for line in markdown.splitlines() if line.startswith("| dbo.") or line.startswith("| dw.")]
     assert rows[0].startswith("| dbo.vBroken | view | failed |")
     assert "| view | 1 | 1 | 0 | 0 |" in markdown
+
+
+def _validation():
+    differs = DataMatch("dbo.vOrders", "vorders", "p.vorders", "expected/dbo.vOrders.csv", False, ["ID", "Name"],
+                        expected_rows=3, actual_rows=4, missing=1, unexpected=2,
+                        missing_rows=[{"ID": "1", "Name": "a"}],
+                        unexpected_rows=[{"ID": "2", "Name": None}, {"ID": "3", "Name": "x|y"}])
+    matched = DataMatch("dw.Fact", "fact", "p.fact", "expected/dw.Fact.csv", True, ["ID"], 4, 4)
+    return DataValidation([], [differs, matched], [Finding("warning", "expected rows for dbo.vNope, which is "
+                                                           "not in the source, skipped", "expected/dbo.vNope.csv")])
+
+
+def test_rows_that_differ_from_sql_server_fail_an_object_that_built_and_tested():
+    catalog, plan, drafts, report, load = _inputs()
+    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                 attached_to="fact")]))
+    evaluation = evaluate(catalog, plan, drafts, report, [], load, _validation())
+    by_source = {o.source: o for o in evaluation.objects}
+    assert {s: (o.status, o.data) for s, o in by_source.items()} == {
+        "dbo.Orders": ("passed", "not compared"),
+        "dbo.vOrders": ("failed", "differs"),
+        "dbo.vBroken": ("failed", "not compared"),
+        "dw.usp_Load": ("passed", "matched"),  # the procedure produces dw.Fact, whose rows matched
+        "dbo.fn_Net": ("passed", "not compared"),
+        "dbo.trg_x": ("needs_review", "not compared"),
+    }
+    assert by_source["dbo.vOrders"].reason == "data differs from SQL Server: 1 missing, 2 unexpected rows"
+    assert by_source["dbo.vOrders"].data_match == {
+        "compared": True, "matched": False, "expected_rows": 3, "actual_rows": 4, "missing": 1, "unexpected": 2,
+        "against": [{"source": "dbo.vOrders", "origin": "expected/dbo.vOrders.csv", "model": "vorders"}],
+        "missing_rows": [{"ID": "1", "Name": "a"}],
+        "unexpected_rows": [{"ID": "2", "Name": None}, {"ID": "3", "Name": "x|y"}],
+        "reason": None,
+    }
+    assert by_source["dbo.Orders"].data_match == {"compared": False, "matched": None, "expected_rows": None,
+                                                  "actual_rows": None, "missing": None, "unexpected": None}
+    summary = evaluation.summary
+    assert (summary["data_compared"], summary["data_matched"]) == (2, 1)
+    assert summary["by_status"] == {"passed": 3, "failed": 2, "needs_review": 1, "skipped": 0}
+    contract = evaluation.to_dict()["objects"][1]
+    assert {"source", "kind", "status", "method", "attempts", "models", "reason", "data", "data_match"} <= set(contract)
+    assert contract["models"] == [{"name": "vorders", "relation": "p.vorders"}]
+
+
+def test_a_build_failure_stays_the_reason_when_the_data_also_differs():
+    catalog, plan, drafts, report, load = _inputs()
+    fact = next(o for o in evaluate(catalog, plan, drafts, report, [], load, _validation()).objects
+                if o.source == "dw.usp_Load")
+    assert (fact.status, fact.reason, fact.data) == ("failed", "fact: dbt test unique_fact_id failed: None", "matched")
+
+
+def test_a_missing_column_fails_with_its_reason():
+    catalog, plan, drafts, report, load = _inputs()
+    missing = DataMatch("dbo.vOrders", "vorders", "p.vorders", "expected/dbo.vOrders.csv", False, ["Total"], 2,
+                        reason="the model has no column Total (total)")
+    orders = next(o for o in evaluate(catalog, plan, drafts, report, [], load, DataValidation([], [missing], [])).objects
+                  if o.source == "dbo.vOrders")
+    assert (orders.status, orders.reason) == (
+        "failed", "data differs from SQL Server: dbo.vOrders: the model has no column Total (total)")
+
+
+def test_markdown_has_a_data_validation_section_with_the_rows_that_differ():
+    catalog, plan, drafts, report, load = _inputs()
+    validation = _validation()
+    markdown = render_evaluation(evaluate(catalog, plan, drafts, report, [], load, validation), validation)
+    section = markdown[markdown.index("## Data validation"):]
+    assert section == """## Data validation
+
+1 of 2 compared objects return the same rows as SQL Server (compared as multisets: order ignored, duplicates counted).
+
+| object | model | expected from | SQL Server rows | model rows | result |
+|---|---|---|---:|---:|---|
+| dbo.vOrders | p.vorders | expected/dbo.vOrders.csv | 3 | 4 | differs: 1 missing, 2 unexpected |
+| dw.Fact | p.fact | expected/dw.Fact.csv | 4 | 4 | matched |
+
+### dbo.vOrders
+
+Missing from `p.vorders` (SQL Server returns them): 1 row; unexpected (only the model returns them): 2 rows.
+
+| difference | ID | Name |
+|---|---|---|
+| missing | 1 | a |
+| unexpected | 2 | NULL |
+| unexpected | 3 | x\\|y |
+
+### Findings
+
+- warning: expected rows for dbo.vNope, which is not in the source, skipped (`expected/dbo.vNope.csv`)
+"""
+
+
+def test_markdown_says_when_nothing_was_compared():
+    catalog, plan, drafts, report, load = _inputs()
+    markdown = render_evaluation(evaluate(catalog, plan, drafts, report, [], load))
+    assert markdown.endswith("## Data validation\n\nNo expected results: no model's rows were compared with SQL "
+                             "Server's. Put `expected/<schema>.<object>.csv` files beside the scripts, or migrate "
+                             "from a live server.\n")
