@@ -2,11 +2,13 @@
 
 Layout follows dbt's conventions: `models/staging` (one model per source table, renames only),
 `models/intermediate` (logic reused by other models) and `models/marts` (what people query),
-with one YAML file per folder.
+with one YAML file per folder; `snapshots/` for slowly changing dimensions and `analyses/` for
+parameterised queries (their parameters as `{{ var(...) }}`, values written as SQL literals).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from string import Template
@@ -17,6 +19,7 @@ from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.planning.planner import fold_columns
 from migrator_pipeline.settings import REPO_ROOT
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
@@ -25,10 +28,12 @@ TEMPLATE_DIR = REPO_ROOT / "dbt_template"
 TEMPLATED_FILES = ("dbt_project.yml", "profiles.yml")
 # Folders the writer owns: replaced on every write, so a re-run leaves nothing stale behind.
 GENERATED_DIRS = ("models", "macros", "tests", "analyses", "snapshots")
+_VARIABLE = re.compile(r"\bmigrator_var__\w+\b")
 
 
 def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalog: Catalog) -> list[str]:
-    """Write the whole project; returns the names of the models written (drafted ones only)."""
+    """Write the whole project; returns the names of the models, snapshots and analyses written
+    (drafted ones only)."""
     _copy_template(dbt_dir, plan.project)
     for macro in drafts.macros:
         if macro.sql is not None:
@@ -41,8 +46,12 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
         write_model(dbt_dir, planned, draft.sql)
         written.append(planned.name)
     _write_yaml(dbt_dir / "models" / "staging" / "_sources.yml", sources_yaml(plan, catalog))
+    snapshots = [m for m in plan.models if m.resource == "snapshot" and m.name in written]
+    if snapshots:
+        _write_yaml(dbt_dir / "snapshots" / "_snapshots.yml", {"version": 2, "snapshots": [
+            {"name": m.name, "description": m.description or f"Snapshot of {m.target}."} for m in snapshots]})
     for layer in ("staging", "intermediate", "marts"):
-        models = [m for m in plan.models if m.layer == layer and m.name in written]
+        models = [m for m in plan.models if m.layer == layer and m.name in written and m.resource == "model"]
         if models:
             _write_yaml(dbt_dir / "models" / layer / f"_{layer}__models.yml",
                         models_yaml(models, catalog, drafts))
@@ -50,6 +59,10 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
 
 
 def model_path(dbt_dir: Path, planned: PlannedModel) -> Path:
+    if planned.resource == "snapshot":
+        return dbt_dir / "snapshots" / f"{planned.name}.sql"
+    if planned.resource == "analysis":
+        return dbt_dir / "analyses" / f"{planned.name}.sql"
     return dbt_dir / "models" / planned.layer / f"{planned.name}.sql"
 
 
@@ -58,15 +71,52 @@ def write_model(dbt_dir: Path, planned: PlannedModel, sql: str) -> None:
 
 
 def render_model(planned: PlannedModel, sql: str, disabled_because: str | None = None) -> str:
+    """The file of a planned model, snapshot or analysis, around its drafted SQL."""
+    sql = with_variables(planned, sql).strip()
+    if planned.resource == "snapshot":
+        return _render_snapshot(planned, sql, disabled_because)
+    if planned.resource == "analysis":
+        return _render_analysis(planned, sql, disabled_because)
     config = [f"materialized='{planned.materialized}'"]
     if planned.unique_key:
         config.append(f"unique_key={planned.unique_key!r}")
-    header = ""
-    if disabled_because:
-        config.append("enabled=false")
-        reason = disabled_because.replace("#}", "# }")
-        header = f"{{# Disabled by migrator: {reason}\n   Fix the SQL below, then remove enabled=false. #}}\n"
-    return f"{header}{{{{ config({', '.join(config)}) }}}}\n\n{sql.strip()}\n"
+    return f"{_disabled_header(disabled_because, config)}{{{{ config({', '.join(config)}) }}}}\n\n{sql}\n"
+
+
+def with_variables(planned: PlannedModel, sql: str) -> str:
+    """The planner's `migrator_var__<name>` placeholders as `{{ var('<name>', default) }}`."""
+    return _VARIABLE.sub(lambda m: planned.variables.get(m[0], m[0]), sql)
+
+
+def _render_snapshot(planned: PlannedModel, sql: str, disabled_because: str | None) -> str:
+    unique_key = planned.unique_key[0] if len(planned.unique_key) == 1 else planned.unique_key
+    config = ["strategy='check'", f"unique_key={unique_key!r}",
+              f"check_cols={planned.check_cols or 'all'!r}"]
+    if planned.meta_columns:
+        config.append(f"snapshot_meta_column_names={planned.meta_columns!r}")
+    header = _disabled_header(disabled_because, config)
+    return (f"{header}{{% snapshot {planned.name} %}}\n\n{{{{ config({', '.join(config)}) }}}}\n\n"
+            f"{sql}\n\n{{% endsnapshot %}}\n")
+
+
+def _render_analysis(planned: PlannedModel, sql: str, disabled_because: str | None) -> str:
+    names = [re.search(r"var\('(\w+)'", v)[1] for v in planned.variables.values()]
+    example = ", ".join(f"{name}: ..." for name in names)
+    note = (f"{{#- Migrated from {planned.origin}; review its parameters. They are dbt vars holding SQL\n"
+            f"    literals: dbt compile --select {planned.name} --vars '{{{example}}}' -#}}\n")
+    config = []
+    header = _disabled_header(disabled_because, config)
+    configured = f"{{{{ config({', '.join(config)}) }}}}\n" if config else ""
+    return f"{header}{note}{configured}{sql}\n"
+
+
+def _disabled_header(disabled_because: str | None, config: list[str]) -> str:
+    """A comment saying why, and `enabled=false` added to `config`; nothing when enabled."""
+    if not disabled_because:
+        return ""
+    config.append("enabled=false")
+    reason = disabled_because.replace("#}", "# }")
+    return f"{{# Disabled by migrator: {reason}\n   Fix the SQL below, then remove enabled=false. #}}\n"
 
 
 def disable_failed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict[str, str],
@@ -76,7 +126,7 @@ def disable_failed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict
     disabled model). Returns model name -> reason for everything disabled."""
     child_map = manifest.get("child_map", {})
     ids = {node["name"]: uid for uid, node in manifest.get("nodes", {}).items()
-           if node.get("resource_type") == "model"}
+           if node.get("resource_type") in ("model", "snapshot", "analysis")}
     names = {uid: name for name, uid in ids.items()}
     disabled = dict(failures)
     pending = list(failures)
@@ -148,6 +198,7 @@ def _describe(planned: PlannedModel, origin: SourceObject | None, target: Source
 
 def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
     """Columns with tests that SQL Server's constraints promise: keys, NOT NULL, foreign keys."""
+    names = fold_columns([c.name for c in table.columns])
     single_pk = table.primary_key[0].lower() if len(table.primary_key) == 1 else None
     unique = {keys[0].lower() for keys in table.unique_keys if len(keys) == 1}
     fks = {fk.columns[0].lower(): fk for fk in table.foreign_keys if len(fk.columns) == 1}
@@ -167,7 +218,7 @@ def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
             tests.append({"relationships": {"arguments": {
                 "to": f"source('{target.source_name}', '{target.table_name}')",
                 "field": fold_identifier(fk.ref_columns[0])}}})
-        doc = {"name": fold_identifier(column.name), "description": _column_description(column)}
+        doc = {"name": names[column.name], "description": _column_description(column)}
         try:
             doc["data_type"] = postgres_type(column.data_type)
         except UnknownTypeError:
@@ -188,7 +239,8 @@ def _column_description(column) -> str:
 def _composite_key_tests(table: SourceObject) -> dict:
     if len(table.primary_key) < 2:
         return {}
-    columns = [fold_identifier(c) for c in table.primary_key]
+    names = {name.lower(): folded for name, folded in fold_columns([c.name for c in table.columns]).items()}
+    columns = [names.get(c.lower(), fold_identifier(c)) for c in table.primary_key]
     return {"data_tests": [{"unique_combination_of_columns": {
         "arguments": {"combination_of_columns": columns}}}]}
 

@@ -6,7 +6,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-ARTIFACTS = ("source", "model", "macro", "needs_review", "skipped")
+ARTIFACTS = ("source", "model", "snapshot", "macro", "needs_review", "skipped")
+# what a planned model is written as: models/<layer>/, snapshots/ or analyses/
+RESOURCES = ("model", "snapshot", "analysis")
 LAYERS = ("staging", "intermediate", "marts")
 MATERIALIZATIONS = ("view", "table", "incremental", "ephemeral")
 
@@ -34,6 +36,12 @@ class PlannedModel:
     description: str | None = None
     # staging models are generated, not translated: their PostgreSQL SQL is known up front
     sql: str | None = None
+    resource: str = "model"  # one of RESOURCES
+    # dbt vars: placeholder column in the SQL (`migrator_var__<name>`) -> `{{ var('<name>', default) }}`
+    variables: dict[str, str] = field(default_factory=dict)
+    # snapshots: strategy='check' columns, and dbt meta column -> the SQL Server column it replaces
+    check_cols: list[str] = field(default_factory=list)
+    meta_columns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -68,6 +76,9 @@ class MigrationPlan:
     entries: list[PlanEntry] = field(default_factory=list)
     # object key -> the Jinja that names its relation in a model: {{ source(..) }} or {{ ref(..) }}
     relations: dict[str, str] = field(default_factory=dict)
+    # `schema.name` as in SQL Server -> {"model": the dbt name it became or None,
+    #                                    "columns": {SQL Server column: column in dbt}}
+    names: dict[str, dict] = field(default_factory=dict)
 
     def model(self, name: str) -> PlannedModel | None:
         return next((m for m in self.models if m.name == name), None)
@@ -85,6 +96,7 @@ class MigrationPlan:
             macros=[PlannedMacro(**m) for m in raw.get("macros", [])],
             entries=[PlanEntry(**e) for e in raw.get("entries", [])],
             relations=dict(raw.get("relations", {})),
+            names=dict(raw.get("names", {})),
         )
 
     def save(self, path: Path) -> None:

@@ -1,32 +1,61 @@
 """The planner: what each catalog object becomes in the dbt project.
 
-Rules, in the order they apply (every identifier goes through `fold_identifier`):
+Rules, in the order they apply:
 - Procedures are analysed first (`procedure_statements`), statement by statement:
   - `TRUNCATE TABLE t` (or `DELETE FROM t` without WHERE) then `INSERT INTO t ... SELECT`
     -> a `table` model for t; `SELECT ... INTO t` -> a `table` model for t;
-  - `INSERT INTO t ... SELECT` alone -> an `incremental` model (appends, no unique key);
+  - `INSERT INTO t ... SELECT` alone -> an `incremental` model that appends; its `unique_key` is
+    t's primary key when the SELECT produces all of it (an identity key it does not), so that
+    a re-run replaces the rows SQL Server would have refused as duplicates;
   - `MERGE INTO t USING src AS s ON t.k = s.k ... WHEN NOT MATCHED THEN INSERT (cols)
     VALUES (...)` -> an `incremental` model, `unique_key` = the target's ON columns, whose
     SELECT is the INSERT values over the source;
+  - `UPDATE t SET ... FROM t JOIN src` then `INSERT INTO t SELECT ... WHERE NOT EXISTS (...t...)`
+    (or `LEFT JOIN t ... WHERE t.k IS NULL`) -> an `incremental` model, `unique_key` = the
+    key the NOT EXISTS checks, when the UPDATE sets every column as the INSERT does; an UPDATE
+    that sets only end dates and flags (`EndDate = GETDATE(), IsCurrent = 0`) followed by the
+    INSERT of new versions (slowly changing dimension, type 2) -> a dbt snapshot
+    (`snapshots/<t>.sql`, strategy 'check', `unique_key`, `check_cols` = the columns the
+    UPDATE compares, the end/start dates as `dbt_valid_to`/`dbt_valid_from`). The exact
+    shapes, and what makes a pair need review instead, are in `planning.upserts`;
   - `SELECT ... INTO #tmp` and `CREATE TABLE #tmp` + `INSERT INTO #tmp SELECT` are inlined
     as CTEs (named after the temp table, without `#`) into the statements that read them;
   - each model's SELECT outputs the target table's column names: the INSERT column list,
     or else the catalog's column order (identity columns skipped when the SELECT is shorter);
-  - cursors, WHILE loops, dynamic SQL, IF/ELSE around anything but DROP, UPDATE, DELETE
-    with WHERE, INSERT ... VALUES/EXEC, or nothing recognisable -> `needs_review` naming the
-    construct; a procedure with parameters that only SELECTs -> `needs_review`, "read-only
-    procedure with parameters: candidate dbt analysis". `EXEC` of other procedures is
-    left to those procedures' own plans.
+  - a procedure with one target per INSERT/MERGE gives one model per target table;
+  - procedure parameters in a model's SELECT become dbt vars: `@p` -> `CAST({{ var('p',
+    <default>) }} AS <type>)`, the default being the parameter's T-SQL default (its SQL text;
+    `null` when it has none). In a model, a parameter without a default needs review ("a model
+    cannot take arguments");
+  - a read-only procedure with parameters and one SELECT -> a dbt analysis
+    (`analyses/<procedure>.sql`, parameters as vars), needs review with the reason
+    "analysis: review parameters"; with several SELECTs it needs review (result sets);
+  - cursors, WHILE loops, dynamic SQL, IF/ELSE around anything but DROP, UPDATE outside an
+    upsert/SCD pair, DELETE with WHERE, INSERT ... VALUES/EXEC, or nothing recognisable ->
+    `needs_review` naming the construct and why dbt cannot express it. `EXEC` of other
+    procedures is left to those procedures' own plans;
   - two procedures producing the same table: the later (by source name) needs review.
-- A table produced by a planned model is not a source. Every other table (including tables
-  written only by procedures that need review) is a dbt source in `<project>_raw`, with a
+- A table produced by a planned model or snapshot is not a source. Every other table (including
+  tables written only by procedures that need review) is a dbt source in `<project>_raw`, with a
   staging view `stg_<schema>__<table>` selecting all its columns.
-- Views -> `view` models, layer `intermediate` when another view or a procedure reads
-  them, `marts` otherwise.
-- Model names are the folded object (or target table) names; names that collide are all
-  prefixed with `<schema>__`, and the model's description says so.
-- Scalar functions whose body is a single `RETURN <expr>` -> macros. Other functions
-  and all triggers -> `needs_review`.
+- Views -> `view` models.
+- Functions: scalar functions whose body is a single `RETURN <expr>` -> macros; other scalar
+  functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
+  without parameters -> `view` models; with parameters -> analyses ("analysis: review
+  parameters (...)": a model cannot take arguments); multi-statement table-valued functions
+  need review. Triggers need review, naming their table.
+- Layers: staging models sit over sources; a view, function or procedure model is
+  `intermediate` when another view, procedure or function of the estate (other than the one
+  producing it) reads it, `marts` otherwise. Materializations: staging, views and functions
+  `view`; procedure targets as above.
+- Names: every identifier goes through `fold_identifier` (lower case, non-word runs -> `_`).
+  Models are named after the folded view/function/procedure (analyses) or target table
+  (procedure models, snapshots); names that collide are all prefixed with `<schema>__`, and
+  the description says so. Columns of one table or SELECT that collide once folded
+  (`Order Date`, `order_date`) are settled by `fold_columns`: a name already in folded form
+  keeps it, the others in column order get `_2`, `_3`, ... Every object's names are recorded
+  in `plan.names`: `{schema.name: {"model": dbt name or None, "columns": {column: dbt column}}}`
+  (a dbt column of None: the column is not produced; for macros, parameters are the columns).
 - Schemas, types, sequences, synonyms and indexes (`RECORDED_KINDS`) are `skipped`:
   recorded so that nothing goes unreported, not migrated. Any other kind without a model
   needs review ("no model planned").
@@ -38,26 +67,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
+from sqlglot.errors import SqlglotError
 
+from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
-from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
+from migrator_pipeline.planning.upserts import PairError, read_pair
 from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.procedures import (
+    block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
+    schema_and_name, split_commas, table_key)
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
-from migrator_pipeline.tsql.procedures import block_statements, parse_module_header, procedure_statements, table_key
 
-READ_ONLY_REASON = "read-only procedure with parameters: candidate dbt analysis"
+READ_ONLY_REASON = "analysis: review parameters"
+TABLE_FUNCTION_REASON = "analysis: review parameters (a table-valued function with parameters cannot be a dbt model)"
+CURSOR_REASON = "cursor: row-by-row logic, needs a set-based rewrite"
+WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
+DYNAMIC_SQL_REASON = "dynamic SQL (EXEC of a string / sp_executesql): the statement is only known at run time"
+VARIABLE_PREFIX = "migrator_var__"  # placeholder column of a dbt var, replaced by the writer
 # statements that carry no data flow for a model
 _INERT = (exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Declare, exp.Drop, exp.Return)
 _PLURAL = {"index": "indexes", "schema": "schemas"}
 _INERT_COMMANDS = frozenset({"PRINT", "RAISERROR", "THROW", "ELSE", "BREAK", "CONTINUE"})
+_PARAMETER_SUFFIXES = frozenset({"OUTPUT", "OUT", "READONLY"})
 
 
 @dataclass
 class _Draft:
-    """A model before its name is settled."""
+    """A model (or snapshot, or analysis) before its name is settled."""
 
     desired: str
     schema: str
@@ -71,6 +111,13 @@ class _Draft:
     name: str = ""
     description: str | None = None
     layer: str = "marts"
+    resource: str = "model"
+    variables: dict[str, str] = field(default_factory=dict)
+    check_cols: list[str] = field(default_factory=list)
+    meta_columns: dict[str, str] = field(default_factory=dict)
+    columns: list[str] | None = None  # target columns produced, as in SQL Server; None: unknown
+    outputs: dict[str, str] = field(default_factory=dict)  # views, functions: output -> dbt column
+    review: str | None = None  # written, but a person must review it (analyses)
 
 
 @dataclass
@@ -84,26 +131,48 @@ def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     plan = MigrationPlan(project=project, raw_schema=f"{project}_raw")
     analyses = {p.key: _analyse_procedure(p, catalog) for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)}
     produced = _claim_targets(analyses)
-    drafts = [d for a in analyses.values() if not a.reasons for d in a.drafts]
-    drafts += [_view_draft(v, catalog) for v in catalog.of_kind("view")]
-    _settle_names(drafts)
     reasons: dict[str, str] = {key: "; ".join(a.reasons) for key, a in analyses.items() if a.reasons}
-    staging = _plan_sources(plan, catalog, produced)
+    drafts = [d for a in analyses.values() if not a.reasons for d in a.drafts]
+    drafts += [_view_draft(v) for v in catalog.of_kind("view")]
+    drafts += _plan_functions(plan, catalog, reasons)
+    _settle_layers(drafts, catalog)
+    _settle_names(drafts)
+    staging, dropped_columns = _plan_sources(plan, catalog, produced)
     for draft in drafts:
-        plan.relations[draft.target or draft.origin] = "{{ ref('%s') }}" % draft.name
+        if draft.resource != "analysis":
+            plan.relations[draft.target or draft.origin] = "{{ ref('%s') }}" % draft.name
     models = staging + [_model(d) for d in drafts]
     plan.models, cycle_reasons = _in_dependency_order(models, plan)
     reasons.update(cycle_reasons)
-    _plan_functions(plan, catalog, reasons)
-    plan.entries = [_entry(obj, plan, reasons) for obj in catalog.objects]
+    reviews = {d.origin: d.review for d in drafts if d.review and d.origin not in reasons}
+    plan.entries = [_entry(obj, plan, reasons, reviews) for obj in catalog.objects]
+    plan.names = _name_map(catalog, plan, drafts, dropped_columns)
     return plan
+
+
+def fold_columns(names: list[str]) -> dict[str, str]:
+    """Each column name -> its dbt name: `fold_identifier`, with collisions settled. A name
+    already in folded form keeps it; the others, in column order, get `_2`, `_3`, ..."""
+    folded = {name: fold_identifier(name) for name in names}
+    natural = set(folded.values())
+    taken: set[str] = set()
+    settled: dict[str, str] = {}
+    for name in sorted(names, key=lambda n: (folded[n] != n, names.index(n))):
+        candidate, number = folded[name], 1
+        while candidate in taken or (number > 1 and candidate in natural):
+            number += 1
+            candidate = f"{folded[name]}_{number}"
+        taken.add(candidate)
+        settled[name] = candidate
+    return {name: settled[name] for name in names}
 
 
 # ---------------------------------------------------------------- sources and views
 
 
-def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]) -> list[PlannedModel]:
-    staging = []
+def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
+                  ) -> tuple[list[PlannedModel], dict[str, list[str]]]:
+    staging, dropped_columns = [], {}
     for table in catalog.of_kind("table"):
         if table.key in produced:
             continue
@@ -115,44 +184,77 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]) -> 
         description = None
         if dropped:
             description = (f"Staging model over {table.source}. Computed columns not migrated: "
-                           + "; ".join(dropped) + ".")
+                           + "; ".join(f"{column} ({why})" for column, why in dropped) + ".")
+        dropped_columns[table.key] = [column for column, _ in dropped]
         staging.append(PlannedModel(model_name, "staging", "view", table.key, "", sql=sql,
                                     description=description))
         plan.relations[table.key] = "{{ ref('%s') }}" % model_name
-    return staging
+    return staging, dropped_columns
 
 
-def _staging_columns(table: SourceObject) -> tuple[list[str], list[str]]:
+def _staging_columns(table: SourceObject) -> tuple[list[str], list[tuple[str, str]]]:
     """The staging model's select list. The raw copy holds no computed columns (SQL Server
     derives them on read), so staging derives them the same way, from the translated expression;
     one that cannot be translated is left out and named, never silently dropped."""
     columns, dropped = [], []
+    names = fold_columns([c.name for c in table.columns])
     for column in table.columns:
-        name = fold_identifier(column.name)
+        name = names[column.name]
         if column.computed is None:
             columns.append(name)
             continue
         try:
             columns.append(f"{translate_expression(column.computed, [])} as {name}")
         except TranslationError as error:
-            dropped.append(f"{column.name} ({error})")
+            dropped.append((column.name, str(error)))
     return columns, dropped
 
 
-def _view_draft(view: SourceObject, catalog: Catalog) -> _Draft:
+def _view_draft(view: SourceObject) -> _Draft:
     header = parse_module_header(tokenize(view.body))
     select = view.body[header.body_start :].strip() if header and header.body_start else ""
-    readers = [o for o in catalog.objects if o.kind in ("view", "procedure") and view.key in o.reads]
-    draft = _Draft(fold_identifier(view.name), view.schema, view.source, "view", view.key, select.rstrip(";").strip())
+    tsql, outputs = _distinct_outputs(select.rstrip(";").strip())
+    draft = _Draft(fold_identifier(view.name), view.schema, view.source, "view", view.key, tsql, outputs=outputs)
     draft.depends_on = [key for key in view.reads if key != view.key]
-    draft.layer = "intermediate" if readers else "marts"
     return draft
+
+
+def _distinct_outputs(tsql: str) -> tuple[str, dict[str, str]]:
+    """The query with outputs that collide once folded (`[Order Date]`, `order_date`) aliased
+    apart by `fold_columns`, and its output -> dbt column names. Unchanged when none collide;
+    no names when the text does not parse or selects `*`."""
+    query = _parse_query(tsql)
+    if query is None or any(isinstance(s, exp.Star) for s in query.selects):
+        return tsql, {}
+    named = list(query.named_selects)
+    settled = fold_columns([n for n in named if n])
+    if len(set(named)) != len(named) or all(folded == fold_identifier(n) for n, folded in settled.items()):
+        return tsql, settled
+    aliases = [n if settled[n] == fold_identifier(n) else settled[n] for n in named]
+    return _output_columns(query, aliases).sql("tsql", pretty=True), settled
+
+
+def _parse_query(tsql: str) -> exp.Query | None:
+    try:
+        query = sqlglot.parse_one(tsql, read="tsql")
+    except SqlglotError:
+        return None
+    return query if isinstance(query, exp.Query) else None
+
+
+def _settle_layers(drafts: list[_Draft], catalog: Catalog) -> None:
+    for draft in drafts:
+        produced = draft.target or draft.origin
+        readers = [o for o in catalog.objects if o.kind in ("view", "procedure", "function")
+                   and o.key != draft.origin and (produced in o.reads or produced in o.calls)]
+        draft.layer = "intermediate" if readers else "marts"
 
 
 def _model(draft: _Draft) -> PlannedModel:
     return PlannedModel(
         draft.name, draft.layer, draft.materialized, draft.origin, draft.tsql, draft.target,
-        draft.unique_key, draft.depends_on, draft.description,
+        draft.unique_key, draft.depends_on, draft.description, resource=draft.resource,
+        variables=draft.variables, check_cols=draft.check_cols, meta_columns=draft.meta_columns,
     )
 
 
@@ -179,7 +281,7 @@ def _claim_targets(analyses: dict[str, _ProcedureAnalysis]) -> set[str]:
         if taken:
             analysis.reasons.append(f"{taken[0]} is already produced by {produced[taken[0]]}")
             continue
-        produced.update({d.target: key for d in analysis.drafts})
+        produced.update({d.target: key for d in analysis.drafts if d.target})
     return set(produced)
 
 
@@ -193,19 +295,37 @@ class _ProcedureReader:
         self.temps: dict[str, exp.Query] = {}  # temp name (lower, without #) -> its SELECT
         self.temp_columns: dict[str, list[str]] = {}
         self.truncated: set[str] = set()
+        self.updates: dict[str, exp.Update] = {}  # target key -> UPDATE waiting for its INSERT
+        self.results: list[exp.Query] = []  # SELECTs returned to the caller
+        self.defaults = _parameter_defaults(procedure)
         self.analysis = _ProcedureAnalysis()
-        self.selects = 0
 
     def read(self, statements: list[exp.Expression]) -> _ProcedureAnalysis:
         for index, statement in enumerate(statements):
             following = statements[index + 1] if index + 1 < len(statements) else None
             self._statement(statement, following)
+        for key in self.updates:
+            self._review(f"UPDATE of {key} without a following INSERT of new rows: not an upsert or SCD type 2 load")
         if not self.analysis.reasons and not self.analysis.drafts:
-            if self.selects and self.procedure.parameters:
-                self.analysis.reasons.append(READ_ONLY_REASON)
-            else:
-                self.analysis.reasons.append("no recognisable data-loading statement")
+            self._read_only()
         return self.analysis
+
+    def _read_only(self) -> None:
+        if not self.results or not self.procedure.parameters:
+            self._review("no recognisable data-loading statement")
+        elif len(self.results) > 1:
+            self._review(f"read-only procedure returning {len(self.results)} result sets")
+        else:
+            query, variables, _ = _bind_parameters(self._inline_temps(self.results[0]), self.procedure, self.defaults)
+            reads, _, _ = statement_dependencies([query])
+            procedure = self.procedure
+            self.analysis.drafts.append(_Draft(
+                fold_identifier(procedure.name), procedure.schema, procedure.source, "view", procedure.key,
+                query.sql("tsql", pretty=True), depends_on=reads, resource="analysis", variables=variables,
+                review=READ_ONLY_REASON,
+                description=f"Analysis from the read-only procedure {procedure.source}: pass its "
+                            "parameters as dbt vars, written as SQL literals.",
+            ))
 
     def _review(self, reason: str) -> None:
         if reason not in self.analysis.reasons:
@@ -216,7 +336,7 @@ class _ProcedureReader:
             self._command(statement, following)
         elif isinstance(statement, (exp.Execute, exp.ExecuteSql)):
             if isinstance(statement, exp.ExecuteSql) or not isinstance(statement.this, exp.Table):
-                self._review("dynamic SQL (EXEC of a string / sp_executesql)")
+                self._review(DYNAMIC_SQL_REASON)
         elif isinstance(statement, exp.TruncateTable):
             self.truncated.update(k for t in statement.expressions if (k := table_key(t)))
         elif isinstance(statement, exp.Delete):
@@ -228,7 +348,7 @@ class _ProcedureReader:
         elif isinstance(statement, exp.Merge):
             self._merge(statement)
         elif isinstance(statement, exp.Update):
-            self._review("UPDATE statement")
+            self._update(statement)
         elif isinstance(statement, exp.Query):
             self._select(statement)
         elif not isinstance(statement, _INERT):
@@ -238,23 +358,30 @@ class _ProcedureReader:
         verb = command.name.upper()
         text = str(command.args.get("expression") or "").upper()
         if verb in ("OPEN", "FETCH", "CLOSE", "DEALLOCATE") or (verb == "DECLARE" and " CURSOR" in f" {text}"):
-            self._review("cursor")
+            self._review(CURSOR_REASON)
         elif verb in ("EXEC", "EXECUTE"):
             if text.strip().startswith("(") or "SP_EXECUTESQL" in text:
-                self._review("dynamic SQL (EXEC of a string / sp_executesql)")
+                self._review(DYNAMIC_SQL_REASON)
         elif verb == "WHILE":
-            self._review("WHILE loop")
+            self._review(WHILE_REASON)
         elif verb == "IF" and not isinstance(following, exp.Drop):
-            self._review("IF/ELSE control flow")
+            self._review("IF/ELSE control flow: which statements run depends on data at run time")
         elif verb not in _INERT_COMMANDS and verb != "IF":
             self._review(f"unrecognised statement: {verb}")
 
     def _delete(self, delete: exp.Delete) -> None:
         targets = [k for t in write_targets(delete) if (k := table_key(t))]
         if delete.args.get("where") is not None:
-            self._review("DELETE with WHERE")
+            self._review("DELETE with WHERE: removes some rows in place, which no dbt model does")
         else:
             self.truncated.update(targets)
+
+    def _update(self, update: exp.Update) -> None:
+        targets = [k for t in write_targets(update) if (k := table_key(t))]
+        if not targets or update.args.get("from_") is None:
+            self._review("UPDATE in place (no FROM): not an upsert or SCD type 2 load")
+            return
+        self.updates[targets[0]] = update
 
     def _create(self, create: exp.Create) -> None:
         table = create.this.this if isinstance(create.this, exp.Schema) else create.this
@@ -267,7 +394,7 @@ class _ProcedureReader:
     def _select(self, select: exp.Query) -> None:
         into = select.args.get("into")
         if into is None:
-            self.selects += 1
+            self.results.append(select)
             return
         query = select.copy()
         query.set("into", None)
@@ -282,14 +409,14 @@ class _ProcedureReader:
         target = write_targets(insert)[0]
         query = insert.expression
         if not isinstance(query, exp.Query):
-            self._review("INSERT ... VALUES or INSERT ... EXEC")
+            self._review("INSERT ... VALUES or INSERT ... EXEC: rows from outside a query")
             return
         columns = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Schema) else None
-        query = self._inline_temps(query.copy())
-        with_clause = insert.args.get("with_")
-        if with_clause is not None:
-            query = _prepend_ctes(query, [(cte.alias, cte.this) for cte in with_clause.expressions])
         key = table_key(target)
+        if key is not None and key in self.updates:
+            self._pair(key, self.updates.pop(key), insert, columns)
+            return
+        query = self._with_ctes(insert, self._inline_temps(query.copy()))
         if key is None:
             name = target.name.lower()
             columns = columns or self.temp_columns.get(name)
@@ -298,7 +425,39 @@ class _ProcedureReader:
             self.temps[name] = exp.union(previous, query, distinct=False) if previous is not None else query
             return
         materialized = "table" if key in self.truncated else "incremental"
-        self._add_model(key, _output_columns(query, self._target_columns(key, columns, query)), materialized)
+        columns = self._target_columns(key, columns, query)
+        unique_key = self._primary_key(key, columns) if materialized == "incremental" else []
+        self._add_model(key, query, materialized, unique_key, columns=columns)
+
+    def _primary_key(self, key: str, columns: list[str] | None) -> list[str]:
+        """The target's primary key, folded, when the model produces all of it: an append
+        re-run then replaces rows with the same key, where SQL Server would refuse them."""
+        table = self.catalog.get(key)
+        produced = {c.lower() for c in columns or []}
+        if table is None or not table.primary_key or not {c.lower() for c in table.primary_key} <= produced:
+            return []
+        return [fold_identifier(c) for c in self._column_names(key, table.primary_key)]
+
+    def _pair(self, key: str, update: exp.Update, insert: exp.Insert, columns: list[str] | None) -> None:
+        """UPDATE ... FROM, then INSERT of the rows missing: an upsert or an SCD type 2 load."""
+        columns = self._target_columns(key, columns, insert.expression)
+        try:
+            pair = read_pair(key, update, columns or [], insert.expression)
+        except PairError as error:
+            self._review(str(error))
+            return
+        query = self._with_ctes(insert, self._inline_temps(pair.select))
+        unique_key = [fold_identifier(c) for c in self._column_names(key, pair.unique_key)]
+        if pair.kind == "upsert":
+            self._add_model(key, query, "incremental", unique_key, columns=pair.columns)
+            return
+        meta = {"dbt_valid_from": pair.valid_from, "dbt_valid_to": pair.valid_to}
+        self._add_model(
+            key, query, "snapshot", unique_key, columns=pair.columns, resource="snapshot",
+            check_cols=[fold_identifier(c) for c in self._column_names(key, pair.check_cols)],
+            meta_columns={k: fold_identifier(v) for k, v in meta.items() if v},
+            description=_snapshot_description(key, self.procedure, pair.dropped, pair.valid_to),
+        )
 
     def _merge(self, merge: exp.Merge) -> None:
         key = table_key(merge.this)
@@ -311,25 +470,36 @@ class _ProcedureReader:
             using.set("this", self._inline_temps(using.this))
         query = exp.select(*[v.copy() for v in insert.expression.expressions]).from_(using)
         columns = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Tuple) else None
-        query = _output_columns(query, self._target_columns(key, columns, query))
         target_alias = (merge.this.alias or merge.this.name).lower()
         unique_key = [
             fold_identifier(column.name)  # the model's columns are folded by the translator
             for column in merge.args["on"].find_all(exp.Column)
             if column.table.lower() == target_alias
         ]
-        self._add_model(key, query, "incremental", unique_key)
+        self._add_model(key, query, "incremental", unique_key, columns=self._target_columns(key, columns, query))
 
-    def _target_columns(self, key: str, columns: list[str] | None, query: exp.Query) -> list[str] | None:
+    def _target_columns(self, key: str, columns: list[str] | None, query: exp.Expression) -> list[str] | None:
         if columns:
             return columns
         table = self.catalog.get(key)
         if table is None:
             return None
         names = [c.name for c in table.columns if not c.computed]
-        if len(query.selects) < len(names):
+        if isinstance(query, exp.Query) and len(query.selects) < len(names):
             names = [c.name for c in table.columns if not c.computed and not c.identity]
         return names
+
+    def _column_names(self, key: str, columns: list[str]) -> list[str]:
+        """Target column names as the model outputs them: as written, unless folding makes two
+        of the table's columns collide; then `fold_columns`' settled name."""
+        table = self.catalog.get(key)
+        settled = fold_columns([c.name for c in table.columns]) if table else {}
+        by_lower = {name.lower(): folded for name, folded in settled.items()}
+        named = []
+        for column in columns:
+            folded = by_lower.get(column.lower(), fold_identifier(column))
+            named.append(column if folded == fold_identifier(column) else folded)
+        return named
 
     def _inline_temps(self, query: exp.Query) -> exp.Query:
         """Replace `#tmp` references by CTEs over the temp tables' SELECTs."""
@@ -342,16 +512,41 @@ class _ProcedureReader:
                 table.set("this", exp.to_identifier(fold_identifier(table.name)))
         return _prepend_ctes(query, [(fold_identifier(name), select) for name, select in ctes])
 
-    def _add_model(self, key: str, query: exp.Query, materialized: str, unique_key: list[str] | None = None) -> None:
+    def _with_ctes(self, insert: exp.Insert, query: exp.Query) -> exp.Query:
+        """`WITH x AS (...) INSERT ... SELECT`: the CTEs move onto the SELECT."""
+        with_clause = insert.args.get("with_")
+        if with_clause is None:
+            return query
+        return _prepend_ctes(query, [(cte.alias, cte.this) for cte in with_clause.expressions])
+
+    def _add_model(self, key: str, query: exp.Query, materialized: str, unique_key: list[str] | None = None, *,
+                   columns: list[str] | None = None, resource: str = "model", check_cols: list[str] | None = None,
+                   meta_columns: dict[str, str] | None = None, description: str | None = None) -> None:
         table = self.catalog.get(key)
         name = table.name if table else key.split(".", 1)[1]
         schema = table.schema if table else key.split(".", 1)[0]
+        if columns:
+            query = _output_columns(query, self._column_names(key, columns))
+        query, variables, missing = _bind_parameters(query, self.procedure, self.defaults)
+        if missing:
+            self._review(f"parameter {missing[0]} has no default: a model cannot take arguments")
+            return
         reads, _, _ = statement_dependencies([query])
         draft = _Draft(
             fold_identifier(name), schema, f"{schema}.{name}", materialized, self.procedure.key,
             query.sql("tsql", pretty=True), key, unique_key or [], [k for k in reads if k != key],
+            description=description, resource=resource, variables=variables, check_cols=check_cols or [],
+            meta_columns=meta_columns or {}, columns=columns,
         )
         self.analysis.drafts = [d for d in self.analysis.drafts if d.target != key] + [draft]
+
+
+def _snapshot_description(key: str, procedure: SourceObject, dropped: list[str], valid_to: str | None) -> str:
+    text = f"Snapshot of {key}, replacing the slowly changing dimension (type 2) load of {procedure.source}."
+    if dropped:
+        current = f"`{fold_identifier(valid_to)} is null`" if valid_to else "`dbt_valid_to is null`"
+        text += f" Not kept: {', '.join(dropped)}; the current version is where {current}."
+    return text
 
 
 def _prepend_ctes(query: exp.Query, ctes: list[tuple[str, exp.Expression]]) -> exp.Query:
@@ -396,28 +591,142 @@ def _analyse_procedure(procedure: SourceObject, catalog: Catalog) -> _ProcedureA
     return _ProcedureReader(procedure, catalog).read(procedure_statements(procedure.body))
 
 
+# ---------------------------------------------------------------- parameters as dbt vars
+
+
+def _parameter_defaults(module: SourceObject) -> dict[str, str | None]:
+    """Parameter name (lower case, without @) -> the T-SQL text of its default, or None."""
+    tokens = tokenize(module.body)
+    header = parse_module_header(tokens)
+    if header is None or header.body_start is None:
+        return {}
+    listed = [t for t in tokens[header.name_end :] if t.end <= header.body_start]
+    if listed and listed[-1].upper == "AS":
+        listed = listed[:-1]
+    depth, end = 0, len(listed)
+    for index, token in enumerate(listed):
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.upper in ("WITH", "FOR", "RETURNS"):
+            end = index
+            break
+    listed = listed[:end]
+    if listed and listed[0].text == "(" and matching_paren(listed, 0) == len(listed) - 1:
+        listed = listed[1:-1]
+    defaults: dict[str, str | None] = {}
+    for piece in split_commas(listed):
+        if not piece[0].text.startswith("@"):
+            continue
+        while len(piece) > 1 and piece[-1].upper in _PARAMETER_SUFFIXES:
+            piece = piece[:-1]
+        equals = next((i for i, t in enumerate(piece) if t.text == "="), None)
+        value = module.body[piece[equals + 1].start : piece[-1].end] if equals is not None and equals + 1 < len(piece) else None
+        defaults[piece[0].text.lstrip("@").lower()] = value
+    return defaults
+
+
+def _bind_parameters(query: exp.Query, module: SourceObject, defaults: dict[str, str | None]
+                     ) -> tuple[exp.Query, dict[str, str], list[str]]:
+    """`@p` -> `CAST(migrator_var__p AS <type>)`, the placeholder standing for
+    `{{ var('p', <default>) }}`; also the parameters used that have no default."""
+    declared = {name.lstrip("@").lower(): (name, data_type) for name, data_type in module.parameters}
+    query = query.copy()
+    variables: dict[str, str] = {}
+    missing: list[str] = []
+    for node in list(query.find_all(exp.Parameter)):
+        name = node.name.lower()
+        if name not in declared:
+            continue  # a local variable: the translator names it
+        default = defaults.get(name)
+        if default is None and declared[name][0] not in missing:
+            missing.append(declared[name][0])
+        folded = fold_identifier(name)
+        placeholder = f"{VARIABLE_PREFIX}{folded}"
+        variables[placeholder] = "{{ var('%s', %s) }}" % (folded, _jinja_string(default or "null"))
+        node.replace(_typed(exp.column(placeholder), declared[name][1]))
+    return query, variables, missing
+
+
+def _typed(column: exp.Column, data_type: str) -> exp.Expression:
+    try:
+        return exp.Cast(this=column, to=exp.DataType.build(data_type, dialect="tsql"))
+    except (SqlglotError, ValueError):
+        return column
+
+
+def _jinja_string(text: str) -> str:
+    """A Jinja string literal holding SQL text, quoted so that it reads plainly."""
+    if "'" not in text:
+        return f"'{text}'"
+    if '"' not in text:
+        return f'"{text}"'
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 # ---------------------------------------------------------------- functions, order, entries
 
 
-def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, str]) -> None:
+def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, str]) -> list[_Draft]:
+    """Macros into the plan, reasons for what needs review; drafts of table-valued functions."""
+    drafts = []
     for function in catalog.of_kind("function"):
         header = parse_module_header(tokenize(function.body))
-        if function.function_kind != "scalar" or header is None or header.body_start is None:
-            reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no single-expression macro"
+        if header is None or header.body_start is None:
+            reasons[function.key] = "function without a readable header"
             continue
         statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
+        if function.function_kind == "table":
+            draft = _table_function_draft(function, statements, reasons)
+            drafts += [draft] if draft else []
+            continue
+        if function.function_kind != "scalar":
+            reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
+            continue
         if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
             reasons[function.key] = "scalar function with more than a single RETURN expression"
             continue
         parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
         plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
     for trigger in catalog.of_kind("trigger"):
-        reasons[trigger.key] = "trigger: no dbt equivalent"
+        reasons[trigger.key] = _trigger_reason(trigger)
+    return drafts
+
+
+def _table_function_draft(function: SourceObject, statements: list[exp.Expression],
+                          reasons: dict[str, str]) -> _Draft | None:
+    query = statements[0].this if len(statements) == 1 and isinstance(statements[0], exp.Return) else None
+    if len(statements) == 2 and isinstance(statements[0], exp.Return) and statements[0].this is None:
+        query = statements[1]  # `RETURN SELECT ...`: the statement splitter reads two statements
+    while isinstance(query, exp.Subquery):
+        query = query.this
+    if not isinstance(query, exp.Query):
+        reasons[function.key] = ("multi-statement table-valued function: its result table is filled "
+                                 "statement by statement; rewrite it as one SELECT")
+        return None
+    query, variables, _ = _bind_parameters(query, function, _parameter_defaults(function))
+    reads, _, _ = statement_dependencies([query])
+    tsql, outputs = _distinct_outputs(query.sql("tsql", pretty=True))
+    draft = _Draft(fold_identifier(function.name), function.schema, function.source, "view", function.key,
+                   tsql, depends_on=[k for k in reads if k != function.key], variables=variables, outputs=outputs)
+    if function.parameters:
+        draft.resource, draft.review = "analysis", TABLE_FUNCTION_REASON
+        draft.description = (f"Analysis from the table-valued function {function.source}: pass its "
+                             "parameters as dbt vars, written as SQL literals.")
+    return draft
+
+
+def _trigger_reason(trigger: SourceObject) -> str:
+    tokens = tokenize(trigger.body)
+    header = parse_module_header(tokens)
+    on = next((i for i in range(header.name_end, len(tokens)) if tokens[i].upper == "ON"), None) if header else None
+    parts, _ = multipart_name(tokens, on + 1) if on is not None else ([], 0)
+    table = ".".join(schema_and_name(parts)) if parts else "its table"
+    return (f"trigger on {table}: no dbt equivalent (it runs inside every write); "
+            "fold its logic into the models that load the table")
 
 
 def _in_dependency_order(models: list[PlannedModel], plan: MigrationPlan) -> tuple[list[PlannedModel], dict[str, str]]:
     """Kahn's algorithm, ties broken by name; models left over are on or behind a cycle."""
-    producer = {m.target or m.origin: m.name for m in models}
+    producer = {m.target or m.origin: m.name for m in models if m.resource != "analysis"}
     by_name = {m.name: m for m in models}
     needs = {m.name: {producer[k] for k in m.depends_on if k in producer and producer[k] != m.name} for m in models}
     ordered: list[PlannedModel] = []
@@ -442,7 +751,7 @@ def _in_dependency_order(models: list[PlannedModel], plan: MigrationPlan) -> tup
     return ordered, reasons
 
 
-def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str]) -> PlanEntry:
+def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str], reviews: dict[str, str]) -> PlanEntry:
     entry = PlanEntry(obj.key, obj.source, obj.kind, "needs_review")
     if obj.kind in RECORDED_KINDS:
         entry.artifact, entry.reason = "skipped", f"{_PLURAL.get(obj.kind, obj.kind + 's')} are recorded, not migrated"
@@ -450,14 +759,56 @@ def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str]) -> P
     if obj.key in reasons:
         entry.reason = reasons[obj.key]
         return entry
-    if obj.kind == "function":
+    if obj.key in reviews:  # written (an analysis), but a person must review it; nothing is built
+        entry.reason = reviews[obj.key]
+        return entry
+    produced = [m for m in plan.models if obj.key in (m.origin, m.target)]
+    entry.models = [m.name for m in produced]
+    if obj.kind == "function" and not produced:
         entry.artifact = "macro"
         entry.models = [m.name for m in plan.macros if m.origin == obj.key]
         return entry
-    produced = [m.name for m in plan.models if obj.key in (m.origin, m.target)]
-    is_source = any(s.object == obj.key for s in plan.sources)
-    entry.artifact = "source" if is_source else "model"
-    entry.models = produced
-    if not produced:
-        entry.artifact, entry.reason = "needs_review", "no model planned"
+    if any(s.object == obj.key for s in plan.sources):
+        entry.artifact = "source"
+    elif produced and all(m.resource == "snapshot" for m in produced):
+        entry.artifact = "snapshot"
+    elif produced:
+        entry.artifact = "model"
+    else:
+        entry.reason = "no model planned"
     return entry
+
+
+# ---------------------------------------------------------------- names
+
+
+def _name_map(catalog: Catalog, plan: MigrationPlan, drafts: list[_Draft],
+              dropped_columns: dict[str, list[str]]) -> dict[str, dict]:
+    planned = {m.name for m in plan.models}
+    by_target = {d.target: d for d in drafts if d.target and d.name in planned}
+    by_origin = {d.origin: d for d in drafts if not d.target and d.name in planned}
+    entries = {e.object: e for e in plan.entries}
+    names: dict[str, dict] = {}
+    for obj in catalog.objects:
+        entry = entries[obj.key]
+        analyses = [m.name for m in plan.models if m.origin == obj.key and m.resource == "analysis"]
+        model = next(iter(analyses), entry.models[0] if len(entry.models) == 1 else None)
+        columns: dict[str, str | None] = {}
+        if obj.kind == "table" and model is not None:
+            columns = _table_names(obj, by_target.get(obj.key), dropped_columns.get(obj.key, []))
+        elif obj.kind in ("view", "function") and obj.key in by_origin:
+            columns = by_origin[obj.key].outputs
+        elif entry.artifact == "macro":
+            columns = {name: fold_identifier(name.lstrip("@")) for name, _ in obj.parameters}
+        names[obj.source] = {"model": model, "columns": columns}
+    return names
+
+
+def _table_names(table: SourceObject, draft: _Draft | None, dropped: list[str]) -> dict[str, str | None]:
+    settled = fold_columns([c.name for c in table.columns])
+    kept = None
+    if draft is not None and draft.columns is not None:
+        kept = {c.lower() for c in draft.columns} | {v.lower() for v in draft.meta_columns.values()}
+    return {name: None if (kept is not None and name.lower() not in kept) or name in dropped else folded
+            for name, folded in settled.items()}
+

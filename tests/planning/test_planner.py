@@ -6,8 +6,9 @@ import pytest
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import read_catalog
-from migrator_pipeline.planning.model import PlanEntry, PlannedMacro, PlannedSource
-from migrator_pipeline.planning.planner import plan_migration
+from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedSource
+from migrator_pipeline.planning.planner import (
+    CURSOR_REASON, DYNAMIC_SQL_REASON, plan_migration)
 
 ESTATE = """\
 CREATE TABLE dbo.Customers (CustomerID int IDENTITY(1,1) PRIMARY KEY, [Full Name] nvarchar(50) NOT NULL)
@@ -89,12 +90,14 @@ def test_entries(plan):
         PlanEntry("dbo.loadtotals", "dbo.LoadTotals", "procedure", "model", ["ordertotals"]),
         PlanEntry("dbo.appendaudit", "dbo.AppendAudit", "procedure", "model", ["audit"]),
         PlanEntry("dbo.mergefacts", "dbo.MergeFacts", "procedure", "model", ["orderfacts"]),
-        PlanEntry("dbo.walkorders", "dbo.WalkOrders", "procedure", "needs_review", [], "cursor"),
-        PlanEntry("dbo.dynamic", "dbo.Dynamic", "procedure", "needs_review", [], "dynamic SQL (EXEC of a string / sp_executesql)"),
-        PlanEntry("dbo.getorders", "dbo.GetOrders", "procedure", "needs_review", [], "read-only procedure with parameters: candidate dbt analysis"),
+        PlanEntry("dbo.walkorders", "dbo.WalkOrders", "procedure", "needs_review", [], CURSOR_REASON),
+        PlanEntry("dbo.dynamic", "dbo.Dynamic", "procedure", "needs_review", [], DYNAMIC_SQL_REASON),
+        PlanEntry("dbo.getorders", "dbo.GetOrders", "procedure", "needs_review", [], "analysis: review parameters"),
         PlanEntry("dbo.fn_net", "dbo.fn_Net", "function", "macro", ["fn_net"]),
         PlanEntry("dbo.fn_loop", "dbo.fn_Loop", "function", "needs_review", [], "scalar function with more than a single RETURN expression"),
-        PlanEntry("dbo.trorders", "dbo.trOrders", "trigger", "needs_review", [], "trigger: no dbt equivalent"),
+        PlanEntry("dbo.trorders", "dbo.trOrders", "trigger", "needs_review", [],
+                  "trigger on dbo.Orders: no dbt equivalent (it runs inside every write); "
+                  "fold its logic into the models that load the table"),
     ]
 
 
@@ -118,16 +121,18 @@ def test_sources_macros_and_relations(plan):
 
 def test_models_in_dependency_order(plan):
     assert [
-        (m.name, m.layer, m.materialized, m.origin, m.target, m.unique_key, m.depends_on) for m in plan.models
+        (m.name, m.resource, m.layer, m.materialized, m.origin, m.target, m.unique_key, m.depends_on)
+        for m in plan.models
     ] == [
-        ("stg_dbo__customers", "staging", "view", "dbo.customers", None, [], []),
-        ("stg_dbo__orders", "staging", "view", "dbo.orders", None, [], []),
-        ("audit", "marts", "incremental", "dbo.appendaudit", "dbo.audit", [], ["dbo.orders"]),
-        ("ordertotals", "marts", "table", "dbo.loadtotals", "sales.ordertotals", [], ["dbo.orders"]),
-        ("sales__report", "marts", "view", "sales.report", None, [], ["sales.ordertotals"]),
-        ("vbase", "intermediate", "view", "dbo.vbase", None, [], ["dbo.orders"]),
-        ("dbo__report", "marts", "view", "dbo.report", None, [], ["dbo.vbase"]),
-        ("orderfacts", "marts", "incremental", "dbo.mergefacts", "dbo.orderfacts", ["orderid"], ["dbo.vbase"]),
+        ("stg_dbo__customers", "model", "staging", "view", "dbo.customers", None, [], []),
+        ("stg_dbo__orders", "model", "staging", "view", "dbo.orders", None, [], []),
+        ("audit", "model", "marts", "incremental", "dbo.appendaudit", "dbo.audit", [], ["dbo.orders"]),
+        ("getorders", "analysis", "marts", "view", "dbo.getorders", None, [], ["dbo.orders"]),
+        ("ordertotals", "model", "intermediate", "table", "dbo.loadtotals", "sales.ordertotals", [], ["dbo.orders"]),
+        ("sales__report", "model", "marts", "view", "sales.report", None, [], ["sales.ordertotals"]),
+        ("vbase", "model", "intermediate", "view", "dbo.vbase", None, [], ["dbo.orders"]),
+        ("dbo__report", "model", "marts", "view", "dbo.report", None, [], ["dbo.vbase"]),
+        ("orderfacts", "model", "marts", "incremental", "dbo.mergefacts", "dbo.orderfacts", ["orderid"], ["dbo.vbase"]),
     ]
     assert plan.model("dbo__report").description == "named dbo__report: report is also the name of Sales.Report"
 
@@ -217,3 +222,28 @@ def test_staging_derives_computed_columns_and_names_those_it_cannot(tmp_path: Pa
         "from {{ source('dbo', 'people') }}")
     assert staging.description.startswith(
         "Staging model over dbo.People. Computed columns not migrated: Odd (")
+
+
+def test_names_record_every_object_and_column(plan):
+    assert plan.names == {
+        "dbo.Customers": {"model": "stg_dbo__customers", "columns": {"CustomerID": "customerid", "Full Name": "full_name"}},
+        "dbo.Orders": {"model": "stg_dbo__orders",
+                       "columns": {"OrderID": "orderid", "CustomerID": "customerid", "Amount": "amount"}},
+        "Sales.OrderTotals": {"model": "ordertotals", "columns": {"CustomerID": "customerid", "Total": "total"}},
+        # the identity column is generated by SQL Server, not produced by the model
+        "dbo.Audit": {"model": "audit", "columns": {"AuditID": None, "OrderID": "orderid", "LoggedAt": "loggedat"}},
+        "dbo.OrderFacts": {"model": "orderfacts", "columns": {"OrderID": "orderid", "Amount": "amount"}},
+        "dbo.vBase": {"model": "vbase", "columns": {"OrderID": "orderid", "Amount": "amount"}},
+        "dbo.Report": {"model": "dbo__report", "columns": {"OrderID": "orderid"}},
+        "Sales.Report": {"model": "sales__report", "columns": {"CustomerID": "customerid"}},
+        "dbo.LoadTotals": {"model": "ordertotals", "columns": {}},
+        "dbo.AppendAudit": {"model": "audit", "columns": {}},
+        "dbo.MergeFacts": {"model": "orderfacts", "columns": {}},
+        "dbo.WalkOrders": {"model": None, "columns": {}},
+        "dbo.Dynamic": {"model": None, "columns": {}},
+        "dbo.GetOrders": {"model": "getorders", "columns": {}},
+        "dbo.fn_Net": {"model": "fn_net", "columns": {"@Gross": "gross", "@Rate": "rate"}},
+        "dbo.fn_Loop": {"model": None, "columns": {}},
+        "dbo.trOrders": {"model": None, "columns": {}},
+    }
+    assert MigrationPlan.from_dict(plan.to_dict()).names == plan.names
