@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 FAILED = ("error", "fail", "runtime error")
+# Nodes that build a relation a migrated object now lives in: models, and snapshots (history).
+RELATIONS = ("model", "snapshot")
 
 
 @dataclass
@@ -36,13 +38,14 @@ class TestReport:
     error: str | None = None  # when dbt itself could not run
 
     def model(self, name: str) -> NodeResult | None:
-        return next((n for n in self.nodes if n.resource_type == "model" and n.name == name), None)
+        """The model or snapshot called `name`."""
+        return next((n for n in self.nodes if n.resource_type in RELATIONS and n.name == name), None)
 
     def tests_for(self, name: str) -> list[NodeResult]:
         return [n for n in self.nodes if n.resource_type == "test" and n.attached_to == name]
 
     def failed_models(self) -> list[str]:
-        return [n.name for n in self.nodes if n.resource_type == "model" and n.failed]
+        return [n.name for n in self.nodes if n.resource_type in RELATIONS and n.failed]
 
     def merge(self, newer: TestReport) -> TestReport:
         """Newer results replace older ones node by node; nodes not re-run keep their evidence."""

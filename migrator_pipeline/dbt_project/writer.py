@@ -19,9 +19,8 @@ from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
-from migrator_pipeline.planning.planner import fold_columns
 from migrator_pipeline.settings import REPO_ROOT
-from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"

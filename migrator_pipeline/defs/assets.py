@@ -16,7 +16,7 @@ from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.scripts import SourceError
 from migrator_pipeline.catalog.sources import live_rows, read_source
-from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
@@ -270,7 +270,7 @@ def _not_passed(report: TestReport) -> dict[str, str]:
     """Models that did not build, or whose data failed a test: model name -> why."""
     failures = {}
     for node in report.nodes:
-        if node.resource_type == "model" and node.status != "success":
+        if node.resource_type in RELATIONS and node.status != "success":
             failures[node.name] = node.message or node.status
         elif node.resource_type == "test" and node.failed and report.model(node.attached_to or ""):
             failures.setdefault(node.attached_to, f"dbt test {node.name} failed: {node.message}")

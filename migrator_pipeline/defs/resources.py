@@ -15,7 +15,7 @@ from dagster_dbt import DbtCliResource
 
 from migrator_pipeline import settings
 from migrator_pipeline.agents.llm import DEFAULT_MODEL, LlmClient
-from migrator_pipeline.dbt_project.results import TestReport, read_run_results
+from migrator_pipeline.dbt_project.results import RELATIONS, TestReport, read_run_results
 from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
 
 
@@ -75,7 +75,7 @@ def dbt_cli(dbt_dir: Path) -> DbtCliResource:
 
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
     """Rows in each model that dbt built: evidence that data flows, not only that SQL compiles."""
-    built = [n.name for n in report.nodes if n.resource_type == "model" and n.status == "success"]
+    built = [n.name for n in report.nodes if n.resource_type in RELATIONS and n.status == "success"]
     counts = {}
     with connect(warehouse_url) as conn, conn.cursor() as cur:
         for name in built:

@@ -14,7 +14,7 @@ from pathlib import Path
 from migrator_pipeline.agents.drafts import Drafts, LlmUsage
 from migrator_pipeline.agents.rebuilder import RepairOutcome
 from migrator_pipeline.catalog.model import Catalog
-from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
 from migrator_pipeline.warehouse.loading import LoadReport
@@ -194,7 +194,7 @@ def _summary(scores: list[ObjectScore], drafts: Drafts, repairs: list[RepairOutc
     for outcome in repairs:
         usage.add(outcome.usage)
     tests = [n for n in report.nodes if n.resource_type == "test"]
-    models = [n for n in report.nodes if n.resource_type == "model"]
+    models = [n for n in report.nodes if n.resource_type in RELATIONS]
     return {
         "objects": len(scores),
         "by_status": by_status,

@@ -76,7 +76,7 @@ from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObjec
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.planning.upserts import PairError, read_pair
-from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
     schema_and_name, split_commas, table_key)
@@ -148,23 +148,6 @@ def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     plan.entries = [_entry(obj, plan, reasons, reviews) for obj in catalog.objects]
     plan.names = _name_map(catalog, plan, drafts, dropped_columns)
     return plan
-
-
-def fold_columns(names: list[str]) -> dict[str, str]:
-    """Each column name -> its dbt name: `fold_identifier`, with collisions settled. A name
-    already in folded form keeps it; the others, in column order, get `_2`, `_3`, ..."""
-    folded = {name: fold_identifier(name) for name in names}
-    natural = set(folded.values())
-    taken: set[str] = set()
-    settled: dict[str, str] = {}
-    for name in sorted(names, key=lambda n: (folded[n] != n, names.index(n))):
-        candidate, number = folded[name], 1
-        while candidate in taken or (number > 1 and candidate in natural):
-            number += 1
-            candidate = f"{folded[name]}_{number}"
-        taken.add(candidate)
-        settled[name] = candidate
-    return {name: settled[name] for name in names}
 
 
 # ---------------------------------------------------------------- sources and views

@@ -192,6 +192,10 @@ def integer_dates(tree: exp.Expression, context: RewriteContext) -> exp.Expressi
             value = _unwrap_date_argument(node.args[slot])
             if context.kind_of(value) in (INTEGER, BIGINT, DECIMAL, FLOAT):
                 node.set(slot, _days_since_1900(value))
+    for node in _bottom_up(tree, exp.Cast):
+        # CAST(n AS datetime) (data_types made it timestamp); a number cannot become a date
+        if node.to.is_type(exp.DataType.Type.TIMESTAMP) and context.kind_of(node.this) in (INTEGER, BIGINT, DECIMAL, FLOAT):
+            node.replace(_days_since_1900(node.this))
     for node in _bottom_up(tree, exp.Extract):
         value = _unwrap_date_argument(node.expression)
         if context.kind_of(value) in (INTEGER, BIGINT, DECIMAL, FLOAT):
@@ -203,7 +207,8 @@ def _days_since_1900(days: exp.Expression) -> exp.Expression:
     if isinstance(days, exp.Literal) and days.this.lstrip("-").isdigit():
         day = _DAY_ZERO + dt.timedelta(days=int(days.this))
         return cast(exp.Literal.string(day.isoformat()), "timestamp")
-    return template("cast('1900-01-01' as timestamp) + n * interval '1 day'", n=days)
+    # parenthesised: a later rewrite may turn `days` into an operator (DATEDIFF is `b - a`)
+    return template("cast('1900-01-01' as timestamp) + n * interval '1 day'", n=exp.paren(days.copy(), copy=False))
 
 
 def datetime_day_arithmetic(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
@@ -230,6 +235,14 @@ def _days(count: exp.Expression) -> exp.Expression:
 # ---------------------------------------------------------------------------
 # TRY_CAST and TRY_CONVERT.
 
+# SQL Server reads an integer or decimal from text with an optional sign, digits and one
+# point, spaces around: not '1e3', 'NaN', '0x1F' or '1_000', which PostgreSQL's input accepts.
+_PLAIN_NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$"
+
+
+def _plain_number(text: exp.Expression) -> exp.Expression:
+    return exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(_PLAIN_NUMBER))
+
 _NUMBER_AND_DATE_KINDS = (INTEGER, BIGINT, DECIMAL, FLOAT, *TEMPORAL_KINDS)
 
 
@@ -253,6 +266,8 @@ def try_casts(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
         text = node.this.copy() if source_kind == STRING else cast(node.this, "text")
         type_name = exp.Literal.string(target.sql(dialect="postgres").lower())
         valid = exp.Anonymous(this="pg_input_is_valid", expressions=[text, type_name])
+        if context.kind_of(plain) in (INTEGER, BIGINT, DECIMAL):
+            valid = exp.and_(valid, _plain_number(text), copy=False)
         # The cast goes outside the CASE: PostgreSQL converts a constant inside it while
         # planning, before the guard runs.
         node.replace(exp.Cast(this=exp.Case(ifs=[exp.If(this=valid, true=text.copy())]), to=target.copy()))

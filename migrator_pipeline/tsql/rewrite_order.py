@@ -37,11 +37,15 @@ from migrator_pipeline.tsql.rewrites import (
 from migrator_pipeline.tsql.string_rewrites import (
     case_insensitive_comparisons,
     case_insensitive_grouping,
+    case_insensitive_ordering,
+    char_padding,
     charindex_ignores_case,
     datalength_in_bytes,
     integer_casts_truncate,
     isnull_takes_the_first_type,
     like_patterns,
+    national_strings,
+    replace_ignores_case,
     replicate_negative_is_null,
     round_with_truncation,
     string_agg_of_any_type,
@@ -66,9 +70,15 @@ REWRITES: list[Rewrite] = [
     try_casts,
     # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
     string_concatenation,
+    # after `+` became `||`: a char(n) operand keeps its padding in the concatenation
+    char_padding,
+    # after char_padding (REPLACE's argument is padded first); its result counts as text
+    replace_ignores_case,
     # after `+` became `||` (so a concatenation counts as text); grouping before comparisons
     # so that the lower(rtrim()) keys it adds are not folded twice
     stuff_as_overlay, replicate_negative_is_null, string_agg_of_any_type, case_insensitive_grouping,
+    # after grouping, whose min(x) keys it then orders by lower()
+    case_insensitive_ordering,
     case_insensitive_comparisons, charindex_ignores_case, like_patterns,
     bit_comparisons,
     integer_average,
@@ -81,6 +91,8 @@ REWRITES: list[Rewrite] = [
     date_additions,
     local_timestamps,
     top_rows,
+    # last: every rewrite before reads N'...' as nvarchar
+    national_strings,
 ]
 
 

@@ -85,7 +85,8 @@ _STRING_NODES = (
     exp.Left, exp.Right, exp.Replace, exp.Chr, exp.Repeat, exp.Stuff, exp.TimeToStr,
     exp.Reverse, exp.Space, exp.GroupConcat,
 )  # fmt: skip
-_STRING_FUNCTIONS = {"ltrim", "rtrim", "str", "quotename", "nchar", "replicate", "format"}
+# to_char is what DATENAME(month|weekday) becomes: its name compares as text.
+_STRING_FUNCTIONS = {"ltrim", "rtrim", "str", "quotename", "nchar", "replicate", "format", "to_char", "rpad", "regexp_replace"}
 _INTEGER_NODES = (exp.Count, exp.Length, exp.DateDiff, exp.Extract, exp.Year, exp.Month, exp.Day)
 _SAME_AS_ARGUMENT = (exp.Paren, exp.Neg, exp.Sum, exp.Min, exp.Max, exp.Avg, exp.Abs, exp.Distinct)
 _MISSING = object()  # a source that has no such column, as opposed to one of unknown kind
@@ -359,12 +360,13 @@ def string_concatenation(tree: exp.Expression, context: RewriteContext) -> exp.E
         left, right = context.kind_of(add.left), context.kind_of(add.right)
         if STRING not in (left, right):
             continue
-        if left == STRING and right == STRING or _plainly_text(add, context):
-            add.replace(exp.DPipe(this=add.left, expression=add.right, safe=True))
-        elif left in NUMERIC_KINDS:
+        # A known number wins over a string, whatever the string is: CAST(id AS varchar) + 0 adds.
+        if left in NUMERIC_KINDS:
             add.set("expression", cast(add.right, _NUMERIC_CAST[left]))
         elif right in NUMERIC_KINDS:
             add.set("this", cast(add.left, _NUMERIC_CAST[right]))
+        elif left == STRING and right == STRING or _plainly_text(add, context):
+            add.replace(exp.DPipe(this=add.left, expression=add.right, safe=True))
     return tree
 
 

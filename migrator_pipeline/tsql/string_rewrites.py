@@ -463,3 +463,104 @@ def round_with_truncation(tree: exp.Expression, context: RewriteContext) -> exp.
         decimals = node.args.get("decimals") or exp.Literal.number(0)
         node.replace(exp.Anonymous(this="trunc", expressions=[value.copy(), decimals.copy()]))
     return tree
+
+
+# ---------------------------------------------------------------------------
+# Padding, REPLACE, ordering and national literals.
+
+_CHAR_TYPE = re.compile(r"^n?char(?:acter)?(?:\((\d+)\))?$")
+# Where a char(n) value's trailing spaces show: concatenation and string functions (not
+# comparisons, which ignore them, nor LEN, which trims them).
+_PADDED_CONSUMERS = (exp.DPipe, exp.Concat, exp.ConcatWs, exp.Left, exp.Right, exp.Substring,
+                     exp.Replace, exp.Reverse, exp.Upper, exp.Lower, exp.Repeat)  # fmt: skip
+
+
+def char_padding(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """A char(n) value always holds n characters (trailing spaces included, ANSI_PADDING),
+    so `'[' + Sku + ']'` of a char(8) 'AB-100' is '[AB-100  ]'. PostgreSQL's char(n) drops
+    the padding when it becomes text: `rpad(x, n)` restores it where a string function or a
+    concatenation reads the value.
+    https://learn.microsoft.com/sql/t-sql/data-types/char-and-varchar-transact-sql"""
+    for node in _bottom_up(tree, exp.Column, exp.Cast):
+        declared = _CHAR_TYPE.match(declared_type(node, context) or "")
+        # The parser wraps LEFT/RIGHT's argument in CAST(x AS TEXT): pad instead of that cast.
+        wrapper = node.parent if _is_text_cast(node.parent) else node
+        if declared and isinstance(wrapper.parent, _PADDED_CONSUMERS):
+            wrapper.replace(template(f"rpad(x, {int(declared[1] or 1)})", x=node.copy()))
+    return tree
+
+
+def _is_text_cast(node: exp.Expression | None) -> bool:
+    return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.TEXT)
+
+
+def replace_ignores_case(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """REPLACE finds the pattern by the input's collation: without regard to case under the
+    CI default (REPLACE('Tea', 'tea', 'x') is 'x'). PostgreSQL's replace is exact, so the
+    pattern becomes a case-insensitive regular expression of its literal text, and the
+    replacement's backslashes are escaped (regexp_replace reads `\\1` and `\\&`).
+    https://learn.microsoft.com/sql/t-sql/functions/replace-transact-sql"""
+    if context.case_sensitive:
+        return tree
+    for node in _bottom_up(tree, exp.Replace):
+        value, pattern, replacement = node.this, node.expression, node.args.get("replacement")
+        if replacement is None:
+            continue
+        parts = {"s": value, "p": _regex_of_text(pattern), "r": _regex_replacement(replacement)}
+        node.replace(template("regexp_replace(s, p, r, 'gi')", **parts))
+    return tree
+
+
+def _regex_of_text(node: exp.Expression) -> exp.Expression:
+    if _is_string_literal(node):
+        return exp.Literal.string("".join(_regex_literal(c) for c in node.this))
+    return template(r"regexp_replace(x, '([\\.^$*+?(){}|\[\]])', '\\\1', 'g')", x=node)
+
+
+def _regex_replacement(node: exp.Expression) -> exp.Expression:
+    if _is_string_literal(node):
+        return exp.Literal.string(node.this.replace("\\", "\\\\"))
+    return template(r"replace(x, '\', '\\')", x=node)
+
+
+def case_insensitive_ordering(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """ORDER BY (of a SELECT or in OVER) sorts text by the CI collation: 'bob' and 'Bob' are
+    equal and sort among the b's, so order by lower(x) (ties then follow the other keys, as
+    in SQL Server, which leaves equal keys in no particular order). PARTITION BY groups as
+    GROUP BY does: by lower(rtrim(x)).
+    https://learn.microsoft.com/sql/t-sql/queries/select-order-by-clause-transact-sql
+    https://learn.microsoft.com/sql/t-sql/queries/select-over-clause-transact-sql"""
+    if context.case_sensitive:
+        return tree
+    for ordered in _bottom_up(tree, exp.Ordered):
+        if _orders_text(ordered, context):
+            ordered.set("this", template("lower(x)", x=ordered.this))
+    for window in _bottom_up(tree, exp.Window):
+        keys = window.args.get("partition_by") or []
+        folded = [_folded(k) if _is_text(k, context) and not _is_string_literal(k) else k for k in keys]
+        if keys:
+            window.set("partition_by", folded)
+    return tree
+
+
+def _orders_text(ordered: exp.Ordered, context: RewriteContext) -> bool:
+    """A text key that lower() can wrap: not a position, and not where PostgreSQL only
+    accepts output column names (after UNION, or with SELECT DISTINCT)."""
+    key = ordered.this
+    if isinstance(key, exp.Literal) or not _is_text(key, context):
+        return False
+    order = ordered.parent
+    owner = order.parent if isinstance(order, exp.Order) else None
+    if isinstance(owner, exp.SetOperation):
+        return False
+    return not (isinstance(owner, exp.Select) and owner.args.get("distinct") is not None)
+
+
+def national_strings(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """N'...' is a plain string in PostgreSQL: its `N'...'` is char(n), whose trailing spaces
+    vanish in a concatenation ('Anna' || N' ' || 'Smith' is 'AnnaSmith'). Runs last: the
+    rewrites before read N'...' as nvarchar.
+    https://learn.microsoft.com/sql/t-sql/data-types/nchar-and-nvarchar-transact-sql"""
+    for node in list(tree.find_all(exp.National)):
+        node.replace(exp.Literal.string(node.this))
+    return tree

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
-from migrator_pipeline.tsql.identifiers import fold_identifier, raw_identifier
+from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
 
@@ -86,7 +86,8 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
                 with conn.cursor() as cur:
                     cur.execute(ddl)
                     batches = rows_for(table)
-                    rows = copy_rows(cur, relation, *batches) if batches else 0
+                    rows = (copy_rows(cur, relation, *batches, raw_column_names(table.columns))
+                            if batches else 0)
                 conn.commit()
                 tables.append(LoadedTable(table.source, relation, rows))
             except Exception as error:  # a bad row or type: report it, keep loading the rest
@@ -103,9 +104,16 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
     return LoadReport(tables, findings)
 
 
+def raw_column_names(columns) -> dict[str, str]:
+    """SQL Server column name -> raw column name: the identifier policy, collisions settled,
+    exactly as the staging models and YAML name them."""
+    return fold_columns([column.name for column in columns])
+
+
 def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Finding]]:
     findings = []
     column_sql = []
+    raw_names = raw_column_names(columns)
     for column in columns:
         if column.computed is not None:
             continue  # computed columns hold no data of their own
@@ -115,16 +123,18 @@ def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Fin
             pg_type = "text"
             findings.append(Finding("warning", f"{source}.{column.name}: {error}; loaded as text",
                                     object=source))
-        column_sql.append(f"    {quote(fold_identifier(column.name))} {pg_type}")
+        column_sql.append(f"    {quote(raw_names[column.name])} {pg_type}")
     schema, name = relation.split(".", 1)
     return f"create table {quote(schema)}.{quote(name)} (\n" + ",\n".join(column_sql) + "\n)", findings
 
 
 def copy_rows(cur, relation: str, columns: list[str],
-              batches: Iterable[list[list[str | None]]]) -> int:
-    """One COPY per table, fed batch by batch: memory holds one batch, never the table."""
+              batches: Iterable[list[list[str | None]]], raw_names: dict[str, str] | None = None) -> int:
+    """One COPY per table, fed batch by batch: memory holds one batch, never the table.
+    `raw_names` maps the data's column names (any case) to the raw table's."""
     schema, name = relation.split(".", 1)
-    column_list = ", ".join(quote(fold_identifier(c)) for c in columns)
+    by_lower = {source.lower(): raw for source, raw in (raw_names or {}).items()}
+    column_list = ", ".join(quote(by_lower.get(c.lower(), fold_identifier(c))) for c in columns)
     stream = _CopyStream(batches)
     cur.copy_expert(f"copy {quote(schema)}.{quote(name)} ({column_list}) from stdin", stream)
     return stream.rows

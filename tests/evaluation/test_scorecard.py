@@ -192,3 +192,15 @@ def test_markdown_says_when_nothing_was_compared():
     assert markdown.endswith("## Data validation\n\nNo expected results: no model's rows were compared with SQL "
                              "Server's. Put `expected/<schema>.<object>.csv` files beside the scripts, or migrate "
                              "from a live server.\n")
+
+
+def test_a_snapshot_that_built_passes():
+    catalog = Catalog("x", objects=[SourceObject("dw", "usp_History", "procedure")])
+    plan = MigrationPlan("p", "p_raw", models=[
+        PlannedModel("dimcustomer_history", "marts", "snapshot", "dw.usp_history", "", resource="snapshot")],
+        entries=[PlanEntry("dw.usp_history", "dw.usp_History", "procedure", "snapshot", ["dimcustomer_history"])])
+    drafts = Drafts("p", [DraftModel("dimcustomer_history", "dw.usp_history", "select 1", "rules", 1)])
+    report = TestReport([NodeResult("snapshot.p.dimcustomer_history", "dimcustomer_history", "snapshot", "success")])
+    [score] = evaluate(catalog, plan, drafts, report, [], None).objects
+    assert (score.status, score.models) == (
+        "passed", [{"name": "dimcustomer_history", "relation": "p.dimcustomer_history"}])

@@ -8,7 +8,8 @@ import pytest
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.planning.model import PlanEntry
 from migrator_pipeline.planning.planner import (
-    READ_ONLY_REASON, TABLE_FUNCTION_REASON, WHILE_REASON, fold_columns, plan_migration)
+    READ_ONLY_REASON, TABLE_FUNCTION_REASON, WHILE_REASON, plan_migration)
+from migrator_pipeline.tsql.identifiers import fold_columns
 
 TABLES = """\
 CREATE TABLE stg.Customers (CustomerID int PRIMARY KEY, Name nvarchar(50), City nvarchar(50))

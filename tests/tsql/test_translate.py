@@ -115,7 +115,7 @@ CASES = [
         "SELECT N'café ' + Name FROM dbo.Customers",
         """
         select
-          N'café ' || name
+          'café ' || name
         from {{ ref('customers') }} as customers
         """,
     ),
@@ -311,7 +311,7 @@ CASES = [
           cast(trunc(avg(score)) as int),
           cast(trunc(avg(big)) as bigint),
           avg(cast(score as double precision)),
-          cast(trunc(avg(score) over (partition by city)) as int)
+          cast(trunc(avg(score) over (partition by lower(rtrim(city)))) as int)
         from {{ ref('customers') }} as customers
         """,
     ),
@@ -322,8 +322,8 @@ CASES = [
           name
         from {{ ref('customers') }} as customers
         order by
-          city nulls first,
-          name desc nulls last
+          lower(city) nulls first,
+          lower(name) desc nulls last
         """,
     ),
     # the default CI collation: text compared as lower(rtrim()), literals folded now;
@@ -336,7 +336,7 @@ CASES = [
           count(*) as n
         from {{ ref('customers') }} as customers
         where
-          lower(rtrim(name)) = N'ada' and lower(rtrim(city)) in ('rome', 'oslo')
+          lower(rtrim(name)) = 'ada' and lower(rtrim(city)) in ('rome', 'oslo')
         group by
           lower(rtrim(city))
         """,
@@ -415,7 +415,11 @@ CASES = [
         "SELECT TRY_CAST(Name AS int), CHOOSE(Score, 'a', 'b') FROM dbo.Customers",
         """
         select
-          cast(case when pg_input_is_valid(name, 'int') then name end as int),
+          cast(case
+            when pg_input_is_valid(name, 'int')
+            and name ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*$'
+            then name
+          end as int),
           case score when 1 then 'a' when 2 then 'b' end
         from {{ ref('customers') }} as customers
         """,

@@ -66,3 +66,14 @@ def test_rows_stream_in_batches_into_one_copy(pg, warehouse_url):
     pg.execute("select count(*), sum(id), max(name) from streamtest_raw.dbo__big")
     assert pg.fetchone() == (25_000, sum(range(25_000)), "name 9999")
     pg.execute("drop schema streamtest_raw cascade")
+
+
+def test_columns_that_collide_once_folded_load_under_the_settled_names(pg, warehouse_url):
+    table = SourceObject("dbo", "Odd", "table", columns=[Column("Order Date", "date"), Column("order_date", "date")])
+    data = TableData("dbo.odd", ["ORDER DATE", "order_date"], [["2024-01-02", "2024-03-04"]])
+    report = load_source_tables(warehouse_url, Catalog("x", objects=[table], data=[data]), "collide_raw")
+    assert report.tables[0].rows == 1 and report.tables[0].error is None
+    # `order_date` is already folded and keeps its name; `Order Date` gives way
+    pg.execute("select order_date, order_date_2 from collide_raw.dbo__odd")
+    assert [tuple(str(v) for v in row) for row in pg.fetchall()] == [("2024-03-04", "2024-01-02")]
+    pg.execute("drop schema collide_raw cascade")
