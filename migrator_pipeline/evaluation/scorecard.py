@@ -50,6 +50,8 @@ class ObjectScore:
     tokens: int = 0
     data: str = "not compared"  # "matched", "differs" or "not compared": rows against SQL Server's
     data_match: dict = field(default_factory=lambda: data_match_evidence([]))
+    # what the object and its columns are called in the dbt project (the identifier policy)
+    names: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -74,8 +76,12 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
     matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:
-        evidence = [_model_evidence(name, plan, drafts, report) for name in entry.models]
+        # only what builds a relation is evidence: a macro or an analysis names no table
+        built_by = [name for name in entry.models
+                    if plan.model(name) is not None and plan.model(name).resource != "analysis"]
+        evidence = [_model_evidence(name, plan, drafts, report) for name in built_by]
         score = _score(entry, evidence, drafts, repairs_by_model, failed_loads)
+        score.names = plan.names.get(entry.source, {})
         _judge_data(score, [m for m in matches if m.model in entry.models])
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)

@@ -77,7 +77,7 @@ REWRITES: list[Rewrite] = [
     # after `+` became `||` (so a concatenation counts as text); grouping before comparisons
     # so that the lower(rtrim()) keys it adds are not folded twice
     stuff_as_overlay, replicate_negative_is_null, string_agg_of_any_type, case_insensitive_grouping,
-    # after grouping, whose min(x) keys it then orders by lower()
+    # after grouping, whose min(x) keys it then orders by lower(rtrim())
     case_insensitive_ordering,
     case_insensitive_comparisons, charindex_ignores_case, like_patterns,
     bit_comparisons,

@@ -525,8 +525,9 @@ def _regex_replacement(node: exp.Expression) -> exp.Expression:
 
 def case_insensitive_ordering(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """ORDER BY (of a SELECT or in OVER) sorts text by the CI collation: 'bob' and 'Bob' are
-    equal and sort among the b's, so order by lower(x) (ties then follow the other keys, as
-    in SQL Server, which leaves equal keys in no particular order). PARTITION BY groups as
+    equal and sort among the b's, and trailing spaces do not count, so order by
+    lower(rtrim(x)) (ties then follow the other keys; SQL Server leaves equal keys in no
+    particular order). PARTITION BY groups as
     GROUP BY does: by lower(rtrim(x)).
     https://learn.microsoft.com/sql/t-sql/queries/select-order-by-clause-transact-sql
     https://learn.microsoft.com/sql/t-sql/queries/select-over-clause-transact-sql"""
@@ -534,7 +535,7 @@ def case_insensitive_ordering(tree: exp.Expression, context: RewriteContext) -> 
         return tree
     for ordered in _bottom_up(tree, exp.Ordered):
         if _orders_text(ordered, context):
-            ordered.set("this", template("lower(x)", x=ordered.this))
+            ordered.set("this", _folded(ordered.this))
     for window in _bottom_up(tree, exp.Window):
         keys = window.args.get("partition_by") or []
         folded = [_folded(k) if _is_text(k, context) and not _is_string_literal(k) else k for k in keys]

@@ -35,6 +35,14 @@ def events(pg):
 
 
 SCALAR_CASES = [
+    # A number cast to datetime is days since 1900-01-01.
+    # https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql
+    ("CAST(45000 AS datetime)", dt.datetime(2023, 3, 17)),
+    ("CAST(DATEDIFF(DAY, 0, '2024-03-05 10:00') AS datetime)", dt.datetime(2024, 3, 5)),
+    ("CAST(1.5 AS datetime)", dt.datetime(1900, 1, 2, 12)),
+    # DATENAME returns nvarchar: IN compares it case-insensitively (2024-06-02 is a Sunday).
+    # https://learn.microsoft.com/sql/t-sql/functions/datename-transact-sql
+    ("CASE WHEN DATENAME(weekday, '2024-06-02') IN ('saturday', 'SUNDAY') THEN 1 ELSE 0 END", 1),
     # DATEDIFF counts the boundaries crossed; backwards spans are negative.
     # https://learn.microsoft.com/sql/t-sql/functions/datediff-transact-sql
     # The page's own example (1 for every part) with six fraction digits: PostgreSQL keeps microseconds.

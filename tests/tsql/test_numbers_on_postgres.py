@@ -35,6 +35,18 @@ def run(cursor, tsql: str) -> list[tuple]:
 
 
 SCALAR_CASES = [
+    # TRY_CAST/TRY_CONVERT to int or decimal read a sign, digits and a point, with spaces
+    # around: no exponent ('1e3' is float syntax), hex, digit separators or NaN: NULL.
+    # https://learn.microsoft.com/sql/t-sql/functions/try-convert-transact-sql
+    # https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql
+    ("TRY_CONVERT(decimal(6,2), '1e3')", None),
+    ("TRY_CONVERT(decimal(6,2), ' 12.5 ')", Decimal("12.50")),
+    ("TRY_CAST('-.5' AS decimal(6,2))", Decimal("-0.50")),
+    ("TRY_CAST('NaN' AS decimal(6,2))", None),
+    ("TRY_CAST(' 42 ' AS int)", 42),
+    ("TRY_CAST('0x1F' AS int)", None),
+    ("TRY_CAST('1_000' AS int)", None),
+    ("TRY_CAST('1e3' AS float)", 1000.0),
     # int / int truncates toward zero; % takes the sign of the dividend.
     # https://learn.microsoft.com/sql/t-sql/language-elements/divide-transact-sql
     # https://learn.microsoft.com/sql/t-sql/language-elements/modulo-transact-sql

@@ -58,6 +58,22 @@ SCALAR_CASES = [
     # CONCAT treats NULL as an empty string and converts numbers.
     # https://learn.microsoft.com/sql/t-sql/functions/concat-transact-sql
     ("CONCAT(NULL, NULL)", ""),
+    # A literal's trailing spaces are data: N' ' is one space, outside any comparison.
+    # https://learn.microsoft.com/sql/t-sql/data-types/nchar-and-nvarchar-transact-sql
+    ("'Anna' + N' ' + 'Smith'", "Anna Smith"),
+    ("N'Ada' + N' > ' + N'Ben'", "Ada > Ben"),
+    ("'a' + ' '", "a "),
+    # int outranks varchar: a varchar operand of `+` against an int is converted to int.
+    # https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
+    ("CAST(7 AS varchar(10)) + 0", 7),
+    ("CAST(7 AS varchar(10)) + '0'", "70"),
+    # REPLACE matches the pattern by the input's collation: case-insensitively by default;
+    # the pattern and the replacement are plain text (no regular expression, no back-reference).
+    # https://learn.microsoft.com/sql/t-sql/functions/replace-transact-sql
+    ("REPLACE('Tea and TEA', 'tea', 'x')", "x and x"),
+    ("REPLACE('a.b.c', '.', '\\1')", "a\\1b\\1c"),
+    ("REPLACE('a+b', '+', '&')", "a&b"),
+    ("REPLACE('abc', 'B', NULL)", None),
     ("CONCAT('a', 1, NULL, 'b')", "a1b"),
     # Comparisons ignore case and trailing spaces.
     # https://learn.microsoft.com/sql/t-sql/statements/set-ansi-padding-transact-sql
@@ -152,6 +168,19 @@ TABLE_CASES = [
     # LEN vs DATALENGTH over columns: nvarchar 2 bytes a character, nchar(5) always 10.
     ("SELECT LEN(name), DATALENGTH(name) FROM words WHERE id = 2", [(3, 5)]),
     ("SELECT DATALENGTH(note), DATALENGTH(code) FROM words WHERE id = 1", [(14, 10)]),
+    # char(n) holds n characters, its padding shows in concatenation and string functions.
+    # https://learn.microsoft.com/sql/t-sql/data-types/char-and-varchar-transact-sql
+    ("SELECT '[' + code + ']' FROM words ORDER BY id", [("[ab   ]",), ("[AB   ]",), (None,), ("[cd   ]",)]),
+    ("SELECT RIGHT(code, 4), LEN(code), code + '!' FROM words WHERE id = 1", [("b   ", 2, "ab   !")]),
+    # REPLACE over a column ignores case.
+    ("SELECT REPLACE(name, 'B', 'x') FROM words ORDER BY id", [("Axc",), ("axc  ",), ("AxD",), (None,)]),
+    # ORDER BY and OVER (ORDER BY) sort text by the CI collation (NULL lowest); PARTITION BY
+    # groups 'Abc' with 'abc  '.
+    # https://learn.microsoft.com/sql/t-sql/queries/select-order-by-clause-transact-sql
+    # https://learn.microsoft.com/sql/t-sql/queries/select-over-clause-transact-sql
+    ("SELECT id FROM words ORDER BY name, id", [(4,), (1,), (2,), (3,)]),
+    ("SELECT id, ROW_NUMBER() OVER (ORDER BY name DESC, id) FROM words ORDER BY id", [(1, 2), (2, 3), (3, 1), (4, 4)]),
+    ("SELECT id, COUNT(*) OVER (PARTITION BY name) FROM words ORDER BY id", [(1, 2), (2, 2), (3, 1), (4, 1)]),
     # STRING_AGG skips NULLs, orders WITHIN GROUP, converts numbers.
     # https://learn.microsoft.com/sql/t-sql/functions/string-agg-transact-sql
     ("SELECT STRING_AGG(name, ',') WITHIN GROUP (ORDER BY id DESC) FROM words", [("ABD,abc  ,Abc",)]),

@@ -322,8 +322,8 @@ CASES = [
           name
         from {{ ref('customers') }} as customers
         order by
-          lower(city) nulls first,
-          lower(name) desc nulls last
+          lower(rtrim(city)) nulls first,
+          lower(rtrim(name)) desc nulls last
         """,
     ),
     # the default CI collation: text compared as lower(rtrim()), literals folded now;
