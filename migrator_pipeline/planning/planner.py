@@ -452,6 +452,8 @@ class _ProcedureReader:
         if isinstance(using, exp.Subquery):
             using.set("this", self._inline_temps(using.this))
         query = exp.select(*[v.copy() for v in insert.expression.expressions]).from_(using)
+        if merge.args.get("with_") is not None:  # `WITH cte AS (...) MERGE ... USING cte`
+            query.set("with_", merge.args["with_"].copy())
         columns = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Tuple) else None
         target_alias = (merge.this.alias or merge.this.name).lower()
         unique_key = [

@@ -218,7 +218,7 @@ def test_staging_derives_computed_columns_and_names_those_it_cannot(tmp_path: Pa
     plan = plan_migration(read_catalog(tmp_path), "p")
     staging = plan.model("stg_dbo__people")
     assert staging.sql == (
-        "select\n    id,\n    first,\n    last,\n    (first || N' ' || last) as fullname\n"
+        "select\n    id,\n    first,\n    last,\n    (first || ' ' || last) as fullname\n"
         "from {{ source('dbo', 'people') }}")
     assert staging.description.startswith(
         "Staging model over dbo.People. Computed columns not migrated: Odd (")
@@ -247,3 +247,21 @@ def test_names_record_every_object_and_column(plan):
         "dbo.trOrders": {"model": None, "columns": {}},
     }
     assert MigrationPlan.from_dict(plan.to_dict()).names == plan.names
+
+
+def test_a_merge_keeps_the_ctes_written_before_it(tmp_path: Path):
+    (tmp_path / "m.sql").write_text(
+        "CREATE TABLE dbo.Sales (Month int, Amount money)\n"
+        "CREATE TABLE etl.Series (Month int PRIMARY KEY, Total money)\nGO\n"
+        "CREATE PROCEDURE etl.usp_Merge AS\nBEGIN\n"
+        "    WITH months AS (SELECT Month, SUM(Amount) AS Total FROM dbo.Sales GROUP BY Month)\n"
+        "    MERGE etl.Series AS tgt USING months AS src ON tgt.Month = src.Month\n"
+        "    WHEN MATCHED THEN UPDATE SET Total = src.Total\n"
+        "    WHEN NOT MATCHED THEN INSERT (Month, Total) VALUES (src.Month, src.Total);\n"
+        "END\nGO\n", encoding="utf-8")
+    plan = plan_migration(read_catalog(tmp_path), "p")
+    series = plan.model("series")
+    assert (series.materialized, series.unique_key) == ("incremental", ["month"])
+    assert series.tsql == (
+        "WITH months AS (\n  SELECT\n    Month AS Month,\n    SUM(Amount) AS Total\n  FROM dbo.Sales\n"
+        "  GROUP BY\n    Month\n)\nSELECT\n  src.Month,\n  src.Total\nFROM months AS src")
