@@ -7,6 +7,7 @@ own file and returns metadata. Nothing here decides anything about SQL.
 
 import json
 import time
+from collections import Counter
 
 import dagster as dg
 
@@ -95,7 +96,7 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     catalog = files.catalog()
     result = assess(catalog)
     report = render_assessment(result, files.project)
-    files.path("assessment.json").write_text(_json(result.to_dict()), encoding="utf-8")
+    files.path("assessment.json").write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
     files.path("assessment.md").write_text(report, encoding="utf-8")
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(report),
@@ -144,7 +145,7 @@ def draft_models(context: dg.AssetExecutionContext, llm: LlmResource) -> dg.Mate
         "drafted": len(drafts.models) - len(failed),
         "not_drafted": len(failed),
         "macros": len(drafts.macros),
-        "by_method": dg.MetadataValue.json(_count(m.method for m in drafts.models)),
+        "by_method": dg.MetadataValue.json(dict(Counter(m.method for m in drafts.models))),
         **usage_metadata(objects=len(plan.models), models=len(drafts.models) - len(failed),
                          input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
                          cost_usd=usage.cost_usd, seconds=time.monotonic() - started),
@@ -275,14 +276,3 @@ def _not_passed(report: TestReport) -> dict[str, str]:
         elif node.resource_type == "test" and node.failed and report.model(node.attached_to or ""):
             failures.setdefault(node.attached_to, f"dbt test {node.name} failed: {node.message}")
     return failures
-
-
-def _count(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
-
-
-def _json(value) -> str:
-    return json.dumps(value, indent=1)
