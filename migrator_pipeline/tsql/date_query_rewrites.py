@@ -17,23 +17,11 @@ import datetime as dt
 from sqlglot import exp
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
-from migrator_pipeline.tsql.rewrites import (
-    BIGINT,
-    DATETIME,
-    DECIMAL,
-    FLOAT,
-    INTEGER,
-    STRING,
-    TEMPORAL_KINDS,
-    RewriteContext,
-    _bottom_up,
-    _cte_named,
-    _unwrap_date_argument,
-    cast,
-    error_at,
-    table_key,
-    template,
-)
+from migrator_pipeline.tsql.rewrites import NUMBER_FAMILIES, TEMPORAL_FAMILIES, RewriteContext, cast, error_at, template
+from migrator_pipeline.tsql.syntax import bottom_up as _bottom_up
+from migrator_pipeline.tsql.syntax import cte_named as _cte_named
+from migrator_pipeline.tsql.syntax import table_key
+from migrator_pipeline.tsql.syntax import unwrap_date_argument as _unwrap_date_argument
 
 # ---------------------------------------------------------------------------
 # PIVOT and UNPIVOT, static column lists.
@@ -190,15 +178,15 @@ def integer_dates(tree: exp.Expression, context: RewriteContext) -> exp.Expressi
     for node in _bottom_up(tree, exp.DateAdd, exp.DateDiff, exp.Year, exp.Month, exp.Day, exp.LastDay):
         for slot in ("this", "expression") if isinstance(node, exp.DateDiff) else ("this",):
             value = _unwrap_date_argument(node.args[slot])
-            if context.kind_of(value) in (INTEGER, BIGINT, DECIMAL, FLOAT):
+            if context.family(value) in NUMBER_FAMILIES:
                 node.set(slot, _days_since_1900(value))
     for node in _bottom_up(tree, exp.Cast):
         # CAST(n AS datetime) (data_types made it timestamp); a number cannot become a date
-        if node.to.is_type(exp.DataType.Type.TIMESTAMP) and context.kind_of(node.this) in (INTEGER, BIGINT, DECIMAL, FLOAT):
+        if node.to.is_type(exp.DataType.Type.TIMESTAMP) and context.family(node.this) in NUMBER_FAMILIES:
             node.replace(_days_since_1900(node.this))
     for node in _bottom_up(tree, exp.Extract):
         value = _unwrap_date_argument(node.expression)
-        if context.kind_of(value) in (INTEGER, BIGINT, DECIMAL, FLOAT):
+        if context.family(value) in NUMBER_FAMILIES:
             node.set("expression", _days_since_1900(value))
     return tree
 
@@ -216,11 +204,11 @@ def datetime_day_arithmetic(tree: exp.Expression, context: RewriteContext) -> ex
     day: + 0.5 is twelve hours); PostgreSQL has no timestamp + integer, so n becomes days.
     https://learn.microsoft.com/sql/t-sql/language-elements/add-transact-sql"""
     for node in _bottom_up(tree, exp.Add, exp.Sub):
-        left, right = context.kind_of(node.left), context.kind_of(node.right)
-        numbers = (INTEGER, BIGINT, DECIMAL, FLOAT)
-        if left == DATETIME and right in numbers and not node.right.find(exp.Interval):
+        left, right = context.family(node.left), context.family(node.right)
+        numbers = NUMBER_FAMILIES
+        if left == "datetime" and right in numbers and not node.right.find(exp.Interval):
             node.set("expression", _days(node.right))
-        elif isinstance(node, exp.Add) and right == DATETIME and left in numbers and not node.left.find(exp.Interval):
+        elif isinstance(node, exp.Add) and right == "datetime" and left in numbers and not node.left.find(exp.Interval):
             node.set("this", _days(node.left))
     return tree
 
@@ -243,7 +231,7 @@ _PLAIN_NUMBER = r"^\s*[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$"
 def _plain_number(text: exp.Expression) -> exp.Expression:
     return exp.RegexpLike(this=text.copy(), expression=exp.Literal.string(_PLAIN_NUMBER))
 
-_NUMBER_AND_DATE_KINDS = (INTEGER, BIGINT, DECIMAL, FLOAT, *TEMPORAL_KINDS)
+_NUMBER_AND_DATE_FAMILIES = (*NUMBER_FAMILIES, *TEMPORAL_FAMILIES)
 
 
 def try_casts(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
@@ -259,14 +247,14 @@ def try_casts(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     for node in _bottom_up(tree, exp.TryCast):
         target = node.to
         plain = exp.Cast(this=node.this.copy(), to=target.copy())
-        source_kind = context.kind_of(_unwrap_date_argument(node.this))
-        if context.kind_of(plain) not in _NUMBER_AND_DATE_KINDS or source_kind not in (STRING, None):
+        source_kind = context.family(_unwrap_date_argument(node.this))
+        if context.family(plain) not in _NUMBER_AND_DATE_FAMILIES or source_kind not in ("string", None):
             node.replace(plain)
             continue
-        text = node.this.copy() if source_kind == STRING else cast(node.this, "text")
+        text = node.this.copy() if source_kind == "string" else cast(node.this, "text")
         type_name = exp.Literal.string(target.sql(dialect="postgres").lower())
         valid = exp.Anonymous(this="pg_input_is_valid", expressions=[text, type_name])
-        if context.kind_of(plain) in (INTEGER, BIGINT, DECIMAL):
+        if context.family(plain) in ("integer", "exact"):
             valid = exp.and_(valid, _plain_number(text), copy=False)
         # The cast goes outside the CASE: PostgreSQL converts a constant inside it while
         # planning, before the guard runs.

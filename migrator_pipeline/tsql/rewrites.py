@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
-from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.sqlserver_types import DATE, DATETIME, SqlType, Typing, type_of_datatype, typed
+from migrator_pipeline.tsql.syntax import bottom_up as _bottom_up
+from migrator_pipeline.tsql.syntax import unwrap_date_argument as _unwrap_date_argument
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 
@@ -52,64 +54,16 @@ def error_at(message: str, node: exp.Expression | None) -> TranslationError:
 
 
 # ---------------------------------------------------------------------------
-# Kinds: the little type inference the rewrites need.
+# What the rewrites know beyond the tree.
 
-STRING, INTEGER, BIGINT, DECIMAL, FLOAT = "string", "integer", "bigint", "decimal", "float"
-BIT, DATE, DATETIME, DATETIMEOFFSET, TIME = "bit", "date", "datetime", "datetimeoffset", "time"
-NUMERIC_KINDS = (INTEGER, BIGINT, DECIMAL, FLOAT)
-TEMPORAL_KINDS = (DATE, DATETIME, DATETIMEOFFSET)
-# SQL Server's data type precedence among numbers: the higher one wins in arithmetic.
-_NUMERIC_PRECEDENCE = {INTEGER: 1, BIGINT: 2, DECIMAL: 3, FLOAT: 4}
-# The PostgreSQL type a string operand is converted to, when a number wins.
-_NUMERIC_CAST = {INTEGER: "int", BIGINT: "bigint", DECIMAL: "numeric", FLOAT: "double precision"}
-
-_KIND_OF_POSTGRES_TYPE = {
-    "varchar": STRING,
-    "char": STRING,
-    "text": STRING,
-    "smallint": INTEGER,
-    "integer": INTEGER,
-    "bigint": BIGINT,
-    "numeric": DECIMAL,
-    "real": FLOAT,
-    "double precision": FLOAT,
-    "boolean": BIT,
-    "date": DATE,
-    "timestamp": DATETIME,
-    "timestamptz": DATETIMEOFFSET,
-    "time": TIME,
-}
-
-_STRING_NODES = (
-    exp.DPipe, exp.Concat, exp.ConcatWs, exp.Upper, exp.Lower, exp.Trim, exp.Substring,
-    exp.Left, exp.Right, exp.Replace, exp.Chr, exp.Repeat, exp.Stuff, exp.TimeToStr,
-    exp.Reverse, exp.Space, exp.GroupConcat,
-)  # fmt: skip
-# to_char is what DATENAME(month|weekday) becomes: its name compares as text.
-_STRING_FUNCTIONS = {"ltrim", "rtrim", "str", "quotename", "nchar", "replicate", "format", "to_char", "rpad", "regexp_replace"}
-_INTEGER_NODES = (exp.Count, exp.Length, exp.DateDiff, exp.Extract, exp.Year, exp.Month, exp.Day)
-_SAME_AS_ARGUMENT = (exp.Paren, exp.Neg, exp.Sum, exp.Min, exp.Max, exp.Avg, exp.Abs, exp.Distinct)
-_MISSING = object()  # a source that has no such column, as opposed to one of unknown kind
-
-
-def kind_of_type(sqlserver_type: str | None) -> str | None:
-    """The kind of a SQL Server type as written; None when unknown."""
-    if not sqlserver_type:
-        return None
-    try:
-        mapped = postgres_type(sqlserver_type)
-    except UnknownTypeError:
-        return None
-    return _KIND_OF_POSTGRES_TYPE.get(mapped.split("(")[0])
-
-
-def _kind_of_datatype(datatype: exp.DataType) -> str | None:
-    return kind_of_type(datatype.sql(dialect="tsql"))
+NUMBER_FAMILIES = ("integer", "exact", "approximate")
+TEMPORAL_FAMILIES = ("date", "datetime", "datetimeoffset")
 
 
 @dataclass
 class RewriteContext:
-    """What the rewrites know beyond the tree: the source tables' column types."""
+    """What the rewrites know beyond the tree: the source tables' column types, and through
+    them (sqlserver_types.Typing) the SQL Server type of every expression."""
 
     # object key -> {folded column name -> SQL Server type}
     column_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -117,153 +71,17 @@ class RewriteContext:
     # and the case-insensitive comparison rewrites (string_rewrites.py) stand aside.
     case_sensitive: bool = False
 
-    def kind_of(self, node: exp.Expression | None) -> str | None:
-        """The kind of value `node` yields, when it can be told; None otherwise."""
-        if node is None or isinstance(node, exp.Null):
-            return None
-        if isinstance(node, exp.Literal):
-            return _literal_kind(node)
-        if isinstance(node, exp.National):  # N'...'
-            return STRING
-        if isinstance(node, (exp.Cast, exp.TryCast)):
-            return _kind_of_datatype(node.to)
-        if isinstance(node, exp.Convert):
-            return _kind_of_datatype(node.this)
-        if isinstance(node, exp.Column):
-            return self._column_kind(node)
-        if isinstance(node, _STRING_NODES):
-            return STRING
-        if isinstance(node, exp.Anonymous):
-            return STRING if node.name.lower() in _STRING_FUNCTIONS else None
-        if isinstance(node, _INTEGER_NODES):
-            return INTEGER
-        if isinstance(node, (exp.CurrentTimestamp, exp.Localtimestamp)):
-            return DATETIME
-        if isinstance(node, exp.DateAdd):
-            return self.kind_of(node.this)
-        if isinstance(node, _SAME_AS_ARGUMENT):
-            return self.kind_of(node.this if not isinstance(node, exp.Distinct) else node.expressions[0])
-        if isinstance(node, (exp.Coalesce, exp.Case, exp.If)):
-            return self._first_known_kind(_branches(node))
-        if isinstance(node, (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)):
-            return _arithmetic_kind(self.kind_of(node.left), self.kind_of(node.right))
-        return None
+    def __post_init__(self) -> None:
+        self._typing = Typing(self.column_types)
 
-    def _first_known_kind(self, nodes: list[exp.Expression]) -> str | None:
-        return next((kind for kind in map(self.kind_of, nodes) if kind), None)
+    def type_of(self, node: exp.Expression | None) -> SqlType | None:
+        """The SQL Server type of the value `node` yields; None when it cannot be told."""
+        return self._typing.type_of(node)
 
-    def _column_kind(self, column: exp.Column) -> str | None:
-        """Resolve a column through the FROM/JOIN sources of its SELECT, then outer ones."""
-        name = fold_identifier(column.name)
-        qualifier = fold_identifier(column.table) if column.table else None
-        scope = column.find_ancestor(exp.Select)
-        while scope is not None:
-            kind = self._kind_in_select(scope, qualifier, name, depth=0)
-            if kind is not _MISSING:
-                return kind
-            scope = scope.find_ancestor(exp.Select)
-        return None
-
-    def _kind_in_select(self, select: exp.Select, qualifier: str | None, name: str, depth: int):
-        """The kind of `qualifier.name` among the sources of `select`, or _MISSING."""
-        found = []
-        for alias, source in _sources(select):
-            if qualifier is not None and alias != qualifier:
-                continue
-            kind = self._kind_in_source(source, name, depth)
-            if qualifier is not None:
-                return None if kind is _MISSING else kind
-            if kind is not _MISSING:
-                found.append(kind)
-        if len(found) == 1:
-            return found[0]
-        return None if found else _MISSING
-
-    def _kind_in_source(self, source: exp.Expression, name: str, depth: int):
-        if depth > 8:  # recursive CTEs: give up rather than loop
-            return None
-        if isinstance(source, exp.Subquery):
-            return self._kind_in_query(source.this, name, depth)
-        if not isinstance(source, exp.Table) or not isinstance(source.this, exp.Identifier):
-            return None
-        cte = _cte_named(source)
-        if cte is not None:
-            return self._kind_in_query(cte.this, name, depth)
-        columns = self.column_types.get(table_key(source))
-        if columns is None:
-            return None
-        return self._kind_of_column_type(columns[name]) if name in columns else _MISSING
-
-    def _kind_of_column_type(self, sqlserver_type: str) -> str | None:
-        """What a column's declared type says; a subclass may answer the type itself."""
-        return kind_of_type(sqlserver_type)
-
-    def _kind_in_query(self, query: exp.Expression, name: str, depth: int):
-        while isinstance(query, exp.SetOperation):
-            query = query.this
-        if not isinstance(query, exp.Select):
-            return None
-        for projection in query.expressions:
-            if isinstance(projection, exp.Star):
-                return self._kind_in_select(query, None, name, depth + 1)
-            if fold_identifier(projection.alias_or_name) == name:
-                return self.kind_of(projection.unalias())
-        return _MISSING
-
-
-def _literal_kind(literal: exp.Literal) -> str:
-    if literal.is_string:
-        return STRING
-    text = literal.this.lower()
-    if "e" in text:
-        return FLOAT
-    return DECIMAL if "." in text else INTEGER
-
-
-def _arithmetic_kind(left: str | None, right: str | None) -> str | None:
-    if left == STRING and right == STRING:
-        return STRING
-    if DATETIME in (left, right):  # datetime outranks numbers: datetime + n is a datetime
-        return DATETIME
-    numbers = [k for k in (left, right) if k in _NUMERIC_PRECEDENCE]
-    return max(numbers, key=_NUMERIC_PRECEDENCE.get) if numbers else None
-
-
-def _branches(node: exp.Expression) -> list[exp.Expression]:
-    if isinstance(node, exp.Coalesce):
-        return [node.this, *node.expressions]
-    if isinstance(node, exp.If):
-        return [node.args.get("true"), node.args.get("false")]
-    return [*(i.args.get("true") for i in node.args.get("ifs") or []), node.args.get("default")]
-
-
-def _sources(select: exp.Select) -> list[tuple[str, exp.Expression]]:
-    """(folded alias, table or subquery) for the FROM and JOIN sources of a SELECT."""
-    nodes = []
-    from_ = select.args.get("from_")
-    if from_ is not None:
-        nodes.append(from_.this)
-    nodes.extend(join.this for join in select.args.get("joins") or [])
-    return [(fold_identifier(n.alias_or_name), n) for n in nodes if n.alias_or_name]
-
-
-def table_key(table: exp.Table) -> str:
-    """The object key a table reference names; no schema means `dbo`."""
-    return f"{table.db or 'dbo'}.{table.name}".lower()
-
-
-def _cte_named(table: exp.Table) -> exp.CTE | None:
-    if table.db:
-        return None
-    name = fold_identifier(table.name)
-    for cte in table.root().find_all(exp.CTE):
-        if fold_identifier(cte.alias) == name:
-            return cte
-    return None
-
-
-def is_cte_reference(table: exp.Table) -> bool:
-    return _cte_named(table) is not None
+    def family(self, node: exp.Expression | None) -> str | None:
+        """The family of `node`'s type (sqlserver_types.FAMILY): "string", "integer", ..."""
+        sql_type = self._typing.type_of(node)
+        return sql_type.family if sql_type is not None else None
 
 
 # ---------------------------------------------------------------------------
@@ -295,14 +113,10 @@ def template(sql: str, **parts: exp.Expression) -> exp.Expression:
 
 
 def cast(node: exp.Expression, to: str) -> exp.Cast:
-    return exp.Cast(this=node.copy(), to=exp.DataType.build(to, dialect="postgres"))
-
-
-def _unwrap_date_argument(node: exp.Expression) -> exp.Expression:
-    """The T-SQL argument itself, without the conversions sqlglot's parser wraps it in."""
-    while isinstance(node, (exp.TimeStrToTime, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)):
-        node = node.this
-    return node
+    """CAST(node AS to), `to` a PostgreSQL type: `data_types` leaves it as it is."""
+    datatype = exp.DataType.build(to, dialect="postgres")
+    datatype.meta["postgres"] = True
+    return exp.Cast(this=node.copy(), to=datatype)
 
 
 # SQL Server's date part names and abbreviations, and sqlglot's names for them.
@@ -336,11 +150,6 @@ def _date_part(node: exp.Expression, unit: exp.Expression | None) -> str:
 Rewrite = Callable[[exp.Expression, RewriteContext], exp.Expression]
 
 
-def _bottom_up(tree: exp.Expression, *types: type) -> list[exp.Expression]:
-    """Nodes of the given types, children before parents, so rewrites see rewritten operands."""
-    return [node for node in reversed(list(tree.walk())) if isinstance(node, types)]
-
-
 def drop_table_hints(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """Drop table hints such as `WITH (NOLOCK)`: PostgreSQL's MVCC never blocks readers,
     and the hints change locking, not results (NOLOCK's dirty reads are not reproduced).
@@ -357,24 +166,31 @@ def string_concatenation(tree: exp.Expression, context: RewriteContext) -> exp.E
     https://learn.microsoft.com/sql/t-sql/language-elements/string-concatenation-transact-sql
     https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql"""
     for add in _bottom_up(tree, exp.Add):
-        left, right = context.kind_of(add.left), context.kind_of(add.right)
-        if STRING not in (left, right):
+        left, right = context.type_of(add.left), context.type_of(add.right)
+        families = {t.family if t is not None else None for t in (left, right)}
+        if "string" not in families:
             continue
         # A known number wins over a string, whatever the string is: CAST(id AS varchar) + 0 adds.
-        if left in NUMERIC_KINDS:
-            add.set("expression", cast(add.right, _NUMERIC_CAST[left]))
-        elif right in NUMERIC_KINDS:
-            add.set("this", cast(add.left, _NUMERIC_CAST[right]))
-        elif left == STRING and right == STRING or _plainly_text(add, context):
+        if left is not None and left.is_number:
+            add.set("expression", cast(add.right, _number_cast(left)))
+        elif right is not None and right.is_number:
+            add.set("this", cast(add.left, _number_cast(right)))
+        elif families == {"string"} or _plainly_text(add, context):
             add.replace(exp.DPipe(this=add.left, expression=add.right, safe=True))
     return tree
+
+
+def _number_cast(number: SqlType) -> str:
+    """The PostgreSQL type a string operand becomes when a number wins: numeric for decimals,
+    whose precision and scale come from the string itself."""
+    return "numeric" if number.family == "exact" else postgres_type(number.sql())
 
 
 def _plainly_text(add: exp.Add, context: RewriteContext) -> bool:
     """A string operand against one of unknown type: concatenation, unless the string is a
     literal that reads as a number (then PostgreSQL resolves `x + '5'` from x's type)."""
     for operand in (add.left, add.right):
-        if context.kind_of(operand) != STRING:
+        if context.family(operand) != "string":
             continue
         if not isinstance(operand, exp.Literal):
             return True
@@ -390,10 +206,10 @@ def bit_comparisons(tree: exp.Expression, context: RewriteContext) -> exp.Expres
     https://learn.microsoft.com/sql/t-sql/data-types/bit-transact-sql"""
     for comparison in tree.find_all(exp.EQ, exp.NEQ):
         for this, other in (("this", "expression"), ("expression", "this")):
-            if context.kind_of(comparison.args[this]) == BIT:
+            if context.family(comparison.args[this]) == "bit":
                 _set_boolean_literal(comparison, other)
     for case in tree.find_all(exp.Case):
-        if case.this is not None and context.kind_of(case.this) == BIT:
+        if case.this is not None and context.family(case.this) == "bit":
             for branch in case.args.get("ifs") or []:
                 _set_boolean_literal(branch, "this")
     return tree
@@ -410,12 +226,13 @@ def integer_average(tree: exp.Expression, context: RewriteContext) -> exp.Expres
     with integer division, truncated toward zero (AVG of 1 and 2 is 1).
     https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql"""
     for avg in _bottom_up(tree, exp.Avg):
-        kind = context.kind_of(avg.this)
-        if kind not in (INTEGER, BIGINT):
+        argument = context.type_of(avg.this)
+        if argument is None or argument.family not in ("integer", "bit"):
             continue
         target = avg.parent if isinstance(avg.parent, exp.Window) else avg
         truncated = exp.Anonymous(this="trunc", expressions=[target.copy()])
-        target.replace(cast(truncated, "bigint" if kind == BIGINT else "int"))
+        average = context.type_of(avg)
+        target.replace(typed(cast(truncated, postgres_type(average.sql())), average))
     return tree
 
 
@@ -428,7 +245,7 @@ def length_ignores_trailing_spaces(tree: exp.Expression, context: RewriteContext
         # The parser wraps LEN's argument in CAST(... AS TEXT); keep it only for non-strings.
         if isinstance(argument, exp.Cast) and argument.to.is_type(exp.DataType.Type.TEXT):
             inner = argument.this
-            argument = inner if context.kind_of(inner) in (STRING, None) else cast(inner, "text")
+            argument = inner if context.family(inner) in ("string", None) else cast(inner, "text")
         trimmed = exp.Trim(this=argument.copy(), position="TRAILING")
         length.replace(exp.Length(this=trimmed))
     return tree
@@ -478,21 +295,21 @@ _TYPED_ELSEWHERE = (exp.Column, exp.Parameter)
 def _as_temporal(node: exp.Expression, context: RewriteContext) -> exp.Expression:
     """A date/time operand: string literals (and values of unknown kind) become timestamps."""
     node = _unwrap_date_argument(node)
-    if context.kind_of(node) in TEMPORAL_KINDS:
+    if context.family(node) in TEMPORAL_FAMILIES:
         return node
-    if isinstance(node, _TYPED_ELSEWHERE) and context.kind_of(node) is None:
+    if isinstance(node, _TYPED_ELSEWHERE) and context.family(node) is None:
         return node  # typed in the warehouse or the macro's caller: no cast needed
     return cast(node, "timestamp")
 
 
 def _as_date(node: exp.Expression, context: RewriteContext) -> exp.Expression:
     node = _unwrap_date_argument(node)
-    return node if context.kind_of(node) == DATE else cast(node, "date")
+    return node if context.family(node) == "date" else cast(node, "date")
 
 
 def _as_timestamp(node: exp.Expression, context: RewriteContext) -> exp.Expression:
     node = _unwrap_date_argument(node)
-    return node if context.kind_of(node) == DATETIME else cast(node, "timestamp")
+    return node if context.family(node) == "datetime" else cast(node, "timestamp")
 
 
 # DATEDIFF counts the boundaries of `part` crossed between a and b.
@@ -560,10 +377,11 @@ def date_additions(tree: exp.Expression, context: RewriteContext) -> exp.Express
             raise error_at(f"DATEADD({part}, ...) is not supported", node)
         per_part, unit = _INTERVAL[part]
         value = _unwrap_date_argument(node.this)
-        kind = context.kind_of(value)
-        start = value if kind in TEMPORAL_KINDS or isinstance(value, _TYPED_ELSEWHERE) else cast(value, "timestamp")
+        kind = context.family(value)
+        start = value if kind in TEMPORAL_FAMILIES or isinstance(value, _TYPED_ELSEWHERE) else cast(value, "timestamp")
         added = exp.Add(this=start.copy(), expression=_interval(node.expression, per_part, unit))
-        node.replace(cast(added, "date") if kind == DATE else added)
+        start_type = context.type_of(value) if kind in TEMPORAL_FAMILIES or isinstance(value, _TYPED_ELSEWHERE) else DATETIME
+        node.replace(typed(cast(added, "date"), DATE) if kind == "date" else typed(added, start_type))
     return tree
 
 
@@ -614,15 +432,16 @@ def conversions(tree: exp.Expression, context: RewriteContext) -> exp.Expression
         target, value, style = node.this, node.expression, node.args.get("style")
         # TRY_CONVERT parses as a CONVERT marked safe: a TryCast, which `try_casts` guards.
         cast_class = exp.TryCast if node.args.get("safe") else exp.Cast
-        to_temporal = _kind_of_datatype(target) in TEMPORAL_KINDS
-        if style is None or to_temporal and context.kind_of(_unwrap_date_argument(value)) in TEMPORAL_KINDS:
+        target_type = type_of_datatype(target)
+        to_temporal = target_type is not None and target_type.is_temporal
+        if style is None or to_temporal and context.family(_unwrap_date_argument(value)) in TEMPORAL_FAMILIES:
             node.replace(cast_class(this=value, to=target))
             continue
         if to_temporal:
             node.replace(cast_class(this=_style_text_as_iso(value, style, node), to=target))
             continue
         pattern = _style_pattern(style)
-        if pattern is None or _kind_of_datatype(target) != STRING:
+        if pattern is None or target_type is None or not target_type.is_string:
             raise error_at(f"CONVERT style {style.sql(dialect='tsql')} is not supported for {target.sql(dialect='tsql')}", node)
         text = exp.Anonymous(this="to_char", expressions=[_as_temporal(value, context), exp.Literal.string(pattern)])
         node.replace(exp.Cast(this=text, to=target) if target.expressions else text)
@@ -657,23 +476,24 @@ def _style_pattern(style: exp.Expression) -> str | None:
     return _CONVERT_STYLES.get(int(style.this))
 
 
-# In CAST and CONVERT a character type without a length means 30 characters.
-_CAST_DEFAULT_LENGTH = 30
-
-
 def data_types(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
-    """Every type in a CAST goes through `postgres_type`, the one type policy; a character
-    type without a length is 30 long in CAST and CONVERT.
+    """Every type in a CAST goes through `postgres_type`, the one type policy, from the SQL
+    Server type it means (sqlserver_types: a character type without a length is 30 long in
+    CAST and CONVERT). The new type remembers the SQL Server type, for the rewrites after.
     https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql"""
     for datatype in list(tree.find_all(exp.DataType)):
-        written = datatype.sql(dialect="tsql")
-        if datatype.is_type(*exp.DataType.TEXT_TYPES) and "(" not in written and written.upper() != "TEXT":
-            written = f"{written}({_CAST_DEFAULT_LENGTH})"
+        if datatype.meta.get("postgres"):
+            continue
+        meant = type_of_datatype(datatype)
+        if meant is None:
+            raise error_at(f"unknown SQL Server type {datatype.sql(dialect='tsql')!r}", datatype)
         try:
-            mapped = postgres_type(written)
+            mapped = postgres_type(meant.sql())
         except UnknownTypeError as error:
             raise error_at(str(error), datatype) from None
-        datatype.replace(exp.DataType.build(mapped, dialect="postgres"))
+        replacement = exp.DataType.build(mapped, dialect="postgres")
+        replacement.meta["sqlserver_type"] = meant
+        datatype.replace(replacement)
     return tree
 
 

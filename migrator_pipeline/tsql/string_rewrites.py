@@ -40,17 +40,9 @@ import re
 
 from sqlglot import exp
 
-from migrator_pipeline.tsql.rewrites import (
-    DECIMAL,
-    FLOAT,
-    INTEGER,
-    STRING,
-    RewriteContext,
-    _bottom_up,
-    cast,
-    error_at,
-    template,
-)
+from migrator_pipeline.tsql.rewrites import RewriteContext, cast, error_at, template
+from migrator_pipeline.tsql.sqlserver_types import INT
+from migrator_pipeline.tsql.syntax import bottom_up as _bottom_up
 
 
 def is_case_sensitive(collation: str) -> bool:
@@ -60,34 +52,13 @@ def is_case_sensitive(collation: str) -> bool:
 
 
 # ---------------------------------------------------------------------------
-# Declared types: ISNULL and DATALENGTH need the type itself, not only its kind.
-
-
-class _DeclaredTypes(RewriteContext):
-    """RewriteContext's column resolution, answering the declared SQL Server type (lower
-    case, as written) of a column, cast or literal instead of its kind. Runs before
-    `data_types`, while CASTs still name SQL Server types."""
-
-    def kind_of(self, node: exp.Expression | None) -> str | None:
-        if isinstance(node, (exp.Cast, exp.TryCast)):
-            return node.to.sql(dialect="tsql").lower()
-        if isinstance(node, exp.National):
-            return f"nvarchar({max(len(node.this), 1)})"
-        if isinstance(node, exp.Literal) and node.is_string:
-            return f"varchar({max(len(node.this), 1)})"
-        if isinstance(node, exp.Column):
-            return self._column_kind(node)
-        if isinstance(node, exp.Paren):
-            return self.kind_of(node.this)
-        return None
-
-    def _kind_of_column_type(self, sqlserver_type: str) -> str | None:
-        return " ".join(sqlserver_type.lower().split())
+# Declared types: ISNULL and DATALENGTH need the type itself, not only its family.
 
 
 def declared_type(node: exp.Expression, context: RewriteContext) -> str | None:
-    """The SQL Server type of a column, cast or string literal, as written; None otherwise."""
-    return _DeclaredTypes(column_types=context.column_types).kind_of(node)
+    """The SQL Server type of `node` as T-SQL writes it (`varchar(10)`, `money`); None if unknown."""
+    sql_type = context.type_of(node)
+    return sql_type.sql() if sql_type is not None else None
 
 
 _STRING_TYPE = re.compile(r"^(n?)(var)?char(?:\((\d+|max)\))?$")
@@ -121,7 +92,7 @@ def _needs_conversion(replacement: exp.Expression, target: str, context: Rewrite
         return False  # varchar(max) and nvarchar(max): nothing is cut
     if string and _is_string_literal(replacement):
         return len(replacement.this) > int(string[3] or 1)
-    if context.kind_of(replacement) == INTEGER and target in ("int", "bigint"):
+    if context.family(replacement) == "integer" and target in ("int", "bigint"):
         return False
     return True
 
@@ -147,6 +118,10 @@ def _datalength(value: exp.Expression, declared: str | None, node: exp.Expressio
             return template(f"case when x is null then null else {length * per_character} end", x=value)
         factor = f" * {per_character}" if per_character > 1 else ""
         return template(f"char_length(x){factor}", x=value)
+    if declared and declared.startswith("decimal("):  # 5, 9, 13 or 17 bytes by precision
+        precision = int(declared[8:].split(",")[0])
+        size = 5 if precision <= 9 else 9 if precision <= 19 else 13 if precision <= 28 else 17
+        return template(f"case when x is null then null else {size} end", x=value)
     if declared in _FIXED_LENGTH_NUMBERS:
         return template(f"case when x is null then null else {_FIXED_LENGTH_NUMBERS[declared]} end", x=value)
     if declared is None or declared.startswith(("varbinary", "binary", "image")):
@@ -190,7 +165,7 @@ def string_agg_of_any_type(tree: exp.Expression, context: RewriteContext) -> exp
     for node in _bottom_up(tree, exp.GroupConcat):
         holder = node.this if isinstance(node.this, exp.Order) else node
         value = holder.this
-        if context.kind_of(value) not in (STRING, None):
+        if context.family(value) not in ("string", None):
             holder.set("this", cast(value, "text"))
     return tree
 
@@ -207,7 +182,7 @@ def _is_string_literal(node: exp.Expression) -> bool:
 def _is_text(node: exp.Expression, context: RewriteContext) -> bool:
     if isinstance(node, exp.Collate):
         return not is_case_sensitive(node.expression.name)
-    return context.kind_of(node) == STRING
+    return context.family(node) == "string"
 
 
 def _folded(node: exp.Expression, case_sensitive: bool = False) -> exp.Expression:
@@ -363,7 +338,7 @@ def like_patterns(tree: exp.Expression, context: RewriteContext) -> exp.Expressi
         escape = node.parent.expression if isinstance(node.parent, exp.Escape) else None
         target = node.parent if escape is not None else node
         value, pattern = node.this, node.expression
-        if context.kind_of(value) not in (STRING, None):
+        if context.family(value) not in ("string", None):
             value = cast(value, "text")  # SQL Server converts a number to match it
         if escape is not None and not isinstance(escape, exp.Literal):
             continue
@@ -438,9 +413,9 @@ def integer_casts_truncate(tree: exp.Expression, context: RewriteContext) -> exp
     PostgreSQL rounds; CAST of money to int rounds, as PostgreSQL does (money stays).
     https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#truncating-and-rounding-results"""
     for node in _bottom_up(tree, exp.Cast, exp.TryCast):
-        if not node.to.is_type(*_INTEGER_TYPES) or context.kind_of(node.this) not in (DECIMAL, FLOAT):
+        if not node.to.is_type(*_INTEGER_TYPES) or context.family(node.this) not in ("exact", "approximate"):
             continue
-        if (declared_type(node.this, context) or "") in ("money", "smallmoney"):
+        if (context.type_of(node.this) or INT).is_money:
             continue
         node.set("this", exp.Anonymous(this="trunc", expressions=[node.this.copy()]))
     return tree
@@ -459,7 +434,7 @@ def round_with_truncation(tree: exp.Expression, context: RewriteContext) -> exp.
         node.set("truncate", None)
         if function.this.strip("0.") == "":
             continue
-        value = cast(node.this, "numeric") if context.kind_of(node.this) == FLOAT else node.this
+        value = cast(node.this, "numeric") if context.family(node.this) == "approximate" else node.this
         decimals = node.args.get("decimals") or exp.Literal.number(0)
         node.replace(exp.Anonymous(this="trunc", expressions=[value.copy(), decimals.copy()]))
     return tree

@@ -19,13 +19,8 @@ from sqlglot.tokens import TokenType
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrite_order import apply_rewrites
-from migrator_pipeline.tsql.rewrites import (
-    RewriteContext,
-    TranslationError,
-    error_at,
-    is_cte_reference,
-    table_key,
-)
+from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, error_at
+from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, table_key
 
 __all__ = ["TranslationError", "translate_expression", "translate_select"]
 
@@ -179,7 +174,7 @@ def _parse_expression(tsql_expression: str) -> exp.Select:
 
 def _parse(tsql: str) -> list[exp.Expression]:
     try:
-        return [s for s in sqlglot.parse(tsql, read="tsql") if s is not None]
+        return [s for s in parse_tsql(tsql) if s is not None]
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
         description = str(first.get("description", error)).split(" but got ")[0]

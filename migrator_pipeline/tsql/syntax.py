@@ -1,0 +1,67 @@
+"""Shared helpers over sqlglot's T-SQL trees: how tables, CTEs and sources are found, and the
+walk order the rewrites use. The typing pass and every rewrite module read them from here."""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.tsql import TSQL
+from sqlglot.tokens import TokenType
+
+from migrator_pipeline.tsql.identifiers import fold_identifier
+
+
+class SqlServer(TSQL):
+    """sqlglot's T-SQL, except that `float` and `real` stay apart: sqlglot reads both as FLOAT
+    (single precision), while SQL Server's `float` is 8 bytes and only `real` is 4.
+    https://learn.microsoft.com/sql/t-sql/data-types/float-and-real-transact-sql"""
+
+    class Tokenizer(TSQL.Tokenizer):
+        KEYWORDS = {**TSQL.Tokenizer.KEYWORDS, "FLOAT": TokenType.DOUBLE}
+
+
+def parse_tsql(sql: str) -> list[exp.Expression | None]:
+    """T-SQL statements as sqlglot trees, with `float` read as double precision."""
+    return sqlglot.parse(sql, read=SqlServer)
+
+
+def bottom_up(tree: exp.Expression, *types: type) -> list[exp.Expression]:
+    """Nodes of the given types, children before parents, so rewrites see rewritten operands."""
+    return [node for node in reversed(list(tree.walk())) if isinstance(node, types)]
+
+
+def table_key(table: exp.Table) -> str:
+    """The object key a table reference names; no schema means `dbo`."""
+    return f"{table.db or 'dbo'}.{table.name}".lower()
+
+
+def cte_named(table: exp.Table) -> exp.CTE | None:
+    """The CTE a table reference names, when it names one."""
+    if table.db:
+        return None
+    name = fold_identifier(table.name)
+    for cte in table.root().find_all(exp.CTE):
+        if fold_identifier(cte.alias) == name:
+            return cte
+    return None
+
+
+def is_cte_reference(table: exp.Table) -> bool:
+    return cte_named(table) is not None
+
+
+def sources(select: exp.Select) -> list[tuple[str, exp.Expression]]:
+    """(folded alias, table or subquery) for the FROM and JOIN sources of a SELECT."""
+    nodes = []
+    from_ = select.args.get("from_")
+    if from_ is not None:
+        nodes.append(from_.this)
+    nodes.extend(join.this for join in select.args.get("joins") or [])
+    return [(fold_identifier(n.alias_or_name), n) for n in nodes if n.alias_or_name]
+
+
+def unwrap_date_argument(node: exp.Expression) -> exp.Expression:
+    """The T-SQL argument itself, without the conversions sqlglot's parser wraps it in."""
+    while isinstance(node, (exp.TimeStrToTime, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)):
+        node = node.this
+    return node
