@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrites import NUMBER_FAMILIES, TEMPORAL_FAMILIES, RewriteContext, cast, error_at, template
+from migrator_pipeline.tsql.sqlserver_types import typed
 from migrator_pipeline.tsql.syntax import bottom_up as _bottom_up
 from migrator_pipeline.tsql.syntax import cte_named as _cte_named
 from migrator_pipeline.tsql.syntax import table_key
@@ -202,10 +203,17 @@ def _days_since_1900(days: exp.Expression) -> exp.Expression:
 def datetime_day_arithmetic(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """`datetime + n` and `datetime - n` add or subtract n days (fractions are parts of a
     day: + 0.5 is twelve hours); PostgreSQL has no timestamp + integer, so n becomes days.
+    `datetime - datetime` is a datetime too: the difference counted from 1900-01-01
+    (PostgreSQL's is an interval).
     https://learn.microsoft.com/sql/t-sql/language-elements/add-transact-sql"""
     for node in _bottom_up(tree, exp.Add, exp.Sub):
         left, right = context.family(node.left), context.family(node.right)
         numbers = NUMBER_FAMILIES
+        if left == right == "datetime":  # the difference (or sum) counted from 1900-01-01
+            formula = "cast('1900-01-01' as timestamp) + (a - b)" if isinstance(node, exp.Sub) else (
+                "a + (b - cast('1900-01-01' as timestamp))")
+            node.replace(typed(template(formula, a=node.left, b=node.right), context.type_of(node)))
+            continue
         if left == "datetime" and right in numbers and not node.right.find(exp.Interval):
             node.set("expression", _days(node.right))
         elif isinstance(node, exp.Add) and right == "datetime" and left in numbers and not node.left.find(exp.Interval):

@@ -18,6 +18,12 @@ from migrator_pipeline.tsql.date_query_rewrites import (
     recursive_ctes,
     try_casts,
 )
+from migrator_pipeline.tsql.number_rewrites import (
+    arithmetic_in_sqlserver_types,
+    exact_from_binary,
+    money_literals,
+    power_in_first_argument_type,
+)
 from migrator_pipeline.tsql.rewrites import (
     Rewrite,
     RewriteContext,
@@ -54,6 +60,8 @@ from migrator_pipeline.tsql.string_rewrites import (
 
 REWRITES: list[Rewrite] = [
     drop_table_hints,
+    # before anything reads columns: sqlglot reads `$12.50` as a column
+    money_literals,
     # first: every later rewrite then sees a plain grouped subquery, CASE and comparisons
     pivots,
     recursive_ctes,
@@ -70,6 +78,8 @@ REWRITES: list[Rewrite] = [
     try_casts,
     # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
     string_concatenation,
+    # after `+` between strings became `||`: what is left of + - * / % is arithmetic
+    arithmetic_in_sqlserver_types, power_in_first_argument_type, exact_from_binary,
     # after `+` became `||`: a char(n) operand keeps its padding in the concatenation
     char_padding,
     # after char_padding (REPLACE's argument is padded first); its result counts as text

@@ -205,6 +205,22 @@ def higher(left: SqlType | None, right: SqlType | None) -> SqlType | None:
     return left if _RANK.get(left.name, 0) >= _RANK.get(right.name, 0) else right
 
 
+def combined_type(left: SqlType | None, right: SqlType | None) -> SqlType | None:
+    """Two values in one column (UNION, CASE, COALESCE): the type of higher precedence, decimals
+    widened to hold both (max(s1, s2) + max(p1 - s1, p2 - s2) digits), strings to the longer."""
+    winner = higher(left, right)
+    if left is None or right is None or winner is None:
+        return winner
+    if winner.name == "decimal" and left.is_number and right.is_number:
+        (p1, s1), (p2, s2) = left.as_decimal(), right.as_decimal()
+        scale = max(s1, s2)
+        return SqlType("decimal", min(scale + max(p1 - s1, p2 - s2), _MAX_PRECISION), scale)
+    if winner.is_string and left.is_string and right.is_string and winner.length not in (None, _MAX_LENGTH):
+        lengths = [t.length for t in (left, right)]
+        return replace(winner, length=_MAX_LENGTH if _MAX_LENGTH in lengths else max(x or 1 for x in lengths))
+    return winner
+
+
 def arithmetic_type(operator: str, left: SqlType | None, right: SqlType | None) -> SqlType | None:
     """The result type of `left <operator> right` for + - * / %; None when an operand is unknown."""
     if left is None or right is None:  # a date stays a date whatever is added (an interval)
@@ -350,6 +366,7 @@ class Typing:
 
     def __init__(self, column_types: Mapping[str, Mapping[str, str]]):
         self.column_types = column_types
+        self._in_progress: set[tuple[int, str]] = set()
 
     def type_of(self, node: exp.Expression | None) -> SqlType | None:
         """The SQL Server type of the value `node` yields; None when it cannot be told."""
@@ -418,23 +435,34 @@ class Typing:
         return parse_type(columns[name]) if name in columns else _MISSING
 
     def _in_query(self, query: exp.Expression, name: str, depth: int, holder: exp.Expression):
-        """A derived table's or CTE's column: by its column list or its projections; a set
-        operation's column has the higher type of its branches."""
+        """A derived table's or CTE's column: by its column list or its first branch's names; a
+        set operation's column has the higher type of its branches, matched by position."""
+        key = (id(query), name)
+        if key in self._in_progress:  # a recursive CTE reading itself
+            return None
+        self._in_progress.add(key)
+        try:
+            return self._in_query_branches(query, name, depth, holder)
+        finally:
+            self._in_progress.discard(key)
+
+    def _in_query_branches(self, query: exp.Expression, name: str, depth: int, holder: exp.Expression):
         names = [fold_identifier(c.name) for c in (holder.args.get("alias") or exp.TableAlias()).columns]
-        branches = _branches_of(query)
-        types = []
-        for branch in branches:
-            if not isinstance(branch, exp.Select):
+        first, *others = _branches_of(query)
+        if not isinstance(first, exp.Select):
+            return None
+        result = self._projected(first, name, names, depth)
+        if result is _MISSING or not others:
+            return result
+        position = (names or self._output_names(first, depth)).index(name)
+        for branch in others:
+            if not isinstance(branch, exp.Select) or len(branch.expressions) <= position or result is None:
                 return None
-            projected = self._projected(branch, name, names, depth)
-            if projected is _MISSING:
-                return _MISSING
-            types.append(projected)
-        result = None
-        for sql_type in types:
-            if sql_type is None:
+            projection = branch.expressions[position]
+            if isinstance(projection, exp.Star):
                 return None
-            result = higher(result, sql_type)
+            if not isinstance(projection.unalias(), exp.Null):
+                result = combined_type(result, self.type_of(projection.unalias()))
         return result
 
     def _projected(self, select: exp.Select, name: str, names: list[str], depth: int):
@@ -450,19 +478,38 @@ class Typing:
         """{folded column name: SQL Server type} of a query's result, for the columns it can type."""
         while isinstance(query, exp.Subquery):
             query = query.this
-        first = _branches_of(query)[0]
-        if not isinstance(first, exp.Select):
-            return {}
+        holder = exp.Subquery(this=query.copy())
         result = {}
-        for projection in first.expressions:
-            if isinstance(projection, exp.Star) or not projection.alias_or_name:
-                continue
-            name = fold_identifier(projection.alias_or_name)
-            holder = exp.Subquery(this=query.copy())
+        for name in self._output_names(holder.this, depth=0):
             sql_type = self._in_query(holder.this, name, 0, holder)
             if isinstance(sql_type, SqlType):
                 result[name] = sql_type.sql()
         return result
+
+    def _output_names(self, query: exp.Expression, depth: int) -> list[str]:
+        """The folded output column names of a query, `*` expanded where its sources are known."""
+        first = _branches_of(query)[0]
+        if not isinstance(first, exp.Select) or depth > 8:
+            return []
+        names = []
+        for projection in first.expressions:
+            if isinstance(projection, exp.Star):
+                for _, source in sources(first):
+                    names.extend(self._source_names(source, depth))
+            elif projection.alias_or_name:
+                names.append(fold_identifier(projection.alias_or_name))
+        return names
+
+    def _source_names(self, source: exp.Expression, depth: int) -> list[str]:
+        if isinstance(source, exp.Subquery):
+            return self._output_names(source.this, depth + 1)
+        if not isinstance(source, exp.Table):
+            return []
+        cte = cte_named(source)
+        if cte is not None:
+            listed = [fold_identifier(c.name) for c in (cte.args.get("alias") or exp.TableAlias()).columns]
+            return listed or self._output_names(cte.this, depth + 1)
+        return list(self.column_types.get(table_key(source), {}))
 
 
 _MISSING = object()  # a source that has no such column, as opposed to one of unknown type
@@ -502,7 +549,7 @@ def _branches_type(typing: Typing, node: exp.Expression) -> SqlType | None:
     for branch in branches:
         if branch is None or isinstance(branch, exp.Null):
             continue
-        result = higher(result, typing.type_of(branch))
+        result = combined_type(result, typing.type_of(branch))
     return result
 
 

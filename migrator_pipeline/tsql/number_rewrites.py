@@ -1,0 +1,129 @@
+"""Rewrites for numbers: PostgreSQL computes in the types SQL Server computes in.
+
+`sqlserver_types` says what type each operator yields; these rewrites make PostgreSQL compute
+in it:
+- `real` arithmetic in float4, step by step (money * real is computed in single precision);
+- `money` as 4-decimal fixed point: a product rounded to 4 places, a quotient truncated;
+- `decimal` quotients (and results past 38 digits) at SQL Server's precision and scale;
+- `float`/`real` converted to `money`/`decimal` from the binary value through float8
+  (PostgreSQL's float4 -> numeric keeps only 6 significant digits);
+- POWER in the type of its first argument; `$12.50` money literals.
+https://learn.microsoft.com/sql/t-sql/data-types/precision-scale-and-length-transact-sql
+https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
+https://learn.microsoft.com/sql/t-sql/data-types/money-and-smallmoney-transact-sql
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+
+from migrator_pipeline.tsql.rewrites import RewriteContext, cast, template
+from migrator_pipeline.tsql.sqlserver_types import INT, SqlType, arithmetic_type, typed
+from migrator_pipeline.tsql.syntax import bottom_up
+from migrator_pipeline.tsql.types import postgres_type
+
+_ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
+_MONEY_TEXT = re.compile(r"^\$(\d*)$")
+# Extra decimal places a quotient is computed with before it is rounded to SQL Server's scale.
+_GUARD_DIGITS = 6
+
+
+def money_literals(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """`$23.12` is a money constant; sqlglot reads it as a column `12` of a table `$23`.
+    https://learn.microsoft.com/sql/t-sql/data-types/constants-transact-sql#money-constants"""
+    for column in bottom_up(tree, exp.Column):
+        whole = _MONEY_TEXT.match(column.table or "") if isinstance(column.this, exp.Literal) else None
+        alone = _MONEY_TEXT.match(column.name) if not column.table and isinstance(column.this, exp.Identifier) else None
+        if whole:
+            text = f"{whole[1] or '0'}.{column.this.this}"
+        elif alone and alone[1]:
+            text = alone[1]
+        else:
+            continue
+        money = exp.Cast(this=exp.Literal.number(text), to=exp.DataType.build("money", dialect="tsql"))
+        column.replace(money)
+    return tree
+
+
+def arithmetic_in_sqlserver_types(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """Each `+ - * / %` computes in its SQL Server result type: real operands in float4 (PostgreSQL
+    would widen int * real to float8), money products rounded and quotients truncated to 4
+    decimals ($1 / $3 * 3 is 0.9999), decimal quotients at scale max(6, s1 + p2 + 1) and any
+    result past 38 digits at the reduced scale.
+    https://learn.microsoft.com/sql/t-sql/data-types/precision-scale-and-length-transact-sql"""
+    for node in bottom_up(tree, *_ARITHMETIC):
+        operator = _ARITHMETIC[type(node)]
+        left, right = context.type_of(node.left), context.type_of(node.right)
+        result = arithmetic_type(operator, left, right)
+        if result is None or not result.is_number:
+            continue
+        replacement = _computed_in(result, operator, node, left, right)
+        if replacement is not node:
+            node.replace(replacement)
+        typed(replacement, result)
+    for aggregate in bottom_up(tree, exp.Sum, exp.Avg):
+        argument = aggregate.this
+        if (context.type_of(argument) or INT).name == "real":  # SUM/AVG of real is float
+            aggregate.set("this", cast(argument, "double precision"))
+    return tree
+
+
+def _computed_in(result: SqlType, operator: str, node: exp.Binary, left: SqlType, right: SqlType) -> exp.Expression:
+    if result.name == "real":
+        for arg, operand in (("this", left), ("expression", right)):
+            if operand.name != "real":
+                node.set(arg, cast(node.args[arg], "real"))
+        return node
+    if result.is_money and operator == "/":
+        return template("trunc(x, 4)", x=node)
+    if result.is_money and operator == "*" and left.is_money and right.is_money:
+        return template("round(x, 4)", x=node)
+    if result.name != "decimal":
+        return node
+    natural_scale = {"*": sum(t.as_decimal()[1] for t in (left, right))}.get(operator)
+    if operator == "/":
+        return _decimal_quotient(node, result)
+    if operator in "+-%" or natural_scale == result.scale:
+        return node  # PostgreSQL's exact result has SQL Server's scale already
+    return cast(exp.paren(node), postgres_type(result.sql()))
+
+
+def _decimal_quotient(node: exp.Binary, result: SqlType) -> exp.Expression:
+    """PostgreSQL picks a quotient's scale from the operands (16 significant digits at least);
+    SQL Server rounds it to its own scale: compute with guard digits, then round."""
+    working = f"numeric(1000,{result.scale + _GUARD_DIGITS})"
+    quotient = exp.Div(this=cast(node.this, working), expression=node.expression.copy())
+    return cast(exp.paren(quotient, copy=False), postgres_type(result.sql()))
+
+
+def exact_from_binary(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """float/real converted to money or decimal keeps the binary value's digits and rounds: go
+    through float8, whose conversion to numeric keeps 15 significant digits, where float4's
+    keeps 6 (CAST(CAST(0.1 AS real) AS decimal(12,10)) is 0.1000000015).
+    https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#truncating-and-rounding-results"""
+    for node in bottom_up(tree, exp.Cast):
+        target = context.type_of(node)
+        if target is None or target.family != "exact" or context.family(node.this) != "approximate":
+            continue
+        if context.type_of(node.this).name == "real":
+            node.set("this", cast(node.this, "double precision"))
+    return tree
+
+
+def power_in_first_argument_type(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """POWER(x, y) returns x's type: POWER(2, 0.5) is 1 (int, truncated), POWER(2.0, 0.5) is 1.4
+    (decimal(38, 1)); PostgreSQL's power returns float8 or numeric of its own scale.
+    https://learn.microsoft.com/sql/t-sql/functions/power-transact-sql"""
+    for node in bottom_up(tree, exp.Pow):
+        result = context.type_of(node)
+        if result is None or result.family == "approximate":
+            continue
+        base = node.this if result.family != "exact" else cast(node.this, "numeric")
+        computed = exp.Anonymous(this="power", expressions=[base.copy(), node.expression.copy()])
+        if result.is_integer:
+            computed = template("trunc(x)", x=computed)
+        target = postgres_type(result.sql())
+        node.replace(typed(cast(computed, target), result))
+    return tree
