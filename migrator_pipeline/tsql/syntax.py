@@ -55,9 +55,20 @@ def sources(select: exp.Select) -> list[tuple[str, exp.Expression]]:
     nodes = []
     from_ = select.args.get("from_")
     if from_ is not None:
-        nodes.append(from_.this)
-    nodes.extend(join.this for join in select.args.get("joins") or [])
+        nodes.extend(_joined(from_.this))
+    for join in select.args.get("joins") or []:
+        nodes.extend(_joined(join.this))
     return [(fold_identifier(n.alias_or_name), n) for n in nodes if n.alias_or_name]
+
+
+def _joined(source: exp.Expression) -> list[exp.Expression]:
+    """A source, or the sources of a parenthesised join (`(a JOIN b ON ...) JOIN c`), which sqlglot
+    reads as an unaliased Subquery around a Table (or Subquery) that carries the joins."""
+    nested = isinstance(source, exp.Subquery) and not source.alias and isinstance(source.this, (exp.Table, exp.Subquery))
+    nodes = _joined(source.this) if nested else [source]
+    for join in source.args.get("joins") or []:
+        nodes.extend(_joined(join.this))
+    return nodes
 
 
 def unwrap_date_argument(node: exp.Expression) -> exp.Expression:
