@@ -112,6 +112,19 @@ def exact_from_binary(tree: exp.Expression, context: RewriteContext) -> exp.Expr
     return tree
 
 
+def datetime_as_number(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """CAST(datetime AS float) is the number of days since 1900-01-01, the time as a fraction
+    of a day (noon is .5), as datetime is stored.
+    https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql"""
+    for node in bottom_up(tree, exp.Cast):
+        target = context.type_of(node)
+        if target is None or target.family != "approximate" or context.family(node.this) != "datetime":
+            continue
+        days = template("extract(epoch from (x - cast('1900-01-01' as timestamp))) / 86400", x=node.this)
+        node.set("this", days)
+    return tree
+
+
 def power_in_first_argument_type(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """POWER(x, y) returns x's type: POWER(2, 0.5) is 1 (int, truncated), POWER(2.0, 0.5) is 1.4
     (decimal(38, 1)); PostgreSQL's power returns float8 or numeric of its own scale.

@@ -20,6 +20,7 @@ from migrator_pipeline.tsql.date_query_rewrites import (
 )
 from migrator_pipeline.tsql.number_rewrites import (
     arithmetic_in_sqlserver_types,
+    datetime_as_number,
     exact_from_binary,
     money_literals,
     power_in_first_argument_type,
@@ -98,6 +99,8 @@ REWRITES: list[Rewrite] = [
     date_differences,
     # before DATEADD becomes interval arithmetic, whose kind is no longer known
     datetime_day_arithmetic,
+    # after datetime - datetime became a datetime again
+    datetime_as_number,
     date_additions,
     local_timestamps,
     top_rows,

@@ -113,6 +113,8 @@ class SqlType:
         """(precision, scale) of this type as an operand of decimal arithmetic."""
         if self.name == "decimal":
             return self.precision or 18, self.scale or 0
+        if self.is_integer and self.precision:  # an integer constant
+            return self.precision, 0
         return _AS_DECIMAL.get(self.name, (18, 0))
 
 
@@ -323,7 +325,8 @@ def literal_type(literal: exp.Literal) -> SqlType:
     whole, _, fraction = lowered.partition(".")
     digits = len(whole.lstrip("0")) + len(fraction)
     if not fraction and "." not in lowered and int(whole or 0) <= 2_147_483_647:
-        return INT
+        # in decimal arithmetic an integer constant counts its own digits: 1.0 / 3 is decimal(8,6)
+        return SqlType("int", precision=max(len(whole.lstrip("0")), 1))
     return SqlType("decimal", max(digits, len(fraction), 1), len(fraction))
 
 
