@@ -325,7 +325,7 @@ def literal_type(literal: exp.Literal) -> SqlType:
     whole, _, fraction = lowered.partition(".")
     digits = len(whole.lstrip("0")) + len(fraction)
     if not fraction and "." not in lowered and int(whole or 0) <= 2_147_483_647:
-        # in decimal arithmetic an integer constant counts its own digits: 1.0 / 3 is decimal(8,6)
+        # in decimal arithmetic an integer constant counts its own digits: 1.0 / 3 is decimal(7,6)
         return SqlType("int", precision=max(len(whole.lstrip("0")), 1))
     return SqlType("decimal", max(digits, len(fraction), 1), len(fraction))
 

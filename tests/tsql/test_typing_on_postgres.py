@@ -39,7 +39,7 @@ TYPE_CASES = [
     ("amount / amount", "decimal(23,13)"),  # p1 - s1 + s2 + max(6, s1 + p2 + 1), s = max(6, s1 + p2 + 1)
     ("id / 2.0", "decimal(17,6)"),
     ("amount % id", "decimal(10,2)"),
-    ("1.0 / 3", "decimal(8,6)"),  # an integer constant counts its own digits (3 is decimal(1,0))
+    ("1.0 / 3", "decimal(7,6)"),  # an integer constant counts its own digits (3 is decimal(1,0))
     ("CAST(1 AS decimal(38,10)) * CAST(1 AS decimal(38,10))", "decimal(38,6)"),  # capped, scale 6
     ("CAST(1 AS decimal(38,2)) / CAST(1 AS decimal(10,2))", "decimal(38,6)"),
     # Aggregates: https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql
