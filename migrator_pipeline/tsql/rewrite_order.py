@@ -9,6 +9,12 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from migrator_pipeline.tsql.collation_rewrites import (
+    in_subquery_ignores_case,
+    nullif_ignores_case,
+    set_operations_ignore_case,
+    string_extremes_in_dictionary_order,
+)
 from migrator_pipeline.tsql.date_query_rewrites import (
     choose,
     date_names,
@@ -90,7 +96,10 @@ REWRITES: list[Rewrite] = [
     stuff_as_overlay, replicate_negative_is_null, string_agg_of_any_type, case_insensitive_grouping,
     # after grouping, whose min(x) keys it then orders by lower(rtrim())
     case_insensitive_ordering,
-    case_insensitive_comparisons, charindex_ignores_case, like_patterns,
+    # after ordering (a set operation's ORDER BY names its output columns) and grouping (whose
+    # min() keys are group values, not MINs the query wrote)
+    set_operations_ignore_case, string_extremes_in_dictionary_order,
+    case_insensitive_comparisons, in_subquery_ignores_case, nullif_ignores_case, charindex_ignores_case, like_patterns,
     bit_comparisons,
     integer_average,
     # before the date rewrites read their arguments: a number there is days since 1900

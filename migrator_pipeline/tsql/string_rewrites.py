@@ -179,13 +179,13 @@ def _is_string_literal(node: exp.Expression) -> bool:
     return isinstance(node, exp.National) or isinstance(node, exp.Literal) and node.is_string
 
 
-def _is_text(node: exp.Expression, context: RewriteContext) -> bool:
+def is_text(node: exp.Expression, context: RewriteContext) -> bool:
     if isinstance(node, exp.Collate):
         return not is_case_sensitive(node.expression.name)
     return context.family(node) == "string"
 
 
-def _folded(node: exp.Expression, case_sensitive: bool = False) -> exp.Expression:
+def folded_text(node: exp.Expression, case_sensitive: bool = False) -> exp.Expression:
     """`lower(rtrim(x))` (only `rtrim(x)` under a case-sensitive collation: trailing spaces
     are ANSI padding, not collation); a string literal is folded here and now."""
     if isinstance(node, exp.Collate):
@@ -208,7 +208,7 @@ def case_insensitive_comparisons(tree: exp.Expression, context: RewriteContext) 
     https://learn.microsoft.com/sql/t-sql/statements/set-ansi-padding-transact-sql"""
     for node in _bottom_up(tree, *_COMPARISONS, exp.Between, exp.In, exp.Case, exp.Count):
         operands = _compared_operands(node)
-        if operands and all(_is_text(node.args[key] if isinstance(key, str) else key, context) for key in operands):
+        if operands and all(is_text(node.args[key] if isinstance(key, str) else key, context) for key in operands):
             _fold_operands(node, operands, context.case_sensitive)
     return _drop_collate_clauses(tree)
 
@@ -233,9 +233,9 @@ def _compared_operands(node: exp.Expression) -> list:
 def _fold_operands(node: exp.Expression, operands: list, case_sensitive: bool) -> None:
     for operand in operands:
         if isinstance(operand, str):
-            node.set(operand, _folded(node.args[operand], case_sensitive))
+            node.set(operand, folded_text(node.args[operand], case_sensitive))
         else:
-            operand.replace(_folded(operand, case_sensitive))
+            operand.replace(folded_text(operand, case_sensitive))
 
 
 def _drop_collate_clauses(tree: exp.Expression) -> exp.Expression:
@@ -270,13 +270,13 @@ def _is_plain_distinct(select: exp.Select) -> bool:
 
 
 def _group_case_insensitively(select: exp.Select, keys: list[exp.Expression], context: RewriteContext) -> None:
-    text_keys = [key for key in keys if _is_text(key, context) and not isinstance(key, exp.Literal)]
+    text_keys = [key for key in keys if is_text(key, context) and not isinstance(key, exp.Literal)]
     if not text_keys:
         return
     for key in text_keys:
         _replace_outside_aggregates(select, key)
     group = select.args["group"]
-    folded = [_folded(k, context.case_sensitive) if k in text_keys else k for k in group.expressions]
+    folded = [folded_text(k, context.case_sensitive) if k in text_keys else k for k in group.expressions]
     group.set("expressions", folded)
 
 
@@ -285,13 +285,20 @@ def _replace_outside_aggregates(select: exp.Select, key: exp.Expression) -> None
     query still names a grouped value; a bare projection keeps its output name."""
     for projection in list(select.expressions):
         if projection == key and key.alias_or_name:
-            projection.replace(exp.alias_(exp.Min(this=key.copy()), key.alias_or_name))
+            projection.replace(exp.alias_(group_value(key), key.alias_or_name))
     for part in (*select.expressions, select.args.get("having"), select.args.get("order")):
         if part is None:
             continue
         for node in list(part.walk()):
             if node == key and node is not key and not node.find_ancestor(exp.AggFunc):
-                node.replace(exp.Min(this=node.copy()))
+                node.replace(group_value(node))
+
+
+def group_value(key: exp.Expression) -> exp.Min:
+    """min(key): one of the values of a group of equal strings (not a MIN the query wrote)."""
+    value = exp.Min(this=key.copy())
+    value.meta["group_value"] = True
+    return value
 
 
 def charindex_ignores_case(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
@@ -300,7 +307,7 @@ def charindex_ignores_case(tree: exp.Expression, context: RewriteContext) -> exp
     https://learn.microsoft.com/sql/t-sql/functions/charindex-transact-sql"""
     for node in _bottom_up(tree, exp.StrPosition):
         haystack, needle, start = node.this, node.args.get("substr"), node.args.get("position")
-        ignore_case = not context.case_sensitive and _is_text(haystack, context) and _is_text(needle, context)
+        ignore_case = not context.case_sensitive and is_text(haystack, context) and is_text(needle, context)
         parts = {"s": _lowered(haystack, ignore_case), "f": _lowered(needle, ignore_case)}
         if start is None:
             node.replace(template("strpos(s, f)", **parts))
@@ -510,20 +517,46 @@ def case_insensitive_ordering(tree: exp.Expression, context: RewriteContext) -> 
         return tree
     for ordered in _bottom_up(tree, exp.Ordered):
         if _orders_text(ordered, context):
-            ordered.set("this", _folded(ordered.this))
+            order_in_dictionary_order(ordered)
     for window in _bottom_up(tree, exp.Window):
         keys = window.args.get("partition_by") or []
-        folded = [_folded(k) if _is_text(k, context) and not _is_string_literal(k) else k for k in keys]
+        folded = [folded_text(k) if is_text(k, context) and not _is_string_literal(k) else k for k in keys]
         if keys:
             window.set("partition_by", folded)
     return tree
+
+
+# Accent-sensitive dictionary order without ICU (the embedded PostgreSQL has none) and in any
+# database collation: letters compare first without their accents, then accented after plain
+# ('E' < 'É' < 'F'), as Latin1_General_CI_AS and SQL_Latin1_General_CP1_CI_AS sort them.
+_ACCENTED = "àáâãäåāăąçćčďèéêëēęěìíîïīñńňòóôõöøōőřśšťùúûüūůűýÿžźż"
+_PLAIN = "aaaaaaaaacccdeeeeeeeiiiiinnnoooooooorsstuuuuuuuyyzzz"
+
+
+def dictionary_keys(node: exp.Expression) -> list[exp.Expression]:
+    """Sort keys that order text as the CI_AS collations do: letters without accents, then
+    the lower-cased text (whose accented letters follow the plain ones in code point order)."""
+    folded = folded_text(node)
+    plain = exp.Anonymous(this="translate", expressions=[folded, exp.Literal.string(_ACCENTED), exp.Literal.string(_PLAIN)])
+    return [plain, folded.copy()]
+
+
+def order_in_dictionary_order(ordered: exp.Ordered) -> None:
+    first, second = dictionary_keys(ordered.this)
+    tie = ordered.copy()
+    tie.set("this", second)
+    ordered.set("this", first)
+    holder = ordered.parent
+    keys = holder.expressions
+    keys.insert(keys.index(ordered) + 1, tie)
+    holder.set("expressions", keys)
 
 
 def _orders_text(ordered: exp.Ordered, context: RewriteContext) -> bool:
     """A text key that lower() can wrap: not a position, and not where PostgreSQL only
     accepts output column names (after UNION, or with SELECT DISTINCT)."""
     key = ordered.this
-    if isinstance(key, exp.Literal) or not _is_text(key, context):
+    if isinstance(key, exp.Literal) or not is_text(key, context):
         return False
     order = ordered.parent
     owner = order.parent if isinstance(order, exp.Order) else None

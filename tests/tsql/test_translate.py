@@ -322,7 +322,17 @@ CASES = [
           name
         from {{ ref('customers') }} as customers
         order by
+          translate(
+            lower(rtrim(city)),
+            'àáâãäåāăąçćčďèéêëēęěìíîïīñńňòóôõöøōőřśšťùúûüūůűýÿžźż',
+            'aaaaaaaaacccdeeeeeeeiiiiinnnoooooooorsstuuuuuuuyyzzz'
+          ) nulls first,
           lower(rtrim(city)) nulls first,
+          translate(
+            lower(rtrim(name)),
+            'àáâãäåāăąçćčďèéêëēęěìíîïīñńňòóôõöøōőřśšťùúûüūůűýÿžźż',
+            'aaaaaaaaacccdeeeeeeeiiiiinnnoooooooorsstuuuuuuuyyzzz'
+          ) desc nulls last,
           lower(rtrim(name)) desc nulls last
         """,
     ),
