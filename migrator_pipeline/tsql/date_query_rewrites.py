@@ -126,6 +126,8 @@ def choose(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
         if call.name.lower() != "choose" or len(call.expressions) < 2:
             continue
         index, *values = call.expressions
+        if context.family(index) in ("exact", "approximate"):  # the index converts to int: truncated
+            index = exp.Anonymous(this="trunc", expressions=[index.copy()])
         branches = [exp.If(this=exp.Literal.number(i), true=v.copy()) for i, v in enumerate(values, 1)]
         call.replace(exp.Case(this=index.copy(), ifs=branches))
     return tree

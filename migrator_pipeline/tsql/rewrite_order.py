@@ -15,6 +15,7 @@ from migrator_pipeline.tsql.collation_rewrites import (
     set_operations_ignore_case,
     string_extremes_in_dictionary_order,
 )
+from migrator_pipeline.tsql.date_rewrites import date_from_parts, datetime_ticks, is_date
 from migrator_pipeline.tsql.date_query_rewrites import (
     choose,
     date_names,
@@ -46,6 +47,12 @@ from migrator_pipeline.tsql.rewrites import (
     local_timestamps,
     string_concatenation,
     top_rows,
+)
+from migrator_pipeline.tsql.string_function_rewrites import (
+    branches_in_result_type,
+    quotename,
+    space_negative_is_null,
+    str_function,
 )
 from migrator_pipeline.tsql.string_rewrites import (
     case_insensitive_comparisons,
@@ -86,7 +93,7 @@ REWRITES: list[Rewrite] = [
     # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
     string_concatenation,
     # after `+` between strings became `||`: what is left of + - * / % is arithmetic
-    arithmetic_in_sqlserver_types, power_in_first_argument_type, exact_from_binary,
+    arithmetic_in_sqlserver_types, power_in_first_argument_type, exact_from_binary, branches_in_result_type,
     # after `+` became `||`: a char(n) operand keeps its padding in the concatenation
     char_padding,
     # after char_padding (REPLACE's argument is padded first); its result counts as text
@@ -100,6 +107,8 @@ REWRITES: list[Rewrite] = [
     # min() keys are group values, not MINs the query wrote)
     set_operations_ignore_case, string_extremes_in_dictionary_order,
     case_insensitive_comparisons, in_subquery_ignores_case, nullif_ignores_case, charindex_ignores_case, like_patterns,
+    # after the comparison and REPLACE rewrites, which would read their PostgreSQL as T-SQL
+    str_function, quotename, space_negative_is_null,
     bit_comparisons,
     integer_average,
     # before the date rewrites read their arguments: a number there is days since 1900
@@ -110,6 +119,10 @@ REWRITES: list[Rewrite] = [
     datetime_day_arithmetic,
     # after datetime - datetime became a datetime again
     datetime_as_number,
+    # after the arithmetic and date part rewrites, which would read their PostgreSQL as T-SQL
+    date_from_parts, is_date,
+    # before DATEADD becomes interval arithmetic: a millisecond added lands on a tick
+    datetime_ticks,
     date_additions,
     local_timestamps,
     top_rows,

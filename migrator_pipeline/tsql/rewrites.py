@@ -14,6 +14,7 @@ sqlglot already gets some T-SQL right when it parses, and those need no rewrite 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -299,7 +300,13 @@ def _as_temporal(node: exp.Expression, context: RewriteContext) -> exp.Expressio
         return node
     if isinstance(node, _TYPED_ELSEWHERE) and context.family(node) is None:
         return node  # typed in the warehouse or the macro's caller: no cast needed
+    if isinstance(node, exp.Literal) and node.is_string and _TIME_ONLY.match(node.this):
+        # a time alone converts to that time on 1900-01-01
+        return cast(exp.Literal.string(f"1900-01-01 {node.this.strip()}"), "timestamp")
     return cast(node, "timestamp")
+
+
+_TIME_ONLY = re.compile(r"^\s*\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([ap]m)?\s*$", re.IGNORECASE)
 
 
 def _as_date(node: exp.Expression, context: RewriteContext) -> exp.Expression:

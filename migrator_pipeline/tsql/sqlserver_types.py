@@ -62,6 +62,7 @@ _NAMES = {
     "sysname": "nvarchar",
 }  # fmt: skip
 _MAX_LENGTH = -1  # varchar(max)
+_FRACTIONAL_SECONDS = ("datetime2", "time", "datetimeoffset")
 _TYPE_TEXT = re.compile(r"^\s*(?P<name>[a-z][a-z0-9_ ]*?)\s*(?:\((?P<args>[^)]*)\))?\s*$")
 
 
@@ -105,6 +106,8 @@ class SqlType:
             return f"decimal({self.precision or 18},{self.scale or 0})"
         if self.is_string and self.name not in ("text", "ntext") and self.length is not None:
             return f"{self.name}({'max' if self.length == _MAX_LENGTH else self.length})"
+        if self.name in _FRACTIONAL_SECONDS and self.precision is not None:
+            return f"{self.name}({self.precision})"
         if self.name == "float" and self.precision:
             return f"float({self.precision})"
         return self.name
@@ -149,6 +152,8 @@ def _with_arguments(name: str, args: list[str], default_length: int) -> SqlType:
         return SqlType("decimal", int(args[0]) if args else 18, int(args[1]) if len(args) > 1 else 0)
     if name == "float":
         return REAL if args and int(args[0]) <= 24 else FLOAT
+    if name in _FRACTIONAL_SECONDS and args:
+        return SqlType(name, precision=int(args[0]))
     if FAMILY[name] == "string" and name not in ("text", "ntext"):
         if args and args[0] == "max":
             return SqlType(name, length=_MAX_LENGTH)
@@ -340,7 +345,8 @@ _RETURNS = {
     exp.Localtimestamp: DATETIME, exp.CurrentDate: DATE, exp.Sqrt: FLOAT, exp.Exp: FLOAT, exp.Ln: FLOAT,
     exp.Log: FLOAT, exp.DPipe: VARCHAR, exp.Concat: VARCHAR, exp.ConcatWs: VARCHAR, exp.Chr: SqlType("char", length=1),
     exp.Repeat: VARCHAR, exp.Space: VARCHAR, exp.TimeToStr: NVARCHAR, exp.GroupConcat: VARCHAR, exp.LastDay: DATE,
-    exp.RegexpLike: BIT, exp.Interval: None,
+    exp.RegexpLike: BIT, exp.Interval: None, exp.DateFromParts: DATE, exp.TimestampFromParts: DATETIME,
+    exp.TimeFromParts: TIME,
 }  # fmt: skip
 # The type of the first argument: https://learn.microsoft.com/sql/t-sql/functions/string-functions-transact-sql
 _FIRST_ARGUMENT = (
