@@ -50,6 +50,7 @@ from migrator_pipeline.tsql.rewrites import (
 )
 from migrator_pipeline.tsql.string_function_rewrites import (
     branches_in_result_type,
+    for_xml_path_aggregation,
     quotename,
     space_negative_is_null,
     str_function,
@@ -108,7 +109,7 @@ REWRITES: list[Rewrite] = [
     set_operations_ignore_case, string_extremes_in_dictionary_order,
     case_insensitive_comparisons, in_subquery_ignores_case, nullif_ignores_case, charindex_ignores_case, like_patterns,
     # after the comparison and REPLACE rewrites, which would read their PostgreSQL as T-SQL
-    str_function, quotename, space_negative_is_null,
+    str_function, quotename, space_negative_is_null, for_xml_path_aggregation,
     bit_comparisons,
     integer_average,
     # before the date rewrites read their arguments: a number there is days since 1900

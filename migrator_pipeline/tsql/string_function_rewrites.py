@@ -92,3 +92,73 @@ def _string_as_number(value: exp.Expression, number: SqlType) -> exp.Expression:
     return template(formula, x=value)
 
 
+
+
+# FOR XML PATH('') writes text nodes with &, < and > entitized; `, TYPE).value('.', ...)` reads
+# the XML back, so the text comes out as it was.
+_ENTITIZED = "replace(replace(replace(x, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+_TEXT_NODES = ("text()", "*")
+
+
+def for_xml_path_aggregation(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """`(SELECT ',' + name FROM t ORDER BY name FOR XML PATH(''))` concatenates the rows' values:
+    string_agg in the query's order. A value without a column name is a text node (&, < and >
+    entitized); a named column becomes <name>value</name>; NULLs add nothing; no rows give NULL.
+    With `, TYPE).value('.', ...)` the XML is read back: the text nodes, unescaped, without tags.
+    https://learn.microsoft.com/sql/relational-databases/xml/use-path-mode-with-for-xml"""
+    for select in bottom_up(tree, exp.Select):
+        clause = select.args.get("for_")
+        path = _xml_path(clause)
+        if path != "":
+            continue
+        read_back = any(isinstance(o.this, exp.Var) and o.this.name.upper() == "TYPE" for o in clause.expressions)
+        holder = select.parent
+        dot = holder.parent if isinstance(holder, exp.Subquery) else None
+        if isinstance(dot, exp.Dot) and isinstance(dot.expression, exp.Anonymous) and dot.expression.name.lower() == "value":
+            dot.replace(holder)
+        else:
+            read_back = False
+        select.replace(_aggregated(select, read_back))
+    return tree
+
+
+def _xml_path(clause: exp.Expression | None) -> str | None:
+    if not isinstance(clause, exp.ForClause) or str(clause.args.get("kind", "")).upper() != "XML":
+        return None
+    for option in clause.expressions:
+        value = option.this
+        if isinstance(value, exp.XMLKeyValueOption) and value.this.name.upper() == "PATH":
+            path = value.expression
+            return path.this if isinstance(path, exp.Literal) and path.is_string else None
+    return None
+
+
+def _aggregated(select: exp.Select, read_back: bool) -> exp.Select:
+    pieces = [_xml_piece(p, read_back) for p in select.expressions]
+    row = pieces[0] if len(pieces) == 1 else exp.DPipe(this=pieces[0], expression=pieces[1], safe=True)
+    for piece in pieces[2:]:
+        row = exp.DPipe(this=row, expression=piece, safe=True)
+    rows = select.copy()
+    rows.set("for_", None)
+    order = rows.args.get("order")
+    rows.set("order", None)
+    position = exp.Window(this=exp.RowNumber(), order=order.copy() if order else None)
+    rows.set("expressions", [exp.alias_(row, "piece"), exp.alias_(position, "position")])
+    source = exp.Subquery(this=rows, alias=exp.TableAlias(this=exp.to_identifier("xml_rows")))
+    ordered = exp.Order(expressions=[exp.Ordered(this=exp.column("position", table="xml_rows"))])
+    aggregate = exp.GroupConcat(this=exp.Order(this=exp.column("piece", table="xml_rows"), expressions=ordered.expressions),
+                                separator=exp.Literal.string(""))
+    return typed(exp.select(aggregate).from_(source), SqlType("nvarchar", length=-1))
+
+
+def _xml_piece(projection: exp.Expression, read_back: bool) -> exp.Expression:
+    value = projection.unalias()
+    if isinstance(value, exp.Identifier):
+        value = exp.column(value.name)
+    name = projection.alias if isinstance(projection, exp.Alias) else (value.name if isinstance(value, exp.Column) else "")
+    text = template("cast(x as text)", x=value)
+    escaped = text if read_back else template(_ENTITIZED, x=text)
+    if not name or name in _TEXT_NODES or read_back:
+        return template("coalesce(x, '')", x=escaped)
+    element = template("'<' || n || '>' || x || '</' || n || '>'", x=escaped, n=exp.Literal.string(name))
+    return template("coalesce(x, '')", x=element)

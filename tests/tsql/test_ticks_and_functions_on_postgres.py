@@ -72,6 +72,15 @@ CASES = [
     ("CASE WHEN 1 = 0 THEN 1.5 ELSE '2' END", Decimal("2")),
     ("COALESCE('  ', 1)", 0),
     ("COALESCE(NULL, '7', 1)", 7),
+    # FOR XML PATH('') concatenates rows in the query's order; text is entitized (& < >) unless read
+    # back with TYPE).value('.', ...); a named column is an element; NULLs add nothing; no rows is NULL.
+    # https://learn.microsoft.com/sql/relational-databases/xml/use-path-mode-with-for-xml
+    ("STUFF((SELECT ',' + v FROM (VALUES ('b&c'), ('a<d'), (NULL)) AS t(v) ORDER BY v FOR XML PATH('')), 1, 1, '')",
+     "a&lt;d,b&amp;c"),
+    ("(SELECT ',' + v FROM (VALUES ('b&c'), ('a<d')) AS t(v) ORDER BY v FOR XML PATH(''), TYPE).value('.', 'nvarchar(max)')",
+     ",a<d,b&c"),
+    ("(SELECT v FROM (VALUES ('x'), ('y>')) AS t(v) ORDER BY v FOR XML PATH(''))", "<v>x</v><v>y&gt;</v>"),
+    ("(SELECT v AS [text()] FROM (VALUES ('x')) AS t(v) WHERE v = 'q' FOR XML PATH(''))", None),
     # money constants. https://learn.microsoft.com/sql/t-sql/data-types/constants-transact-sql
     ("$23.12", Decimal("23.1200")),
 ]
