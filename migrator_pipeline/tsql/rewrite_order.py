@@ -51,6 +51,7 @@ from migrator_pipeline.tsql.rewrites import (
 from migrator_pipeline.tsql.string_function_rewrites import (
     branches_in_result_type,
     for_xml_path_aggregation,
+    for_xml_read_back,
     quotename,
     space_negative_is_null,
     str_function,
@@ -75,6 +76,8 @@ from migrator_pipeline.tsql.string_rewrites import (
 
 REWRITES: list[Rewrite] = [
     drop_table_hints,
+    # before the xml methods: `(... FOR XML PATH(''), TYPE).value('.', ...)` is the text itself
+    for_xml_read_back,
     # before anything reads columns: sqlglot reads `$12.50` as a column
     money_literals,
     # first: every later rewrite then sees a plain grouped subquery, CASE and comparisons

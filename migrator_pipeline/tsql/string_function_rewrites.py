@@ -111,14 +111,25 @@ def for_xml_path_aggregation(tree: exp.Expression, context: RewriteContext) -> e
         path = _xml_path(clause)
         if path != "":
             continue
-        read_back = any(isinstance(o.this, exp.Var) and o.this.name.upper() == "TYPE" for o in clause.expressions)
+        select.replace(_aggregated(select, bool(select.meta.get("xml_read_back"))))
+    return tree
+
+
+def for_xml_read_back(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """`(SELECT ... FOR XML PATH(''), TYPE).value('.', ...)` reads the XML it built back as text:
+    the subquery stands for that text, marked so that for_xml_path_aggregation writes it unescaped.
+    Runs before the xml method rewrites, which would read `.value()` as an xpath."""
+    for select in bottom_up(tree, exp.Select):
+        clause = select.args.get("for_")
+        typed_xml = _xml_path(clause) == "" and any(
+            isinstance(o.this, exp.Var) and o.this.name.upper() == "TYPE" for o in clause.expressions)
         holder = select.parent
         dot = holder.parent if isinstance(holder, exp.Subquery) else None
-        if isinstance(dot, exp.Dot) and isinstance(dot.expression, exp.Anonymous) and dot.expression.name.lower() == "value":
+        if not typed_xml or not isinstance(dot, exp.Dot) or not isinstance(dot.expression, exp.Anonymous):
+            continue
+        if dot.expression.name.lower() == "value" and dot.expression.expressions[:1] == [exp.Literal.string(".")]:
+            select.meta["xml_read_back"] = True
             dot.replace(holder)
-        else:
-            read_back = False
-        select.replace(_aggregated(select, read_back))
     return tree
 
 
