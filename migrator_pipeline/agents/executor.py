@@ -17,8 +17,8 @@ from migrator_pipeline.agents.llm import LlmClient
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.tsql.collation_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.identifiers import fold_identifier
-from migrator_pipeline.tsql.string_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.translate import (
     TranslationError,
     translate_expression,

@@ -7,7 +7,8 @@ in it:
 - `decimal` quotients (and results past 38 digits) at SQL Server's precision and scale;
 - `float`/`real` converted to `money`/`decimal` from the binary value through float8
   (PostgreSQL's float4 -> numeric keeps only 6 significant digits);
-- POWER in the type of its first argument; `$12.50` money literals.
+- POWER in the type of its first argument; `$12.50` money literals; AVG of integers is an
+  integer, ROUND(x, n, 1) truncates, and bit compares with true/false.
 https://learn.microsoft.com/sql/t-sql/data-types/precision-scale-and-length-transact-sql
 https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
 https://learn.microsoft.com/sql/t-sql/data-types/money-and-smallmoney-transact-sql
@@ -19,13 +20,22 @@ import re
 
 from sqlglot import exp
 
-from migrator_pipeline.tsql.rewrites import RewriteContext, cast, template
-from migrator_pipeline.tsql.sqlserver_types import INT, SqlType, arithmetic_type, typed
+from migrator_pipeline.tsql.rewrites import RewriteContext, cast, error_at, template
+from migrator_pipeline.tsql.sqlserver_types import (
+    INT,
+    SqlType,
+    arithmetic_type,
+    typed,
+)
 from migrator_pipeline.tsql.syntax import bottom_up
 from migrator_pipeline.tsql.types import postgres_type
 
 _ARITHMETIC = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
+
+
 _MONEY_TEXT = re.compile(r"^\$(\d*)$")
+
+
 # Extra decimal places a quotient is computed with before it is rounded to SQL Server's scale.
 _GUARD_DIGITS = 6
 
@@ -139,4 +149,58 @@ def power_in_first_argument_type(tree: exp.Expression, context: RewriteContext) 
             computed = template("trunc(x)", x=computed)
         target = postgres_type(result.sql())
         node.replace(typed(cast(computed, target), result))
+    return tree
+
+
+def integer_average(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """AVG over an integer expression returns an integer in SQL Server: the sum divided
+    with integer division, truncated toward zero (AVG of 1 and 2 is 1).
+    https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql"""
+    for avg in bottom_up(tree, exp.Avg):
+        argument = context.type_of(avg.this)
+        if argument is None or argument.family not in ("integer", "bit"):
+            continue
+        target = avg.parent if isinstance(avg.parent, exp.Window) else avg
+        truncated = exp.Anonymous(this="trunc", expressions=[target.copy()])
+        average = context.type_of(avg)
+        target.replace(typed(cast(truncated, postgres_type(average.sql())), average))
+    return tree
+
+
+def bit_comparisons(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """A `bit` column compared with 1 or 0: bit becomes boolean, so compare with true/false.
+    https://learn.microsoft.com/sql/t-sql/data-types/bit-transact-sql"""
+    for comparison in tree.find_all(exp.EQ, exp.NEQ):
+        for this, other in (("this", "expression"), ("expression", "this")):
+            if context.family(comparison.args[this]) == "bit":
+                _set_boolean_literal(comparison, other)
+    for case in tree.find_all(exp.Case):
+        if case.this is not None and context.family(case.this) == "bit":
+            for branch in case.args.get("ifs") or []:
+                _set_boolean_literal(branch, "this")
+    return tree
+
+
+def _set_boolean_literal(node: exp.Expression, arg: str) -> None:
+    value = node.args.get(arg)
+    if isinstance(value, exp.Literal) and not value.is_string and value.this in ("0", "1"):
+        node.set(arg, exp.true() if value.this == "1" else exp.false())
+
+
+def round_with_truncation(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """ROUND(x, n, f) with f other than 0 truncates to n places instead of rounding.
+    (ROUND itself rounds half away from zero in both systems.)
+    https://learn.microsoft.com/sql/t-sql/functions/round-transact-sql"""
+    for node in bottom_up(tree, exp.Round):
+        function = node.args.get("truncate")
+        if function is None:
+            continue
+        if not isinstance(function, exp.Literal) or function.is_string:
+            raise error_at("ROUND(x, n, function) needs a literal function", node)
+        node.set("truncate", None)
+        if function.this.strip("0.") == "":
+            continue
+        value = cast(node.this, "numeric") if context.family(node.this) == "approximate" else node.this
+        decimals = node.args.get("decimals") or exp.Literal.number(0)
+        node.replace(exp.Anonymous(this="trunc", expressions=[value.copy(), decimals.copy()]))
     return tree

@@ -1,8 +1,9 @@
 """The order in which the semantic rewrites run. Order matters: each comment says why.
 
-The rewrites themselves live by subject: `rewrites.py` (the first set, and the shared
-machinery: RewriteContext, templates, type kinds), `string_rewrites.py` (strings, collation,
-numbers) and `date_query_rewrites.py` (dates and query shapes).
+The rewrites live by subject: numbers (number_rewrites.py), conversions (conversion_rewrites.py),
+strings (string_rewrites.py, string_function_rewrites.py), collation (collation_rewrites.py), dates
+(date_rewrites.py) and query shapes (query_rewrites.py); what they share (RewriteContext, templates)
+is rewrites.py, and the types they ask for come from sqlserver_types.py.
 """
 
 from __future__ import annotations
@@ -10,43 +11,55 @@ from __future__ import annotations
 from sqlglot import exp
 
 from migrator_pipeline.tsql.collation_rewrites import (
+    case_insensitive_comparisons,
+    case_insensitive_grouping,
+    case_insensitive_ordering,
+    charindex_ignores_case,
     in_subquery_ignores_case,
+    like_patterns,
     nullif_ignores_case,
+    replace_ignores_case,
     set_operations_ignore_case,
     string_extremes_in_dictionary_order,
 )
-from migrator_pipeline.tsql.date_rewrites import date_from_parts, datetime_ticks, is_date
-from migrator_pipeline.tsql.date_query_rewrites import (
-    choose,
-    date_names,
-    datetime_day_arithmetic,
-    integer_dates,
-    pivots,
-    recursive_ctes,
+from migrator_pipeline.tsql.conversion_rewrites import (
+    conversions,
+    data_types,
+    integer_casts_truncate,
     try_casts,
+)
+from migrator_pipeline.tsql.date_rewrites import (
+    date_additions,
+    date_differences,
+    date_from_parts,
+    date_names,
+    date_parts,
+    datetime_day_arithmetic,
+    datetime_ticks,
+    integer_dates,
+    is_date,
+    local_timestamps,
 )
 from migrator_pipeline.tsql.number_rewrites import (
     arithmetic_in_sqlserver_types,
+    bit_comparisons,
     datetime_as_number,
     exact_from_binary,
+    integer_average,
     money_literals,
     power_in_first_argument_type,
+    round_with_truncation,
+)
+from migrator_pipeline.tsql.query_rewrites import (
+    choose,
+    drop_table_hints,
+    pivots,
+    recursive_ctes,
+    top_rows,
 )
 from migrator_pipeline.tsql.rewrites import (
     Rewrite,
     RewriteContext,
-    bit_comparisons,
-    conversions,
-    data_types,
-    date_additions,
-    date_differences,
-    date_parts,
-    drop_table_hints,
-    integer_average,
-    length_ignores_trailing_spaces,
-    local_timestamps,
-    string_concatenation,
-    top_rows,
 )
 from migrator_pipeline.tsql.string_function_rewrites import (
     branches_in_result_type,
@@ -57,20 +70,14 @@ from migrator_pipeline.tsql.string_function_rewrites import (
     str_function,
 )
 from migrator_pipeline.tsql.string_rewrites import (
-    case_insensitive_comparisons,
-    case_insensitive_grouping,
-    case_insensitive_ordering,
     char_padding,
-    charindex_ignores_case,
     datalength_in_bytes,
-    integer_casts_truncate,
     isnull_takes_the_first_type,
-    like_patterns,
+    length_ignores_trailing_spaces,
     national_strings,
-    replace_ignores_case,
     replicate_negative_is_null,
-    round_with_truncation,
     string_agg_of_any_type,
+    string_concatenation,
     stuff_as_overlay,
 )
 

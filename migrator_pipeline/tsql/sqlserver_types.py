@@ -1,4 +1,5 @@
 """The one typing pass: the SQL Server type of every T-SQL expression, as SQL Server decides it.
+(Over 600 lines: the type facts and the resolver that applies them to a tree belong together.)
 
 Every rewrite that depends on a type asks `type_of` here. The rules are facts in tables:
 - data type precedence: when two types meet, the lower one is converted to the higher

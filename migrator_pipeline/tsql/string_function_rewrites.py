@@ -6,11 +6,16 @@ from __future__ import annotations
 from sqlglot import exp
 
 from migrator_pipeline.tsql.rewrites import RewriteContext, template
-from migrator_pipeline.tsql.sqlserver_types import SqlType, typed
+from migrator_pipeline.tsql.sqlserver_types import (
+    SqlType,
+    typed,
+)
 from migrator_pipeline.tsql.syntax import bottom_up
 from migrator_pipeline.tsql.types import postgres_type
 
 _STR_DEFAULTS = (exp.Literal.number(10), exp.Literal.number(0))
+
+
 _QUOTES = {"[": ("[", "]"), "]": ("[", "]"), "'": ("'", "'"), '"': ('"', '"'), "`": ("`", "`"),
            "(": ("(", ")"), ")": ("(", ")"), "<": ("<", ">"), ">": ("<", ">"), "{": ("{", "}"), "}": ("{", "}")}  # fmt: skip
 
@@ -92,11 +97,11 @@ def _string_as_number(value: exp.Expression, number: SqlType) -> exp.Expression:
     return template(formula, x=value)
 
 
-
-
 # FOR XML PATH('') writes text nodes with &, < and > entitized; `, TYPE).value('.', ...)` reads
 # the XML back, so the text comes out as it was.
 _ENTITIZED = "replace(replace(replace(x, '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
+
+
 _TEXT_NODES = ("text()", "*")
 
 

@@ -77,6 +77,11 @@ def _joined(source: exp.Expression) -> list[exp.Expression]:
     return nodes
 
 
+def is_string_literal(node: exp.Expression) -> bool:
+    """'...' or N'...' (sqlglot's National is no Literal)."""
+    return isinstance(node, exp.National) or isinstance(node, exp.Literal) and node.is_string
+
+
 def unwrap_date_argument(node: exp.Expression) -> exp.Expression:
     """The T-SQL argument itself, without the conversions sqlglot's parser wraps it in."""
     while isinstance(node, (exp.TimeStrToTime, exp.TsOrDsToDate, exp.TsOrDsToTimestamp)):

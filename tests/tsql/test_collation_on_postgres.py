@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from migrator_pipeline.tsql.string_rewrites import _ACCENTED, _PLAIN
+from migrator_pipeline.tsql.collation_rewrites import _ACCENTED, _PLAIN
 from migrator_pipeline.tsql.translate import translate_select
 
 TYPES = {"dbo.left_names": {"id": "int", "name": "varchar(10)"}, "dbo.right_names": {"id": "int", "name": "varchar(10)"}}

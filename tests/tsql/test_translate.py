@@ -4,7 +4,11 @@ from textwrap import dedent
 
 import pytest
 
-from migrator_pipeline.tsql.translate import TranslationError, translate_expression, translate_select
+from migrator_pipeline.tsql.translate import (
+    TranslationError,
+    translate_expression,
+    translate_select,
+)
 
 RELATIONS = {
     "dbo.customers": "{{ ref('customers') }}",
