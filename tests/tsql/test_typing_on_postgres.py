@@ -179,3 +179,21 @@ def test_a_view_over_a_view_keeps_every_type_aware_rewrite(pg):
     assert run_over_views("SELECT AVG(score) FROM dbo.v_scores") == [(10,)]
     assert run_over_views("SELECT COUNT(*) FROM dbo.v_named WHERE shout = 'ABC!'") == [(2,)]
     assert run_over_views("SELECT MIN(shout + '?') FROM dbo.v_named WHERE score = 11") == [("x!?",)]
+
+
+def test_ctes_and_derived_tables_keep_their_types(pg):
+    """CTEs (and the #temp tables the planner inlines as CTEs) and derived tables are typed from
+    their projections: AVG over their int column is an int, a UNION column by both branches.
+    https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql"""
+    pg.execute("create table scores (id int, score int)")
+    pg.executemany("insert into scores values (%s, %s)", [(1, 10), (2, 10), (3, 11)])
+    types = {"dbo.scores": {"id": "int", "score": "int"}}
+
+    def run_query(tsql: str) -> list[tuple]:
+        pg.execute(translate_select(tsql, relations={"dbo.scores": "scores"}, column_types=types))
+        return pg.fetchall()
+
+    assert run_query("WITH t AS (SELECT score FROM dbo.scores) SELECT AVG(score) FROM t") == [(10,)]
+    assert run_query("WITH t (s) AS (SELECT score FROM dbo.scores) SELECT AVG(s) FROM t") == [(10,)]
+    assert run_query("SELECT AVG(d.score) FROM (SELECT score FROM dbo.scores) AS d") == [(10,)]
+    assert run_query("SELECT AVG(u.score) FROM (SELECT score FROM dbo.scores UNION ALL SELECT 11) AS u") == [(10,)]
