@@ -412,6 +412,27 @@ CASES: list[ExpressionCase] = [
          "SELECT CASE WHEN 1 = 1 THEN '5' ELSE 5 END AS v", 5, "language-elements/case-transact-sql"),
     case("CHOOSE and NULL/CASE typing", "IIF int and decimal is decimal", "SELECT IIF(1 > 0, 1, 2.25) AS v",
          D("1.00"), "functions/logical-functions-iif-transact-sql"),
+    # -- typing through derived tables, CTEs, UNION branches and nested joins: the rules above
+    # must hold for a column that is not read straight from a table
+    case("typing through queries", "AVG(int) through a derived table",
+         "SELECT AVG(n) AS v FROM (SELECT n FROM Numbers) AS s", 2, "functions/avg-transact-sql"),
+    case("typing through queries", "AVG(int) through a CTE", "WITH c AS (SELECT n FROM Numbers) SELECT AVG(n) AS v FROM c",
+         2, "functions/avg-transact-sql"),
+    case("typing through queries", "AVG(int) over UNION ALL branches",
+         "SELECT AVG(n) AS v FROM (SELECT n FROM Numbers UNION ALL SELECT 5) AS u", 3, "functions/avg-transact-sql"),
+    case("typing through queries", "collation through a derived table",
+         "SELECT COUNT(*) AS v FROM (SELECT Word FROM Words) AS t WHERE t.Word = 'APPLE'", 3, _COLLATION),
+    case("typing through queries", "string + through a CTE",
+         "WITH c AS (SELECT Word FROM Words WHERE Word = 'banana') SELECT Word + '!' AS v FROM c", "banana!",
+         "language-elements/string-concatenation-transact-sql"),
+    case("typing through queries", "money * real through a derived table",
+         "SELECT LineID, CONVERT(money, p * q * (1 - d) / 100) * 100 AS v "
+         "FROM (SELECT LineID, Price AS p, Qty AS q, Discount AS d FROM Lines) AS t",
+         [(1, D("163.6300")), (2, D("921.3700")), (3, D("3754.8800"))], _PRECEDENCE),
+    case("typing through queries", "money * real inside a nested join (Northwind's Invoices)",
+         "SELECT LineID, CONVERT(money, Price * Qty * (1 - Discount) / 100) * 100 AS v "
+         "FROM Words RIGHT JOIN (Lines INNER JOIN Numbers ON Lines.LineID = Numbers.n) ON 1 = 0",
+         [(1, D("163.6300")), (2, D("921.3700"))], _PRECEDENCE),
     # -- FOR XML PATH
     case("FOR XML PATH", "string aggregation, entitized",
          "SELECT STUFF((SELECT ',' + Tag FROM Tags ORDER BY Tag FOR XML PATH('')), 1, 1, '') AS v",
