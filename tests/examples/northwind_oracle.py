@@ -124,7 +124,9 @@ def money_from_real(value: float) -> Decimal:
     """CONVERT(money, <real>): the real's exact binary value rounded to 4 decimals, half away
     from zero. The CAST and CONVERT page lists no float -> money row in its rounding table;
     SQL Server rounds (it does not truncate), as widely reproduced: CAST(10.776654 AS money) is
-    10.7767. Half away from zero is how SQL Server rounds everywhere it documents rounding (ROUND)."""
+    10.7767. Half away from zero is how SQL Server rounds everywhere it documents rounding (ROUND).
+    It only matters for an exact tie (`is_money_tie`): Northwind has three, and one of them (order
+    10954, product 31: 2.65625 -> 2.6563) would round the other way to an even digit."""
     return Decimal(value).quantize(MONEY_SCALE, rounding=ROUND_HALF_UP)
 
 
@@ -224,6 +226,20 @@ def read_tables(script: str) -> dict[str, Table]:
 # ---------------------------------------------------------------- the shared expressions
 
 
+def per_hundred_in_real(unit_price: Decimal, quantity: int, discount: float) -> float:
+    """UnitPrice * Quantity * (1 - Discount) / 100 in real, before CONVERT(money, ...)."""
+    gross = unit_price * quantity
+    kept = real_op(real(1), "-", discount)
+    return real_op(real_op(real(gross), "*", kept), "/", real(100))
+
+
+def is_money_tie(value: float) -> bool:
+    """A real whose exact binary value ends in 5 at the 5th decimal: CONVERT(money, ...) of it
+    depends on the rounding mode, which no page documents (see `money_from_real`)."""
+    scaled = Decimal(value) * 100000
+    return scaled == scaled.to_integral_value() and scaled % 10 == 5
+
+
 def extended_price(unit_price: Decimal, quantity: int, discount: float) -> Decimal:
     """CONVERT(money, (UnitPrice * Quantity * (1 - Discount) / 100)) * 100, step by step:
     1. money * smallint -> money (money is above smallint): exact, 4 decimals;
@@ -233,11 +249,7 @@ def extended_price(unit_price: Decimal, quantity: int, discount: float) -> Decim
     4. real / 100 -> real;
     5. CONVERT(money, real): 4 decimals (see `money_from_real`);
     6. money * 100 -> money: exact."""
-    gross = unit_price * quantity
-    kept = real_op(real(1), "-", discount)
-    product = real_op(real(gross), "*", kept)
-    per_hundred = real_op(product, "/", real(100))
-    return money_from_real(per_hundred) * 100
+    return money_from_real(per_hundred_in_real(unit_price, quantity, discount)) * 100
 
 
 def _between_1997(value: dt.datetime | None) -> bool:
@@ -417,6 +429,11 @@ class Northwind:
                    Column("ExtendedPrice", "money")]
         rows = [(*(r[n] for n in names), r["ExtendedPrice"]) for r in self.order_details_extended_rows()]
         return Result("dbo.Order Details Extended", columns, rows)
+
+    def money_ties(self) -> list[dict]:
+        """The order lines whose ExtendedPrice rests on the undocumented tie rounding."""
+        return [d for d in self.details
+                if is_money_tie(per_hundred_in_real(d["UnitPrice"], d["Quantity"], d["Discount"]))]
 
     def subtotals(self) -> dict[int, Decimal]:
         """Order Subtotals: SUM of the money ExtendedPrice per OrderID (money + money is exact)."""

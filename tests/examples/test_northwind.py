@@ -13,6 +13,9 @@ The expected rows are also written beside the source copy (expected/<schema>.<vi
 Server prints them), so the tool's own data validation compares them too, and its verdict is held
 to this exact one.
 
+One rule the oracle follows is undocumented: CONVERT(money, <real>) of an exact tie rounds half
+away from zero (three Northwind lines; see `Northwind.money_ties`).
+
 Views the translation still gets wrong are marked xfail(strict=True) with the reason: when the
 translation gets one right, the strict xfail fails, and the mark comes off.
 """
