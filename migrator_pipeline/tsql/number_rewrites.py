@@ -77,10 +77,27 @@ def arithmetic_in_sqlserver_types(tree: exp.Expression, context: RewriteContext)
         argument = aggregate.this
         if (context.type_of(argument) or INT).name == "real":  # SUM/AVG of real is float
             aggregate.set("this", cast(argument, "double precision"))
+    for node in bottom_up(tree, exp.Avg, exp.Round):
+        _keep_exact_scale(node, context)
     return tree
 
 
+def _keep_exact_scale(node: exp.Expression, context: RewriteContext) -> None:
+    """AVG of decimal(p, s) is decimal(38, max(s, 6)), of money money; ROUND(2.345, 2) is 2.350,
+    keeping its argument's scale: PostgreSQL's numeric results carry their own scale.
+    https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql
+    https://learn.microsoft.com/sql/t-sql/functions/round-transact-sql"""
+    result = context.type_of(node)
+    if result is None or result.family != "exact":
+        return
+    target = node.parent if isinstance(node.parent, exp.Window) else node
+    target.replace(typed(cast(target, postgres_type(result.sql())), result))
+
+
 def _computed_in(result: SqlType, operator: str, node: exp.Binary, left: SqlType, right: SqlType) -> exp.Expression:
+    for arg, operand in (("this", left), ("expression", right)):
+        if operand.name == "bit":  # bit is boolean in PostgreSQL: a number here
+            node.set(arg, cast(node.args[arg], "int"))
     if result.name == "real":
         for arg, operand in (("this", left), ("expression", right)):
             if operand.name != "real":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from migrator_pipeline.tsql.rewrites import RewriteContext, template
+from migrator_pipeline.tsql.rewrites import RewriteContext, cast, template
 from migrator_pipeline.tsql.sqlserver_types import (
     SqlType,
     typed,
@@ -74,10 +74,18 @@ def branches_in_result_type(tree: exp.Expression, context: RewriteContext) -> ex
         result = context.type_of(node)
         if result is None or not result.is_number:
             continue
-        for branch in _branches(node):
+        branches = _branches(node)
+        mixed = {str(context.type_of(b)) for b in branches if not isinstance(b, exp.Null)} != {str(result)}
+        for branch in branches:
             if context.family(branch) == "string":
                 branch.replace(_string_as_number(branch, result))
-        typed(node, result)
+        if result.family == "exact" and mixed:  # CASE of 1 and 2.5 is decimal(2,1): 1.0
+            replacement = typed(cast(node, postgres_type(result.sql())), result)
+            if node is tree:
+                return replacement
+            node.replace(replacement)
+        else:
+            typed(node, result)
     return tree
 
 
