@@ -93,9 +93,22 @@ def case_insensitive_comparisons(tree: exp.Expression, context: RewriteContext) 
     https://learn.microsoft.com/sql/t-sql/statements/set-ansi-padding-transact-sql"""
     for node in bottom_up(tree, *_COMPARISONS, exp.Between, exp.In, exp.Case, exp.Count):
         operands = _compared_operands(node)
-        if operands and all(is_text(node.args[key] if isinstance(key, str) else key, context) for key in operands):
+        if not operands or not all(is_text(node.args[key] if isinstance(key, str) else key, context) for key in operands):
+            continue
+        if isinstance(node, _ORDERINGS) and not context.case_sensitive:
+            _compare_in_dictionary_order(node)
+        else:
             _fold_operands(node, operands, context.case_sensitive)
     return _drop_collate_clauses(tree)
+
+
+_ORDERINGS = (exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def _compare_in_dictionary_order(node: exp.Binary) -> None:
+    """'Y' < 'É' < 'F' is false, true: compare the dictionary keys as rows, in order."""
+    for arg in ("this", "expression"):
+        node.set(arg, exp.Tuple(expressions=dictionary_keys(node.args[arg])))
 
 
 def _compared_operands(node: exp.Expression) -> list:

@@ -325,6 +325,9 @@ _TICKS = ("date_trunc('second', x) + round(round(mod(extract(microseconds from x
           " * interval '1 millisecond'")
 
 
+# smalldatetime rounds to the minute: 29.998 seconds or less down, 29.999 or more up.
+# https://learn.microsoft.com/sql/t-sql/data-types/smalldatetime-transact-sql
+_MINUTES = "date_trunc('minute', x + interval '30.001 seconds')"
 _FINER_THAN_TICKS = ("millisecond", "microsecond")
 
 
@@ -340,6 +343,9 @@ def datetime_ticks(tree: exp.Expression, context: RewriteContext) -> exp.Express
         else:
             target = node.to.meta.get("sqlserver_type") if node.to._meta else None  # written in the T-SQL
             source = context.type_of(node.this)
+            if target is not None and target.name == "smalldatetime" and (source is None or source.name != "smalldatetime"):
+                node.replace(typed(template(_MINUTES, x=node), target))
+                continue
             if target is None or target.name != "datetime" or source is not None and source.name in ("datetime", "date"):
                 continue
         replacement = typed(template(_TICKS, x=node), DATETIME)
@@ -398,6 +404,8 @@ def is_date(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     for node in bottom_up(tree, exp.Anonymous):
         if node.name.lower() != "isdate" or len(node.expressions) != 1:
             continue
-        formula = "case when pg_input_is_valid(cast(x as text), 'timestamp') then 1 else 0 end"
+        # datetime starts in 1753: an earlier date is no date to ISDATE
+        formula = ("case when pg_input_is_valid(cast(x as text), 'timestamp') then case when"
+                   " extract(year from cast(cast(x as text) as timestamp)) >= 1753 then 1 else 0 end else 0 end")
         node.replace(typed(template(formula, x=node.expressions[0]), SqlType("int")))
     return tree

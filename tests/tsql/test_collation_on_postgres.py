@@ -83,3 +83,11 @@ def test_count_distinct_and_string_min_max_follow_the_collation(names):
 def test_join_on_string_keys_compares_under_the_collation(names):
     rows = run(names, "SELECT l.id, r.id FROM dbo.left_names l JOIN dbo.right_names r ON l.name = r.name ORDER BY l.id")
     assert rows == [(1, 1), (2, 1), (5, 2)]
+
+
+def test_ordering_comparisons_follow_dictionary_order(names):
+    """`<` and `>` between strings compare as ORDER BY sorts: 'Émile' > 'F' is false ('É' sorts
+    right after 'E'), 'Zoe' > 'émile' is true.
+    https://learn.microsoft.com/sql/relational-databases/collations/collation-and-unicode-support"""
+    assert run(names, "SELECT id FROM dbo.left_names WHERE name > 'F' ORDER BY id") == [(5,)]
+    assert run(names, "SELECT id FROM dbo.left_names WHERE name < 'EMILF' AND name >= 'emile' ORDER BY id") == [(3,), (4,)]

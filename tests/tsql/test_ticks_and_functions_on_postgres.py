@@ -19,6 +19,10 @@ CASES = [
     ("CONVERT(datetime, '2024-01-01 10:00:30.991')", dt.datetime(2024, 1, 1, 10, 0, 30, 990000)),
     ("DATEADD(millisecond, 2, CAST('2024-01-01 10:00:30' AS datetime))", dt.datetime(2024, 1, 1, 10, 0, 30, 3000)),
     ("DATEADD(millisecond, 1, CAST('2024-01-01 10:00:30' AS datetime))", dt.datetime(2024, 1, 1, 10, 0, 30)),
+    # smalldatetime rounds to the minute: 29.998 s down, 29.999 s up.
+    # https://learn.microsoft.com/sql/t-sql/data-types/smalldatetime-transact-sql
+    ("CAST('2024-01-01 10:00:29.999' AS smalldatetime)", dt.datetime(2024, 1, 1, 10, 1)),
+    ("CAST('2024-01-01 10:00:29.998' AS smalldatetime)", dt.datetime(2024, 1, 1, 10, 0)),
     # datetime2(n) rounds to n digits. https://learn.microsoft.com/sql/t-sql/data-types/datetime2-transact-sql
     ("CAST('2024-01-01 10:00:30.5' AS datetime2(0))", dt.datetime(2024, 1, 1, 10, 0, 31)),
     ("CAST('2024-01-01 23:59:59.7' AS datetime2(0))", dt.datetime(2024, 1, 2)),
@@ -47,6 +51,7 @@ CASES = [
     ("ISDATE('2024-02-30')", 0),
     ("ISDATE('2024-02-28 10:00')", 1),
     ("ISDATE(NULL)", 0),
+    ("ISDATE('1752-12-31')", 0),  # before datetime's range
     # datetime as float: days since 1900-01-01, the time a fraction of a day.
     # https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql
     ("CAST(CAST('1900-01-02 12:00' AS datetime) AS float)", 1.5),
@@ -71,6 +76,8 @@ CASES = [
     ("CASE WHEN 1 = 1 THEN 1 ELSE 'x' END", 1),
     ("CASE WHEN 1 = 0 THEN 1.5 ELSE '2' END", Decimal("2")),
     ("COALESCE('  ', 1)", 0),
+    ("CASE WHEN 1 = 1 THEN 1 ELSE 2.5 END", Decimal("1.0")),
+    ("IIF(1 = 1, 1, 2.50)", Decimal("1.00")),
     ("COALESCE(NULL, '7', 1)", 7),
     # FOR XML PATH('') concatenates rows in the query's order; text is entitized (& < >) unless read
     # back with TYPE).value('.', ...); a named column is an element; NULLs add nothing; no rows is NULL.

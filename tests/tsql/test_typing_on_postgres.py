@@ -145,6 +145,14 @@ SCALAR_CASES = [
     ("POWER(2, 0.5)", 1),
     ("POWER(2.0, 0.5)", Decimal("1.4")),
     ("POWER(2, 10)", 1024),
+    # AVG of decimal(p, s) is decimal(38, max(s, 6)); ROUND keeps its argument's scale.
+    # https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql
+    # https://learn.microsoft.com/sql/t-sql/functions/round-transact-sql
+    ("(SELECT AVG(v) FROM (VALUES (CAST(1.50 AS decimal(10,2))), (CAST(2.25 AS decimal(10,2)))) AS t(v))",
+     Decimal("1.875000")),
+    ("ROUND(2.345, 2)", Decimal("2.350")),
+    # bit + int is int (int outranks bit). https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
+    ("CAST(1 AS bit) + 1", 2),
     # datetime - datetime is a datetime: the difference counted from 1900-01-01.
     # https://learn.microsoft.com/sql/t-sql/language-elements/subtract-transact-sql
     ("CAST(CAST('2024-01-03 12:00' AS datetime) - CAST('2024-01-01' AS datetime) AS float)", 2.5),
