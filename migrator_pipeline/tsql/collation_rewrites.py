@@ -53,6 +53,7 @@ from sqlglot import exp
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrites import RewriteContext, cast, template
+from migrator_pipeline.tsql.sqlserver_types import INT, typed
 from migrator_pipeline.tsql.syntax import bottom_up, is_string_literal
 
 
@@ -523,3 +524,26 @@ def _same(left: exp.Expression, right: exp.Expression, text: bool, case_sensitiv
     if text:
         left, right = folded_text(left, case_sensitive), folded_text(right, case_sensitive)
     return exp.NullSafeEQ(this=left, expression=right)
+
+
+def patindex(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """PATINDEX('%pattern%', s) is the 1-based start of the pattern's first match in s, 0 when
+    none, without regard to case under the CI collation: PostgreSQL's regexp_instr over the
+    LIKE pattern as a regular expression (a pattern without a leading % is anchored at the start,
+    one without a trailing % at the end). Only literal patterns are translated.
+    https://learn.microsoft.com/sql/t-sql/functions/patindex-transact-sql"""
+    for node in bottom_up(tree, exp.Anonymous):
+        if node.name.lower() != "patindex" or len(node.expressions) != 2:
+            continue
+        pattern, value = node.expressions
+        if not is_string_literal(pattern):
+            continue
+        text = pattern.this
+        start = "" if text.startswith("%") else "^"
+        end = "" if text.endswith("%") else " *$"
+        middle = like_pattern_as_regex(text.strip("%") or "")[1:-3]  # without its ^ and  *$
+        flags = "" if context.case_sensitive else "i"
+        regex = exp.Literal.string(start + middle + end)
+        formula = f"regexp_instr(s, r, 1, 1, 0, '{flags}')" if flags else "regexp_instr(s, r)"
+        node.replace(typed(template(formula, s=value, r=regex), INT))
+    return tree

@@ -12,10 +12,12 @@ from migrator_pipeline.tsql.rewrites import (
     RewriteContext,
     cast,
     error_at,
+    template,
 )
 from migrator_pipeline.tsql.sqlserver_types import (
     INT,
     type_of_datatype,
+    typed,
 )
 from migrator_pipeline.tsql.syntax import bottom_up, unwrap_date_argument
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
@@ -163,4 +165,20 @@ def integer_casts_truncate(tree: exp.Expression, context: RewriteContext) -> exp
         if (context.type_of(node.this) or INT).is_money:
             continue
         node.set("this", exp.Anonymous(this="trunc", expressions=[node.this.copy()]))
+    return tree
+
+
+def integers_into_short_strings(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """An integer converted to a char or varchar too short for it is `*` (CAST(12345 AS
+    varchar(3))); PostgreSQL would cut it to '123'. (To nchar/nvarchar, or from a decimal,
+    SQL Server raises an error instead: left as PostgreSQL's cut.)
+    https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#truncating-and-rounding-results"""
+    for node in bottom_up(tree, exp.Cast):
+        target = node.to.meta.get("sqlserver_type") if node.to._meta else None
+        if target is None or target.name not in ("char", "varchar") or target.length in (None, -1):
+            continue
+        if context.family(node.this) != "integer":
+            continue
+        formula = f"case when char_length(cast(x as text)) > {target.length} then '*' else cast(x as text) end"
+        node.replace(typed(cast(template(formula, x=node.this), postgres_type(target.sql())), target))
     return tree

@@ -18,6 +18,7 @@ from migrator_pipeline.tsql.collation_rewrites import (
     in_subquery_ignores_case,
     like_patterns,
     nullif_ignores_case,
+    patindex,
     replace_ignores_case,
     set_operations_ignore_case,
     string_extremes_in_dictionary_order,
@@ -26,6 +27,7 @@ from migrator_pipeline.tsql.conversion_rewrites import (
     conversions,
     data_types,
     integer_casts_truncate,
+    integers_into_short_strings,
     try_casts,
 )
 from migrator_pipeline.tsql.date_rewrites import (
@@ -100,7 +102,7 @@ REWRITES: list[Rewrite] = [
     datalength_in_bytes, isnull_takes_the_first_type, integer_casts_truncate, round_with_truncation,
     data_types,
     # after data_types (the guard names the PostgreSQL type) and conversions (TRY_CONVERT)
-    try_casts,
+    try_casts, integers_into_short_strings,
     # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
     string_concatenation,
     # after `+` between strings became `||`: what is left of + - * / % is arithmetic
@@ -119,7 +121,7 @@ REWRITES: list[Rewrite] = [
     set_operations_ignore_case, string_extremes_in_dictionary_order,
     case_insensitive_comparisons, in_subquery_ignores_case, nullif_ignores_case, charindex_ignores_case, like_patterns,
     # after the comparison and REPLACE rewrites, which would read their PostgreSQL as T-SQL
-    str_function, quotename, space_negative_is_null, for_xml_path_aggregation,
+    str_function, quotename, space_negative_is_null, for_xml_path_aggregation, patindex,
     bit_comparisons,
     integer_average,
     # before the date rewrites read their arguments: a number there is days since 1900

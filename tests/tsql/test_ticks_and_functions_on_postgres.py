@@ -88,6 +88,16 @@ CASES = [
      ",a<d,b&c"),
     ("(SELECT v FROM (VALUES ('x'), ('y>')) AS t(v) ORDER BY v FOR XML PATH(''))", "<v>x</v><v>y&gt;</v>"),
     ("(SELECT v AS [text()] FROM (VALUES ('x')) AS t(v) WHERE v = 'q' FOR XML PATH(''))", None),
+    # PATINDEX: the first match's start, 0 when none, without regard to case under CI.
+    # https://learn.microsoft.com/sql/t-sql/functions/patindex-transact-sql
+    ("PATINDEX('%b%', 'aBc')", 2),
+    ("PATINDEX('%[0-9]%', 'ab12')", 3),
+    ("PATINDEX('b%', 'abc')", 0),
+    ("PATINDEX('%z%', 'abc')", 0),
+    # An integer into a too short char/varchar is '*'.
+    # https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#truncating-and-rounding-results
+    ("CAST(12345 AS varchar(3))", "*"),
+    ("CAST(123 AS varchar(3))", "123"),
     # money constants. https://learn.microsoft.com/sql/t-sql/data-types/constants-transact-sql
     ("$23.12", Decimal("23.1200")),
 ]
