@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from sqlglot import exp
 
@@ -409,3 +410,35 @@ def is_date(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
                    " extract(year from cast(cast(x as text) as timestamp)) >= 1753 then 1 else 0 end else 0 end")
         node.replace(typed(template(formula, x=node.expressions[0]), SqlType("int")))
     return tree
+
+
+_FRACTIONAL_LITERAL = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})[ T](\d{1,2}:\d{2}:\d{2})\.(\d{1,7})\s*$")
+_COMPARED = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+
+
+def datetime_literals_to_ticks(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """A string compared with a datetime converts to datetime first, so it lands on a tick:
+    `OrderDate <= '1997-12-31 23:59:59.999'` is `<= '1998-01-01 00:00:00'`, and takes in the
+    orders of midnight, January 1st. The literal is rounded here and now.
+    https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql#rounding-of-datetime-fractional-second-precision"""
+    for node in bottom_up(tree, *_COMPARED, exp.Between):
+        keys = ("this", "low", "high") if isinstance(node, exp.Between) else ("this", "expression")
+        values = [node.args.get(k) for k in keys]
+        if not any(getattr(context.type_of(v), "name", None) == "datetime" for v in values if v is not None):
+            continue
+        for key, value in zip(keys, values):
+            rounded = _on_tick(value.this) if isinstance(value, exp.Literal) and value.is_string else None
+            if rounded is not None:
+                node.set(key, exp.Literal.string(rounded))
+    return tree
+
+
+def _on_tick(text: str) -> str | None:
+    match = _FRACTIONAL_LITERAL.match(text)
+    if not match:
+        return None
+    whole = dt.datetime.fromisoformat(f"{match[1]} {match[2]:0>8}")
+    fraction_ms = Decimal(int(match[3].ljust(7, "0"))) / 10_000
+    ticks = (fraction_ms * Decimal("0.3")).to_integral_value(ROUND_HALF_UP)
+    milliseconds = int((ticks * 10 / 3).to_integral_value(ROUND_HALF_UP))
+    return (whole + dt.timedelta(milliseconds=milliseconds)).isoformat(sep=" ", timespec="milliseconds")

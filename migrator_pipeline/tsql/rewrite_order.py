@@ -37,6 +37,7 @@ from migrator_pipeline.tsql.date_rewrites import (
     date_names,
     date_parts,
     datetime_day_arithmetic,
+    datetime_literals_to_ticks,
     datetime_ticks,
     integer_dates,
     is_date,
@@ -135,7 +136,7 @@ REWRITES: list[Rewrite] = [
     # after the arithmetic and date part rewrites, which would read their PostgreSQL as T-SQL
     date_from_parts, is_date,
     # before DATEADD becomes interval arithmetic: a millisecond added lands on a tick
-    datetime_ticks,
+    datetime_ticks, datetime_literals_to_ticks,
     date_additions,
     local_timestamps,
     top_rows,

@@ -107,3 +107,19 @@ CASES = [
 def test_expression_returns_what_sql_server_returns(pg, tsql, expected):
     pg.execute(translate_select(f"SELECT {tsql}", relations={}))
     assert pg.fetchall() == [(expected,)]
+
+
+def test_a_string_compared_with_a_datetime_lands_on_a_tick(pg):
+    """`OrderDate <= '1997-12-31 23:59:59.999'` compares with 1998-01-01 00:00:00.000, the tick the
+    string converts to: an order at midnight on January 1st is in.
+    https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql#rounding-of-datetime-fractional-second-precision"""
+    pg.execute("create table orders (id int, ordered timestamp)")
+    pg.executemany("insert into orders values (%s, %s)",
+                   [(1, dt.datetime(1997, 12, 31, 12)), (2, dt.datetime(1998, 1, 1)), (3, dt.datetime(1998, 1, 1, 0, 0, 1))])
+    types = {"dbo.orders": {"id": "int", "ordered": "datetime"}}
+    tsql = "SELECT id FROM dbo.orders WHERE ordered BETWEEN '1997-12-31' AND '1997-12-31 23:59:59.999' ORDER BY id"
+    pg.execute(translate_select(tsql, relations={"dbo.orders": "orders"}, column_types=types))
+    assert pg.fetchall() == [(1,), (2,)]
+    types = {"dbo.orders": {"id": "int", "ordered": "datetime2"}}  # datetime2 has no ticks
+    pg.execute(translate_select(tsql, relations={"dbo.orders": "orders"}, column_types=types))
+    assert pg.fetchall() == [(1,)]

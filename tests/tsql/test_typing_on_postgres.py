@@ -153,6 +153,10 @@ SCALAR_CASES = [
     ("ROUND(2.345, 2)", Decimal("2.350")),
     # bit + int is int (int outranks bit). https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
     ("CAST(1 AS bit) + 1", 2),
+    # CAST and CONVERT to a character type without a length: 30 characters.
+    # https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql
+    ("LEN(CAST(REPLICATE('a', 40) AS varchar))", 30),
+    ("LEN(CONVERT(nvarchar, REPLICATE('a', 40)))", 30),
     # datetime - datetime is a datetime: the difference counted from 1900-01-01.
     # https://learn.microsoft.com/sql/t-sql/language-elements/subtract-transact-sql
     ("CAST(CAST('2024-01-03 12:00' AS datetime) - CAST('2024-01-01' AS datetime) AS float)", 2.5),
