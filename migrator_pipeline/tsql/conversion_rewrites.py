@@ -46,6 +46,9 @@ def conversions(tree: exp.Expression, context: RewriteContext) -> exp.Expression
         cast_class = exp.TryCast if node.args.get("safe") else exp.Cast
         target_type = type_of_datatype(target)
         to_temporal = target_type is not None and target_type.is_temporal
+        if (context.type_of(value) or INT).is_money and target_type is not None and target_type.is_string:
+            node.replace(_money_text(value, _style_number(style) if style is not None else 0, target))
+            continue
         if style is None or to_temporal and context.family(unwrap_date_argument(value)) in TEMPORAL_FAMILIES:
             node.replace(cast_class(this=value, to=target))
             continue
@@ -182,3 +185,32 @@ def integers_into_short_strings(tree: exp.Expression, context: RewriteContext) -
         formula = f"case when char_length(cast(x as text)) > {target.length} then '*' else cast(x as text) end"
         node.replace(typed(cast(template(formula, x=node.this), postgres_type(target.sql())), target))
     return tree
+
+
+# money as text: style 0 (and CAST) 2 decimals, 1 with thousands separators, 2 and 126 4 decimals.
+# https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#money-and-smallmoney-styles
+_MONEY_STYLES = {0: "FM999999999999990.00", 1: "FM999,999,999,999,990.00", 2: "FM999999999999990.0000",
+                 126: "FM999999999999990.0000"}  # fmt: skip
+
+
+def money_as_text(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """CAST(money AS varchar) shows 2 decimals ('1234.50', not PostgreSQL's '1234.5000'), rounded.
+    Runs before `conversions`, while CONVERT and its style are still there.
+    https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#money-and-smallmoney-styles"""
+    for node in bottom_up(tree, exp.Cast):
+        target = type_of_datatype(node.to)
+        if target is not None and target.is_string and (context.type_of(node.this) or INT).is_money:
+            node.replace(_money_text(node.this, 0, node.to))
+    return tree
+
+
+def _style_number(style: exp.Expression) -> int | None:
+    return int(style.this) if isinstance(style, exp.Literal) and style.this.isdigit() else None
+
+
+def _money_text(value: exp.Expression, style: int | None, target: exp.DataType) -> exp.Expression:
+    pattern = _MONEY_STYLES.get(style if style is not None else 0)
+    if pattern is None:
+        raise error_at(f"CONVERT style {style} is not supported for money", value)
+    text = exp.Anonymous(this="to_char", expressions=[value.copy(), exp.Literal.string(pattern)])
+    return exp.Cast(this=text, to=target.copy())

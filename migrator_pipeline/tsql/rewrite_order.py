@@ -28,6 +28,7 @@ from migrator_pipeline.tsql.conversion_rewrites import (
     data_types,
     integer_casts_truncate,
     integers_into_short_strings,
+    money_as_text,
     try_casts,
 )
 from migrator_pipeline.tsql.date_rewrites import (
@@ -98,6 +99,8 @@ REWRITES: list[Rewrite] = [
     date_names,
     # before types are mapped: the parser's own CAST(x AS TEXT) around LEN's argument goes
     length_ignores_trailing_spaces,
+    # before conversions: CAST(money AS varchar) shows 2 decimals (CONVERT's styles are read there)
+    money_as_text,
     conversions,
     # before types are mapped: these read declared SQL Server types (nvarchar vs varchar, money)
     datalength_in_bytes, isnull_takes_the_first_type, integer_casts_truncate, round_with_truncation,

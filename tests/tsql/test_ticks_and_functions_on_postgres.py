@@ -98,6 +98,13 @@ CASES = [
     # https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#truncating-and-rounding-results
     ("CAST(12345 AS varchar(3))", "*"),
     ("CAST(123 AS varchar(3))", "123"),
+    # money as text: 2 decimals (style 0, and CAST), thousands separators (1), 4 decimals (2).
+    # https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql#money-and-smallmoney-styles
+    ("CAST($1234.567 AS varchar)", "1234.57"),
+    ("CONVERT(varchar(20), $1234.5)", "1234.50"),
+    ("CONVERT(varchar(20), $1234.5, 1)", "1,234.50"),
+    ("CONVERT(varchar(20), $1234.5, 2)", "1234.5000"),
+    ("'Total: ' + CAST(CAST(-3.5 AS money) AS varchar(10))", "Total: -3.50"),
     # money constants. https://learn.microsoft.com/sql/t-sql/data-types/constants-transact-sql
     ("$23.12", Decimal("23.1200")),
 ]
