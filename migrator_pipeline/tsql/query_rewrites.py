@@ -26,6 +26,16 @@ def drop_table_hints(tree: exp.Expression, context: RewriteContext) -> exp.Expre
     return tree
 
 
+def drop_query_hints(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """Drop `OPTION (...)` query hints (MAXRECURSION, RECOMPILE, MAXDOP, join hints...): they steer
+    the plan, not the rows. (MAXRECURSION's error past its limit is not reproduced: PostgreSQL's
+    recursion has no limit.)
+    https://learn.microsoft.com/sql/t-sql/queries/hints-transact-sql-query"""
+    for node in tree.find_all(exp.Select, exp.SetOperation):
+        node.set("options", None)
+    return tree
+
+
 def pivots(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """`src PIVOT (AGG(v) FOR c IN ([a], [b])) AS p` is a grouped subquery: one
     `AGG(CASE WHEN c = 'a' THEN v END) AS a` per listed value, grouped by every other column

@@ -56,6 +56,7 @@ from migrator_pipeline.tsql.number_rewrites import (
 )
 from migrator_pipeline.tsql.query_rewrites import (
     choose,
+    drop_query_hints,
     drop_table_hints,
     pivots,
     recursive_ctes,
@@ -86,7 +87,7 @@ from migrator_pipeline.tsql.string_rewrites import (
 )
 
 REWRITES: list[Rewrite] = [
-    drop_table_hints,
+    drop_table_hints, drop_query_hints,
     # before the xml methods: `(... FOR XML PATH(''), TYPE).value('.', ...)` is the text itself
     for_xml_read_back,
     # before anything reads columns: sqlglot reads `$12.50` as a column

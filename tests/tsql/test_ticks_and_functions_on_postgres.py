@@ -130,3 +130,12 @@ def test_a_string_compared_with_a_datetime_lands_on_a_tick(pg):
     types = {"dbo.orders": {"id": "int", "ordered": "datetime2"}}  # datetime2 has no ticks
     pg.execute(translate_select(tsql, relations={"dbo.orders": "orders"}, column_types=types))
     assert pg.fetchall() == [(1,)]
+
+
+def test_query_hints_are_dropped(pg):
+    """OPTION (MAXRECURSION n) and plan hints change the plan, not the rows.
+    https://learn.microsoft.com/sql/t-sql/queries/hints-transact-sql-query"""
+    tsql = ("WITH n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n WHERE i < 3) "
+            "SELECT SUM(i) FROM n OPTION (MAXRECURSION 25, RECOMPILE)")
+    pg.execute(translate_select(tsql, relations={}))
+    assert pg.fetchall() == [(6,)]
