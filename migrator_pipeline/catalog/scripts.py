@@ -39,6 +39,8 @@ from datetime import date, datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
+import defusedxml
+import defusedxml.ElementTree
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -236,8 +238,8 @@ def read_project(root: Path) -> SqlProject:
     path = found[0]
     project.names.add(path.stem.lower())
     try:
-        tree = ElementTree.parse(path)
-    except (ElementTree.ParseError, OSError) as error:
+        tree = defusedxml.ElementTree.parse(path)  # no entity expansion, no external entities
+    except (ElementTree.ParseError, defusedxml.DefusedXmlException, OSError) as error:
         project.findings.append(Finding("error", f"cannot read the project file, all .sql files read: {error}", path.name))
         return project
     for element in tree.iter():
@@ -254,6 +256,9 @@ def read_project(root: Path) -> SqlProject:
             project.variables[include] = default
             continue
         paths = [_local_path(root, part) for part in include.split(";") if part.strip()]
+        if any(not is_inside(p, root) for p in paths):
+            project.findings.append(Finding("error", f"{tag} item outside the source folder, not read: {include}", path.name))
+            paths = [p for p in paths if is_inside(p, root)]
         if tag == "Build" and element.get("Remove"):
             project.excluded.update(paths)
         elif tag == "Build":
@@ -265,6 +270,12 @@ def read_project(root: Path) -> SqlProject:
         elif tag in ("None", "Content"):
             project.excluded.update(paths)
     return project
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether a path, symbolic links followed, lies inside the source folder: nothing outside
+    it (host files named by `BULK INSERT`, `:r ../..`, a project item, a link) is ever read."""
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def _local_path(base: Path, written: str) -> Path:
@@ -303,7 +314,7 @@ def _project_scripts(root: Path, project: SqlProject) -> list[Path]:
 def _files(root: Path, suffix: str) -> list[Path]:
     if not root.is_dir():
         return []
-    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == suffix]
+    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == suffix and is_inside(p, root)]
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -514,11 +525,18 @@ def _bulk_options(tokens: list[Token]) -> dict[str, str | None]:
 
 
 def _bulk_file(script: Path, written: str, root: Path) -> Path | None:
-    """The data file: as written, beside the script, or by file name beside the script or in data/."""
+    """The data file: as written, beside the script, or by file name beside the script or in data/,
+    only ever inside the source folder."""
     name = re.split(r"[\\/]", written)[-1]
     folder = script.parent
     candidates = [Path(written), folder / written.replace("\\", "/"), folder / name, folder / "data" / name, root / name, root / "data" / name]
-    return next((c for c in candidates if name and c.is_file()), None)
+    return next((c for c in candidates if name and is_inside(c, root) and c.is_file()), None)
+
+
+def _outside(script: Path, written: str, root: Path) -> bool:
+    """A BULK INSERT path that names a place outside the source folder (`/etc/passwd`, `../x`)."""
+    as_written = Path(written) if Path(written).is_absolute() else script.parent / written
+    return not is_inside(as_written, root)
 
 
 def _terminator(written: str | None, default: str) -> str:
@@ -665,7 +683,9 @@ class _ScriptReader:
     def _include(self, path: Path, written: str, variables: dict[str, str], including: tuple[Path, ...], file: str, line: int) -> None:
         target = _local_path(path.resolve().parent, written)
         chain = including + (path.resolve(),)
-        if target in chain:
+        if Path(written.strip().strip('"')).is_absolute() or not is_inside(target, self.root):
+            self.finding("error", f"included file outside the source folder, not read: {written.strip()}", file, line)
+        elif target in chain:
             cycle = " -> ".join(self.file_name(p) for p in chain[chain.index(target) :] + (target,))
             self.finding("error", f"include cycle, not followed: {cycle}", file, line)
         elif not target.is_file():
@@ -1100,6 +1120,9 @@ class _ScriptReader:
         written = _literal([tokens[i + 1]])[1] or ""
         options = _bulk_options(tokens[i + 2 :])
         path = _bulk_file(self.root / file, written, self.root)
+        if path is None and _outside(self.root / file, written, self.root):
+            self.finding("error", f"BULK INSERT file for {key} is outside the source folder, not read: {written}", file, line)
+            return
         if path is None:
             self.finding("error", f"BULK INSERT file for {key} not found: {written}", file, line)
             return
