@@ -149,8 +149,11 @@ def read_value(tokens: list[Token], now: datetime | None = None) -> Value | None
         return literal_value(tokens[0])
     if tokens[0].text in "+-" and tokens[0].kind == "punct":
         return _signed(tokens[0].text, read_value(tokens[1:], now))
-    if tokens[0].text == "$" and len(tokens) == 2 and tokens[1].kind == "number":
-        return Value("money", format(Decimal(tokens[1].text), "f"))
+    if tokens[0].text == "$":  # a money constant: $12.5, $-12.5
+        amount = read_value(tokens[1:], now)
+        if not isinstance(amount, Value) or _family(type_parts(amount.type)[0]) not in ("integer", "decimal"):
+            raise NotLiteral("$")
+        return Value("money", format(Decimal(amount.text), "f"))
     if len(tokens) > 2 and tokens[1].text == "(" and matching_paren(tokens, 1) == len(tokens) - 1:
         return _function(first, tokens[2:-1], now)
     pieces = _split_plus(tokens)

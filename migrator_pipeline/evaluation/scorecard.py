@@ -3,6 +3,11 @@
 An object is `passed` only when every model it became was drafted, built by dbt, and passed
 all of its dbt tests, and, when SQL Server's rows for it were known, its model returned the same
 rows (`data_match`). Nothing here assumes success.
+
+An object that rests on an incomplete raw table (one whose data file was not read, whose rows
+could none be stored, or that PostgreSQL could not hold whole: `LoadedTable.incomplete`),
+itself or through what it reads, is never `passed`: a model over missing rows builds and
+passes its tests on nothing. It is `needs_review`, its reason naming the table.
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
              validation: DataValidation | None = None) -> Evaluation:
     repairs_by_model = {r.name: r for r in repairs}
     failed_loads = {t.source.lower(): t.error for t in (load.tables if load else []) if t.error}
+    incomplete = {t.source.lower(): (t.source, t.incomplete) for t in (load.tables if load else [])
+                  if getattr(t, "incomplete", None)}
     matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:
@@ -83,6 +90,7 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
         score = _score(entry, evidence, drafts, repairs_by_model, failed_loads)
         score.names = plan.names.get(entry.source, {})
         _judge_data(score, [m for m in matches if m.model in entry.models])
+        _judge_raw_data(score, entry.object, catalog, incomplete)
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
 
@@ -105,6 +113,28 @@ def data_match_evidence(matches: list[DataMatch]) -> dict:
         "unexpected_rows": [row for m in matches for row in m.unexpected_rows],
         "reason": next((f"{m.source}: {m.reason}" for m in matches if m.reason), None),
     }
+
+
+def _judge_raw_data(score: ObjectScore, key: str, catalog: Catalog,
+                    incomplete: dict[str, tuple[str, str]]) -> None:
+    """A `passed` that rests on an incomplete raw table is not one: needs_review, naming it."""
+    if score.status != "passed" or not incomplete:
+        return
+    seen: set[str] = set()
+    pending = [key]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in incomplete:
+            source, why = incomplete[current]
+            score.status = "needs_review"
+            score.reason = f"rests on {source}, whose raw copy is incomplete: {why}"
+            return
+        obj = catalog.get(current)
+        if obj is not None:
+            pending.extend(obj.reads + obj.calls)
 
 
 def _judge_data(score: ObjectScore, matches: list[DataMatch]) -> None:

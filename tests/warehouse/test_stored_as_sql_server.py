@@ -1,0 +1,119 @@
+"""Data scripts loaded as SQL Server would have stored them, checked with rows on PostgreSQL.
+
+The fixtures are our own reductions of what SSMS's Generate Scripts writes and of pubs'
+instpubs.sql (a bit column given 3, omitted columns with DEFAULTs, IDENTITY columns).
+"""
+
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+
+from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.warehouse.loading import load_source_tables
+
+SSMS_SCRIPT = """\
+CREATE TABLE [dbo].[People](
+    [PersonID] [int] IDENTITY(100,10) NOT NULL,
+    [Name] [nvarchar](40) NOT NULL,
+    [Born] [datetime] NULL,
+    [Day] [date] NULL,
+    [Stamp] [datetime2](7) NULL,
+    [At] [time](7) NULL,
+    [Salary] [decimal](10, 2) NULL,
+    [Pay] [money] NULL,
+    [Photo] [varbinary](max) NULL,
+    [Active] [bit] NOT NULL CONSTRAINT [DF_People_Active] DEFAULT ((1)),
+    [Country] [nvarchar](20) NOT NULL DEFAULT (N'UK'),
+    [Added] [datetime] NULL DEFAULT (getdate())
+)
+GO
+SET IDENTITY_INSERT [dbo].[People] ON
+GO
+INSERT [dbo].[People] ([PersonID], [Name], [Born], [Day], [Stamp], [At], [Salary], [Pay], [Photo], [Active]) VALUES (1, N'Ann', CAST(N'2023-12-31T23:00:00.000' AS DateTime), CAST(N'2023-12-31' AS Date), CAST(N'2023-12-31T23:00:00.1234560' AS DateTime2), CAST(N'13:45:10.5000000' AS Time), CAST(100.00 AS Decimal(10, 2)), 19.9900, 0x0AFF, 1)
+GO
+INSERT [dbo].[People] ([PersonID], [Name], [Born], [Salary], [Pay], [Active]) VALUES (5, N'O''Brien', '2023-01-01 10:00:00.005', 100, $-2.5, 3)
+GO
+SET IDENTITY_INSERT [dbo].[People] OFF
+GO
+INSERT [dbo].[People] ([Name], [Salary], [Active]) VALUES (N'Generated', '7.125', 0), (N'Next', -1.005, DEFAULT)
+INSERT [dbo].[People] ([Name], [Salary]) VALUES (N'Too long a name for forty characters, really', 1)
+INSERT [dbo].[People] VALUES (N'No list', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, N'FR', NULL)
+GO
+"""
+
+
+def _rows(pg, sql: str) -> list[tuple]:
+    pg.execute(sql)
+    return pg.fetchall()
+
+
+def test_an_ssms_data_script_is_stored_as_sql_server_stores_it(tmp_path: Path, pg, warehouse_url):
+    (tmp_path / "people.sql").write_text(SSMS_SCRIPT, encoding="utf-8")
+    catalog = read_catalog(tmp_path)
+    # the one row SQL Server refuses is a finding with its file and line; the rest load
+    assert [(f.severity, f.file, f.line, f.message) for f in catalog.findings] == [
+        ("warning", "people.sql", 25, "dbo.People row not stored: String or binary data would be truncated "
+                                      "(a value of 44 characters into nvarchar(40))."),
+    ]
+    report = load_source_tables(warehouse_url, catalog, "stored_raw")
+    assert [(t.rows, t.error, t.incomplete) for t in report.tables] == [(5, None, None)]
+    rows = _rows(pg, "select personid, name, born, day, stamp, at, salary, pay, photo, active, country, added "
+                     "from stored_raw.dbo__people order by personid")
+    added = READ_TIME  # getdate(): when the script ran
+    assert [row[:8] + (bytes(row[8]) if row[8] is not None else None,) + row[9:] for row in rows] == [
+        (1, "Ann", datetime(2023, 12, 31, 23), date(2023, 12, 31), datetime(2023, 12, 31, 23, 0, 0, 123456),
+         time(13, 45, 10, 500000), Decimal("100.00"), Decimal("19.9900"), b"\x0a\xff", True, "UK", added),
+        # datetime ticks (.005 -> .007), 100 -> 100.00, $-2.5 at money's 4 places, 3 into bit is 1
+        (5, "O'Brien", datetime(2023, 1, 1, 10, 0, 0, 7000), None, None, None, Decimal("100.00"),
+         Decimal("-2.5000"), None, True, "UK", added),
+        # IDENTITY goes on from the highest value given (5), by its increment (10); '7.125' rounds half away
+        (15, "Generated", None, None, None, None, Decimal("7.13"), None, None, False, "UK", added),
+        (25, "Next", None, None, None, None, Decimal("-1.01"), None, None, True, "UK", added),
+        # no column list: every column but the identity, in order
+        (35, "No list", None, None, None, None, None, None, None, False, "FR", None),
+    ]
+    pg.execute("drop schema stored_raw cascade")
+
+
+PUBS_LIKE = """\
+CREATE TABLE authors (au_id varchar(11) NOT NULL, contract bit NOT NULL)
+GO
+CREATE TABLE jobs (job_id smallint IDENTITY(1,1) PRIMARY KEY, job_desc varchar(50) NOT NULL
+    DEFAULT 'New Position - title not formalized yet', min_lvl tinyint NOT NULL)
+GO
+CREATE TABLE titles (title_id varchar(6) NOT NULL, type char(12) NOT NULL DEFAULT ('UNDECIDED'),
+    price money NULL, pubdate datetime NOT NULL DEFAULT (getdate()))
+GO
+insert authors values ('409-56-7008', 3)
+insert authors values ('213-46-8915', 0)
+insert authors values ('bad', 'yes')
+GO
+insert jobs values ('New Hire - Job not specified', 10)
+insert jobs values ('Chief Executive Officer', 200)
+insert jobs (min_lvl) values (25)
+GO
+insert titles (title_id, price) values ('PC8888', $20.00)
+insert titles values ('BU1032', 'business', $19.99, '06/12/91')
+GO
+"""
+
+
+def test_pubs_bits_defaults_and_identities(tmp_path: Path, pg, warehouse_url):
+    (tmp_path / "instpubs.sql").write_text(PUBS_LIKE, encoding="utf-8")
+    catalog = read_catalog(tmp_path)
+    assert [(f.file, f.line, f.message) for f in catalog.findings] == [
+        ("instpubs.sql", 11, "dbo.authors row not stored: Conversion failed when converting the varchar value 'yes' "
+                             "to data type bit."),
+    ]
+    report = load_source_tables(warehouse_url, catalog, "pubs_raw")
+    assert [(t.source, t.rows, t.error) for t in report.tables] == [
+        ("dbo.authors", 2, None), ("dbo.jobs", 3, None), ("dbo.titles", 2, None)]
+    assert _rows(pg, "select au_id, contract from pubs_raw.dbo__authors order by 1") == [
+        ("213-46-8915", False), ("409-56-7008", True)]
+    assert _rows(pg, "select job_id, job_desc, min_lvl from pubs_raw.dbo__jobs order by 1") == [
+        (1, "New Hire - Job not specified", 10), (2, "Chief Executive Officer", 200),
+        (3, "New Position - title not formalized yet", 25)]
+    assert _rows(pg, "select title_id, type, price, pubdate from pubs_raw.dbo__titles order by 1") == [
+        ("BU1032", "business    ", Decimal("19.9900"), datetime(1991, 6, 12)),
+        ("PC8888", "UNDECIDED   ", Decimal("20.0000"), READ_TIME)]
+    pg.execute("drop schema pubs_raw cascade")
