@@ -117,3 +117,80 @@ def test_pubs_bits_defaults_and_identities(tmp_path: Path, pg, warehouse_url):
         ("BU1032", "business    ", Decimal("19.9900"), datetime(1991, 6, 12)),
         ("PC8888", "UNDECIDED   ", Decimal("20.0000"), READ_TIME)]
     pg.execute("drop schema pubs_raw cascade")
+
+
+MISSING_FILE = """\
+CREATE TABLE dbo.Sales (id int NOT NULL, amount money NULL)
+GO
+CREATE TABLE dbo.Notes (id int NOT NULL, note nvarchar(5) NOT NULL)
+GO
+CREATE TABLE dbo.Regions (id int NOT NULL)
+GO
+BULK INSERT dbo.Sales FROM '$(DataPath)sales.csv' WITH (FORMAT = 'CSV', FIRSTROW = 2)
+GO
+INSERT dbo.Notes VALUES (1, N'far too long')
+INSERT dbo.Regions VALUES (1)
+GO
+CREATE VIEW dbo.vSales AS SELECT id, amount FROM dbo.Sales
+GO
+CREATE VIEW dbo.vBig AS SELECT id FROM dbo.vSales WHERE amount > 10
+GO
+CREATE VIEW dbo.vNotes AS SELECT id, note FROM dbo.Notes
+GO
+CREATE VIEW dbo.vRegions AS SELECT id FROM dbo.Regions
+GO
+"""
+
+
+def test_a_missing_data_file_or_rows_all_refused_never_pass(tmp_path: Path, pg, warehouse_url):
+    from migrator_pipeline.agents.drafts import DraftModel, Drafts
+    from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+    from migrator_pipeline.evaluation.scorecard import evaluate
+    from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel
+
+    (tmp_path / "estate.sql").write_text(MISSING_FILE, encoding="utf-8")
+    catalog = read_catalog(tmp_path, variables={"DataPath": "C:\\loads\\"})
+    missing = next(f for f in catalog.findings if f.object == "dbo.sales")
+    assert (missing.severity, missing.file, missing.line, missing.message) == (
+        "error", "estate.sql", 7, "BULK INSERT file for dbo.sales not found: C:\\loads\\sales.csv")
+    report = load_source_tables(warehouse_url, catalog, "missing_raw")
+    assert [(t.source, t.rows, t.incomplete) for t in report.tables] == [
+        ("dbo.Sales", 0, "its data file C:\\loads\\sales.csv was not read"),
+        ("dbo.Notes", 0, "all 1 of its rows could not be stored"),
+        ("dbo.Regions", 1, None),
+    ]
+    assert _rows(pg, "select count(*) from missing_raw.dbo__sales") == [(0,)]
+    pg.execute("drop schema missing_raw cascade")
+
+    # every object built and passed its tests; only the raw data decides
+    names = {"dbo.sales": "stg_sales", "dbo.notes": "stg_notes", "dbo.regions": "stg_regions",
+             "dbo.vsales": "vsales", "dbo.vbig": "vbig", "dbo.vnotes": "vnotes", "dbo.vregions": "vregions"}
+    plan = MigrationPlan(
+        project="p", raw_schema="p_raw",
+        models=[PlannedModel(name, "marts", "view", key, "") for key, name in names.items()],
+        entries=[PlanEntry(key, catalog.get(key).source, catalog.get(key).kind, "model", [name])
+                 for key, name in names.items()])
+    drafts = Drafts("p", models=[DraftModel(name, key, "select 1", "rules", 1) for key, name in names.items()])
+    built = TestReport([NodeResult(f"model.p.{name}", name, "model", "success") for name in names.values()], {})
+    statuses = {o.source: (o.status, o.reason) for o in evaluate(catalog, plan, drafts, built, [], report).objects}
+    sales = ("needs_review", "rests on dbo.Sales, whose raw copy is incomplete: its data file C:\\loads\\sales.csv was not read")
+    notes = ("needs_review", "rests on dbo.Notes, whose raw copy is incomplete: all 1 of its rows could not be stored")
+    assert statuses == {
+        "dbo.Sales": sales, "dbo.vSales": sales, "dbo.vBig": sales,  # through the view it reads
+        "dbo.Notes": notes, "dbo.vNotes": notes,
+        "dbo.Regions": ("passed", None), "dbo.vRegions": ("passed", None),
+    }
+
+
+def test_a_row_postgresql_cannot_hold_is_a_finding_with_its_line(tmp_path: Path, pg, warehouse_url):
+    # SQL Server stores a NUL character in nvarchar; PostgreSQL's text cannot hold one
+    (tmp_path / "t.sql").write_text(
+        "CREATE TABLE dbo.T (id int, s nvarchar(10))\nGO\n"
+        "INSERT dbo.T VALUES (1, N'ok')\nINSERT dbo.T VALUES (2, N'a' + NCHAR(0) + N'b')\nINSERT dbo.T VALUES (3, N'ok')\n",
+        encoding="utf-8")
+    report = load_source_tables(warehouse_url, read_catalog(tmp_path), "nul_raw")
+    assert [(f.file, f.line, f.message.split(":")[0]) for f in report.findings] == [
+        ("t.sql", 4, "dbo.T row not loaded, PostgreSQL refuses it")]
+    assert [(t.rows, t.incomplete) for t in report.tables] == [(2, "PostgreSQL refused 1 of its 3 rows")]
+    assert _rows(pg, "select id from nul_raw.dbo__t order by 1") == [(1,), (3,)]
+    pg.execute("drop schema nul_raw cascade")
