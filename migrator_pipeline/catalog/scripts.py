@@ -61,6 +61,7 @@ from migrator_pipeline.catalog.values import (
     ConversionError,
     NotLiteral,
     Value,
+    column_converter,
     convert,
     default_value,
     normalise_date_literal,
@@ -526,8 +527,34 @@ def _csv_records(text: str, delimiter: str, quote: str) -> tuple[list[list[str]]
     return records, lines
 
 
-def _bulk_rows(raw: bytes, options: dict[str, str | None]) -> tuple[list[list[str | None]], list[int]]:
-    """Rows of a BULK INSERT data file (an empty field is NULL: None), and the line of each."""
+def _terminated_records(text: str, field_end: str, row_end: str, fields: int) -> tuple[list[list[str]], list[int]]:
+    """Records read field by field, as BULK INSERT reads them: `fields - 1` field terminators,
+    then the row terminator."""
+    records: list[list[str]] = []
+    lines: list[int] = []
+    position, line, end_of_text = 0, 1, len(text)
+    while position < end_of_text:
+        record, first_line = [], line
+        for index in range(fields):
+            terminator = row_end if index == fields - 1 else field_end
+            end = text.find(terminator, position)
+            end = end_of_text if end < 0 else end
+            record.append(text[position:end])
+            line += text.count("\n", position, min(end + len(terminator), end_of_text))
+            position = end + len(terminator)
+            if end == end_of_text:
+                break
+        if record != [""]:
+            records.append(record)
+            lines.append(first_line)
+    return records, lines
+
+
+def _bulk_rows(raw: bytes, options: dict[str, str | None], fields: int | None = None) -> tuple[list[list[str | None]], list[int]]:
+    """Rows of a BULK INSERT data file (an empty field is NULL: None), and the line of each.
+
+    Like BULK INSERT, a row is `fields` fields: every field but the last ends at the field
+    terminator, so a row terminator inside one is data (a comment with a line break)."""
     text = raw.decode(_bulk_encoding(options)).lstrip("\ufeff").replace("\r\n", "\n")
     field_end = _terminator(options.get("FIELDTERMINATOR"), "\t")
     row_end = _terminator(options.get("ROWTERMINATOR"), "\n")
@@ -539,6 +566,8 @@ def _bulk_rows(raw: bytes, options: dict[str, str | None]) -> tuple[list[list[st
         lines = list(range(1, len(records) + 1))
         kept = [k for k, record in enumerate(records) if record and record != [""]]
         records, lines = [records[k] for k in kept], [lines[k] for k in kept]
+        if fields and any(len(record) != fields for record in records):
+            records, lines = _terminated_records(text, field_end, row_end, fields)
     first = int(options.get("FIRSTROW") or 1)
     last = int(options.get("LASTROW") or 0) or len(records)
     rows = [[value if value != "" else None for value in record] for record in records[first - 1 : last]]
@@ -1152,6 +1181,8 @@ class _ScriptReader:
         else:
             width = len(insert.rows[0]) if insert.rows else 0
             positional = writable if insert.kind != "insert" or insert.keep_identity else [c for c in writable if c is not identity]
+            if insert.kind == "bulk" and width == len(table.columns):
+                positional = table.columns  # a data file holds a field for a computed column too, ignored
             if width != len(positional) and insert.kind == "insert" and identity is not None and width == len(writable):
                 return refuse(f"An explicit value for the identity column in table '{table.source}' can only be specified "
                               "when a column list is used and IDENTITY_INSERT is ON.")
@@ -1175,12 +1206,22 @@ class _ScriptReader:
         SQL Server stores none of it. A data file loads row by row (BULK INSERT up to MAXERRORS)."""
         positions = {id(c): k for k, c in enumerate(given)}
         identity = self._identity(table, writable)
+        # per column, once: where its value is in a row, and its converter
+        plans = [(column, positions.get(id(column)), column_converter(column.data_type, insert.dateformat))
+                 for column in writable]
         rows: list[list[str | None]] = []
         lines: list[int] = []
         errors = 0
         for index, row in enumerate(insert.rows):
             try:
-                rows.append([self._stored(table, column, row, positions.get(id(column)), insert, identity) for column in writable])
+                stored_row = []
+                for column, position, converter in plans:
+                    value = row[position] if position is not None else DEFAULT
+                    if value is None or value is DEFAULT or column.identity:
+                        stored_row.append(self._stored(table, column, row, position, insert, identity))
+                    else:
+                        stored_row.append(converter(value))
+                rows.append(stored_row)
                 lines.append(insert.line_of(index))
             except ConversionError as error:
                 where = f"{table.source} row not stored"
@@ -1289,8 +1330,10 @@ class _ScriptReader:
             self.finding("error", f"BULK INSERT file for {key} not found: {written}", file, line, key)
             self.missing.setdefault(key, []).append(written)
             return
+        table = self.objects.get(key)
+        fields = len(table.columns) if table is not None and table.kind == "table" else None
         try:
-            rows, lines = _bulk_rows(path.read_bytes(), options)
+            rows, lines = _bulk_rows(path.read_bytes(), options, fields)
         except (UnicodeDecodeError, LookupError, csv.Error, OSError, ValueError) as error:
             self.finding("error", f"cannot read the BULK INSERT file {written}: {error}", file, line, key)
             self.missing.setdefault(key, []).append(written)

@@ -25,8 +25,10 @@ What comes out is text the way PostgreSQL's COPY reads it for the column's Postg
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -96,12 +98,14 @@ _HEX_TEXT = re.compile(r"^(?:0[xX])?([0-9a-fA-F]*)$")
 _OFFSET = re.compile(r"\s*(Z|[+-]\d{1,2}:\d{2})$", re.I)
 
 
-def type_parts(data_type: str) -> tuple[str, list[str]]:
-    """`decimal(10, 2)` -> ("decimal", ["10", "2"]); `varchar(max)` -> ("varchar", ["max"])."""
+@functools.lru_cache(maxsize=4096)
+def type_parts(data_type: str) -> tuple[str, tuple[str, ...]]:
+    """`decimal(10, 2)` -> ("decimal", ["10", "2"]); `varchar(max)` -> ("varchar", ["max"]).
+    Cached: data scripts ask for the same few types millions of times (callers never mutate it)."""
     match = _TYPE.match(data_type.replace("[", "").replace("]", "").strip().lower())
     if match is None:
-        return data_type.lower(), []
-    args = [a.strip() for a in (match["args"] or "").split(",") if a.strip()]
+        return data_type.lower(), ()
+    args = tuple(a.strip() for a in (match["args"] or "").split(",") if a.strip())
     return " ".join(match["name"].split()), args
 
 
@@ -296,16 +300,37 @@ def convert(value: Value | str | None, target: str, dateformat: str | None = "md
     says the str is file text). Raises ConversionError when SQL Server could not store it."""
     if value is None:
         return None
-    if isinstance(value, str):
-        from_file = dateformat is None
-        value = Value("file" if from_file else "varchar", value)
+    return column_converter(target, dateformat)(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def column_converter(target: str, dateformat: str | None = "mdy") -> Callable[[Value | str], str]:
+    """`convert` for one column type, resolved once: what storing a table's rows calls per value
+    (never with None)."""
     name, args = type_parts(target)
-    converter = _CONVERTERS.get(_family(name))
-    if converter is None:
-        return value.text  # xml, sql_variant, hierarchyid, spatial, alias types: the text as written
-    return converter(value, name, args, dateformat or "mdy")
+    family = _family(name)
+    fast = _FAST.get(family)
+    general = _CONVERTERS.get(family)
+    read_as = dateformat or "mdy"
+    text_type = "file" if dateformat is None else "varchar"
+
+    def stored(value: Value | str) -> str:
+        if value.__class__ is str:
+            # the common cases of data files, answered before the general path below
+            if fast is not None and (answer := fast(value, name, args, read_as)) is not None:
+                return answer
+            value = Value(text_type, value)
+        elif fast is not None and value.type in ("varchar", "nvarchar"):
+            if (answer := fast(value.text, name, args, read_as)) is not None:
+                return answer
+        if general is None:
+            return value.text  # xml, sql_variant, hierarchyid, spatial, alias types: the text as written
+        return general(value, name, args, read_as)
+
+    return stored
 
 
+@functools.lru_cache(maxsize=1024)
 def _family(name: str) -> str:
     for family, names in (("integer", _INTEGER_RANGES), ("string", _STRING_TYPES), ("decimal", _DECIMAL_TYPES),
                           ("money", _MONEY_RANGES), ("float", _FLOAT_TYPES), ("binary", _BINARY_TYPES),
@@ -657,6 +682,61 @@ def _format_time(moment: datetime, fraction: int, digits: int) -> str:
         return clock
     return f"{clock}.{fraction // 10 ** (7 - digits):0{digits}d}"
 
+
+_ISO_MOMENT = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:([ T])(\d\d):(\d\d):(\d\d)(?:\.(\d{1,7}))?)?")
+
+
+def _fast_string(text: str, name: str, args: list[str], dateformat: str) -> str | None:
+    limit = None if name in ("text", "ntext") or (args and args[0] == "max") else _length(name, args)
+    return text if limit is None or len(text) <= limit else None
+
+
+def _fast_integer(text: str, name: str, args: list[str], dateformat: str) -> str | None:
+    if not (text.isascii() and text.isdigit() and len(text) < 19):
+        return None
+    number = int(text)
+    low, high = _INTEGER_RANGES[name]
+    return str(number) if low <= number <= high else None
+
+
+@functools.lru_cache(maxsize=65536)  # a table's dates repeat (ModifiedDate): parse each once
+def _fast_date(text: str, name: str, args: tuple[str, ...], dateformat: str) -> str | None:
+    """`YYYY-MM-DD[ hh:mm:ss[.f]]`, the form exports and scripts mostly use: what `_to_date` makes
+    of it, without its general parse. Year-first with a space reads year-day-month for datetime
+    under DATEFORMAT dmy/dym/ydm: left to the general path."""
+    match = _ISO_MOMENT.fullmatch(text)
+    if match is None or (match.group(4) != "T" and name in ("datetime", "smalldatetime") and dateformat in ("dmy", "dym", "ydm")):
+        return None
+    year, month, day = int(match.group(1)), int(match.group(2)), int(match.group(3))
+    try:
+        date(year, month, day)
+    except ValueError:
+        return None
+    if name == "date":
+        return text[:10]
+    if name not in ("datetime", "datetime2") or (name == "datetime" and year < 1753):
+        return None
+    if match.group(5) is None:
+        clock, fraction = "00:00:00", ""
+    else:
+        if int(match.group(5)) > 23 or int(match.group(6)) > 59 or int(match.group(7)) > 59:
+            return None
+        clock, fraction = text[11:19], match.group(8) or ""
+    if name == "datetime":
+        if len(fraction) > 3:
+            return None
+        milliseconds = int(fraction.ljust(3, "0")) if fraction else 0
+        ticks = (milliseconds * 3 + 5) // 10
+        if ticks >= 300:
+            return None  # rounds into the next second: the general path carries it
+        return f"{text[:10]} {clock}.{(ticks * 20 + 3) // 6:03d}"
+    digits = _digits(args)
+    if len(fraction) > digits:
+        return None
+    return f"{text[:10]} {clock}.{fraction.ljust(digits, '0')}" if digits else f"{text[:10]} {clock}"
+
+
+_FAST = {"string": _fast_string, "integer": _fast_integer, "date": _fast_date}
 
 _CONVERTERS = {
     "integer": _to_integer, "bit": _to_bit, "decimal": _to_decimal, "money": _to_money,
