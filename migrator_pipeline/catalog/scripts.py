@@ -570,7 +570,8 @@ def _bulk_rows(raw: bytes, options: dict[str, str | None], fields: int | None = 
             records, lines = _terminated_records(text, field_end, row_end, fields)
     first = int(options.get("FIRSTROW") or 1)
     last = int(options.get("LASTROW") or 0) or len(records)
-    rows = [[value if value != "" else None for value in record] for record in records[first - 1 : last]]
+    # bcp's character format: an empty field is NULL, a lone NUL character an empty string
+    rows = [[None if value == "" else "" if value == "\0" else value for value in record] for record in records[first - 1 : last]]
     return rows, lines[first - 1 : last]
 
 

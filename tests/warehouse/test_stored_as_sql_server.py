@@ -194,3 +194,47 @@ def test_a_row_postgresql_cannot_hold_is_a_finding_with_its_line(tmp_path: Path,
     assert [(t.rows, t.incomplete) for t in report.tables] == [(2, "PostgreSQL refused 1 of its 3 rows")]
     assert _rows(pg, "select id from nul_raw.dbo__t order by 1") == [(1,), (3,)]
     pg.execute("drop schema nul_raw cascade")
+
+
+BULK_SCRIPT = """\
+CREATE TABLE dbo.Reviews (
+    ReviewID int IDENTITY(1,1) NOT NULL,
+    Name nvarchar(20) NOT NULL,
+    Label AS (Name + N'!'),
+    Comments nvarchar(200) NULL,
+    Extension nvarchar(8) NOT NULL,
+    Rating int NOT NULL DEFAULT (3),
+    Modified datetime NOT NULL
+)
+GO
+BULK INSERT dbo.Reviews FROM 'C:\\Samples\\Reviews.csv' WITH (FIELDTERMINATOR = '\\t', ROWTERMINATOR = '0x0a', KEEPIDENTITY)
+GO
+BULK INSERT dbo.Reviews FROM 'C:\\Samples\\More.csv' WITH (FIELDTERMINATOR = '\\t', ROWTERMINATOR = '0x0a')
+GO
+"""
+
+
+def test_bulk_insert_files_are_read_as_sql_server_reads_them(tmp_path: Path, pg, warehouse_url):
+    (tmp_path / "load.sql").write_text(BULK_SCRIPT, encoding="utf-8")
+    # AdventureWorks' shape: a field for the computed column (ignored), a line break inside a
+    # comment (data: only the last field ends at the row terminator), a lone NUL for ''
+    (tmp_path / "Reviews.csv").write_bytes(
+        b"7\tAnn\t\tGood\nvery good\t\x00\t5\t2024-09-17 00:00:00.000\n"
+        b"9\tBob\tBob!\t\tpdf\t\t2024-09-18 10:00:00.005\n")
+    # without KEEPIDENTITY the file's identity values are ignored; a bad row is skipped (MAXERRORS 10)
+    (tmp_path / "More.csv").write_bytes(
+        b"1\tCy\t\tOk\tdoc\t4\t2024-09-19\n"
+        b"2\tDee\t\tBad\tdoc\tfive\t2024-09-19\n")
+    catalog = read_catalog(tmp_path)
+    assert [(f.file, f.line, f.message) for f in catalog.findings] == [
+        ("More.csv", 2, "dbo.Reviews row not stored: Conversion failed when converting the varchar value 'five' "
+                        "to data type int."),
+    ]
+    report = load_source_tables(warehouse_url, catalog, "bulk_raw")
+    assert [(t.rows, t.error, t.incomplete) for t in report.tables] == [(3, None, None)]
+    assert _rows(pg, "select reviewid, name, comments, extension, rating, modified from bulk_raw.dbo__reviews order by 1") == [
+        (7, "Ann", "Good\nvery good", "", 5, datetime(2024, 9, 17)),
+        (9, "Bob", None, "pdf", 3, datetime(2024, 9, 18, 10, 0, 0, 7000)),  # an empty field takes the DEFAULT
+        (10, "Cy", "Ok", "doc", 4, datetime(2024, 9, 19)),
+    ]
+    pg.execute("drop schema bulk_raw cascade")
