@@ -1179,9 +1179,12 @@ class _ScriptReader:
             if unknown:
                 return refuse(f"Invalid or computed column name '{unknown[0]}'.")
             given = [by_name[c.lower()] for c in insert.columns]
+        elif insert.kind == "insert" and insert.keep_identity and identity is not None:
+            return refuse(f"An explicit value for the identity column in table '{table.source}' can only be specified "
+                          "when a column list is used and IDENTITY_INSERT is ON.")
         else:
             width = len(insert.rows[0]) if insert.rows else 0
-            positional = writable if insert.kind != "insert" or insert.keep_identity else [c for c in writable if c is not identity]
+            positional = writable if insert.kind != "insert" else [c for c in writable if c is not identity]
             if insert.kind == "bulk" and width == len(table.columns):
                 positional = table.columns  # a data file holds a field for a computed column too, ignored
             if width != len(positional) and insert.kind == "insert" and identity is not None and width == len(writable):

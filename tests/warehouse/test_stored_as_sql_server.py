@@ -238,3 +238,28 @@ def test_bulk_insert_files_are_read_as_sql_server_reads_them(tmp_path: Path, pg,
         (10, "Cy", "Ok", "doc", 4, datetime(2024, 9, 19)),
     ]
     pg.execute("drop schema bulk_raw cascade")
+
+
+def test_identity_statements_sql_server_refuses(tmp_path: Path):
+    (tmp_path / "t.sql").write_text(
+        "CREATE TABLE dbo.T (id int IDENTITY(1,1), a int)\nGO\n"
+        "INSERT dbo.T (id, a) VALUES (7, 1)\n"          # explicit identity, IDENTITY_INSERT OFF
+        "INSERT dbo.T VALUES (8, 2)\n"                  # a value for every column: one too many
+        "SET IDENTITY_INSERT dbo.T ON\n"
+        "INSERT dbo.T VALUES (9, 3)\n"                  # ON, but no column list
+        "INSERT dbo.T (a) VALUES (4)\n"                 # ON, but the identity left out
+        "INSERT dbo.T (id, a) VALUES (10, 5)\n"
+        "SET IDENTITY_INSERT dbo.T OFF\n"
+        "INSERT dbo.T VALUES (6)\n",
+        encoding="utf-8")
+    catalog = read_catalog(tmp_path)
+    assert [(f.line, f.message.split(": ", 1)[1]) for f in catalog.findings] == [
+        (3, "Cannot insert explicit value for identity column in table 'dbo.T' when IDENTITY_INSERT is set to OFF."),
+        (4, "An explicit value for the identity column in table 'dbo.T' can only be specified when a column list "
+            "is used and IDENTITY_INSERT is ON."),
+        (6, "An explicit value for the identity column in table 'dbo.T' can only be specified when a column list "
+            "is used and IDENTITY_INSERT is ON."),
+        (7, "Explicit value must be specified for identity column in table 'dbo.T' when IDENTITY_INSERT is set to ON."),
+    ]
+    assert catalog.data_for("dbo.t").rows == [["10", "5"], ["11", "6"]]
+    assert catalog.data_for("dbo.t").dropped == 4
