@@ -61,6 +61,7 @@ from migrator_pipeline.catalog.values import (
     ConversionError,
     NotLiteral,
     Value,
+    cast,
     column_converter,
     convert,
     default_value,
@@ -643,6 +644,8 @@ class _ScriptReader:
         self.now = READ_TIME  # GETDATE() in a default or a VALUES list
         self.dropped: dict[str, int] = {}  # rows the source gave that are not stored, by table
         self.missing: dict[str, list[str]] = {}  # data files named for a table but not read
+        self.variables: dict[str, Value | None] = {}  # the batch's DECLAREd constants, by name
+        self.variable_types: dict[str, str] = {}
 
     def finding(self, severity: str, message: str, file: str | None = None, line: int | None = None, obj: str | None = None) -> None:
         self.catalog.findings.append(Finding(severity, message, file, line, obj))
@@ -755,10 +758,15 @@ class _ScriptReader:
         # one tokenizing pass over the script; statements keep offsets into the whole script
         lines = LineIndex(text, first_line)
         for batch in script_batches(text, compact_rows=True):
+            self.variables = {}  # a batch's variables end with it
             self._read_tokens(text, batch.tokens, lines, file)
 
     def _read_batch(self, text: str, first_line: int, file: str) -> None:
-        self._read_tokens(text, tokenize(text), LineIndex(text, first_line), file)
+        outer, self.variables = self.variables, {}  # dynamic SQL is a batch of its own
+        try:
+            self._read_tokens(text, tokenize(text), LineIndex(text, first_line), file)
+        finally:
+            self.variables = outer
 
     def _read_tokens(self, text: str, tokens: list[Token], lines: LineIndex, file: str) -> None:
         split = split_statements(tokens)
@@ -790,13 +798,47 @@ class _ScriptReader:
             self._read_bulk_insert(tokens, file, line)
         elif verb in _IGNORED_VERBS:
             return
+        elif verb == "DECLARE" and self._read_declare(tokens):
+            return
         elif verb in ("WITH", "SELECT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DECLARE"):
             self.finding("info", f"{verb} statement outside a module ignored", file, line)
         else:
             excerpt = " ".join(_span(text, tokens[:8]).split())[:80]
             self.finding("warning", f"unrecognised statement ignored: {excerpt}", file, line)
 
+    def _read_declare(self, tokens: list[Token]) -> bool:
+        """`DECLARE @x type [= constant], ...`: the batch's variables, for the VALUES that use
+        them (WideWorldImportersDW's post-deployment rows). False for cursors and table variables."""
+        declared = []
+        for piece in split_commas(tokens[1:]):
+            if not piece[0].text.startswith("@") or len(piece) < 2:
+                return False
+            start = 2 if piece[1].upper == "AS" else 1
+            if start < len(piece) and piece[start].upper in ("TABLE", "CURSOR"):
+                return False
+            data_type, end = data_type_at(piece, start)
+            declared.append((piece[0].text.lower(), data_type, piece[end + 1 :] if end < len(piece) and piece[end].text == "=" else None))
+        for name, data_type, expression in declared:
+            self._assign(name, data_type, expression)
+        return True
+
+    def _assign(self, name: str, data_type: str, expression: list[Token] | None) -> None:
+        """A variable's value: a constant converted to its type, or unknown (left out) when it is not one."""
+        self.variable_types[name] = data_type
+        try:
+            value = read_value(expression, self.now, self.variables) if expression else None
+            self.variables[name] = cast(value, data_type, self.dateformat)
+        except (NotLiteral, ConversionError, ValueError):
+            self.variables.pop(name, None)
+
     def _read_set(self, tokens: list[Token]) -> None:
+        if len(tokens) > 2 and tokens[1].text.startswith("@"):
+            name = tokens[1].text.lower()
+            if tokens[2].text == "=" and name in self.variable_types:
+                self._assign(name, self.variable_types[name], tokens[3:])
+            else:
+                self.variables.pop(name, None)  # SET @x += 1 and the like: no longer known
+            return
         option = tokens[1].upper if len(tokens) > 2 else ""
         if option == "IDENTITY_INSERT":
             parts, i = multipart_name(tokens, 2)
@@ -1135,7 +1177,7 @@ class _ScriptReader:
         row = []
         for item in split_commas(tokens[1:-1]):
             try:
-                row.append(read_value(item, self.now))
+                row.append(read_value(item, self.now, self.variables))
             except NotLiteral:
                 excerpt = " ".join(t.text for t in item)[:60]
                 self.finding("warning", f"VALUES row with a non-literal value skipped: {excerpt}", file, line)

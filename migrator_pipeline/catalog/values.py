@@ -28,7 +28,7 @@ from __future__ import annotations
 import functools
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
@@ -136,9 +136,11 @@ def number_value(text: str) -> Value:
     return Value("numeric", format(Decimal(text), "f"))
 
 
-def read_value(tokens: list[Token], now: datetime | None = None) -> Value | None | _Default:
+def read_value(tokens: list[Token], now: datetime | None = None,
+               variables: Mapping[str, Value | None] | None = None) -> Value | None | _Default:
     """A VALUES item (or a DEFAULT expression) as a constant. Raises NotLiteral when it is not
-    one, ConversionError when its own CAST fails (as SQL Server would)."""
+    one, ConversionError when its own CAST fails (as SQL Server would). `variables` are the
+    batch's `DECLARE @x type = constant`s, by lower-case name."""
     tokens = _without_parens(tokens)
     if not tokens:
         raise NotLiteral("")
@@ -150,19 +152,21 @@ def read_value(tokens: list[Token], now: datetime | None = None) -> Value | None
             return _now(now)
         if first in ("SYSTEM_USER", "CURRENT_USER", "SESSION_USER", "USER"):
             return Value("nvarchar", "dbo")
+        if first.startswith("@") and variables is not None and first.lower() in variables:
+            return variables[first.lower()]
         return literal_value(tokens[0])
     if tokens[0].text in "+-" and tokens[0].kind == "punct":
-        return _signed(tokens[0].text, read_value(tokens[1:], now))
+        return _signed(tokens[0].text, read_value(tokens[1:], now, variables))
     if tokens[0].text == "$":  # a money constant: $12.5, $-12.5
-        amount = read_value(tokens[1:], now)
+        amount = read_value(tokens[1:], now, variables)
         if not isinstance(amount, Value) or _family(type_parts(amount.type)[0]) not in ("integer", "decimal"):
             raise NotLiteral("$")
         return Value("money", format(Decimal(amount.text), "f"))
     if len(tokens) > 2 and tokens[1].text == "(" and matching_paren(tokens, 1) == len(tokens) - 1:
-        return _function(first, tokens[2:-1], now)
+        return _function(first, tokens[2:-1], now, variables)
     pieces = _split_plus(tokens)
     if len(pieces) > 1:
-        return _concatenate([read_value(piece, now) for piece in pieces])
+        return _concatenate([read_value(piece, now, variables) for piece in pieces])
     raise NotLiteral(" ".join(t.text for t in tokens))
 
 
@@ -214,7 +218,8 @@ def _concatenate(values: list[Value | None | _Default]) -> Value | None:
     return Value("nvarchar" if national else "varchar", "".join(v.text for v in values))
 
 
-def _function(name: str, arguments: list[Token], now: datetime | None) -> Value | None:
+def _function(name: str, arguments: list[Token], now: datetime | None,
+              variables: Mapping[str, Value | None] | None) -> Value | None:
     if name == "CAST":
         depth, split = 0, None
         for k, token in enumerate(arguments):
@@ -224,14 +229,14 @@ def _function(name: str, arguments: list[Token], now: datetime | None) -> Value 
         if split is None:
             raise NotLiteral("CAST")
         target, _ = data_type_at(arguments, split + 1)
-        return cast(read_value(arguments[:split], now), target)
+        return cast(read_value(arguments[:split], now, variables), target)
     if name in ("CONVERT", "TRY_CONVERT", "TRY_CAST"):
         pieces = split_commas(arguments)
         if name == "TRY_CAST" or len(pieces) < 2:
             raise NotLiteral(name)
         target, _ = data_type_at(pieces[0], 0)
-        value = read_value(pieces[1], now)
-        style = read_value(pieces[2], now) if len(pieces) > 2 else None
+        value = read_value(pieces[1], now, variables)
+        style = read_value(pieces[2], now, variables) if len(pieces) > 2 else None
         dateformat = _STYLE_DATEFORMATS.get(style.text if isinstance(style, Value) else "", "mdy")
         try:
             return cast(value, target, dateformat)

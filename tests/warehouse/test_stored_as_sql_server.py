@@ -263,3 +263,24 @@ def test_identity_statements_sql_server_refuses(tmp_path: Path):
     ]
     assert catalog.data_for("dbo.t").rows == [["10", "5"], ["11", "6"]]
     assert catalog.data_for("dbo.t").dropped == 4
+
+
+def test_values_from_the_batch_variables(tmp_path: Path):
+    # WideWorldImportersDW's post-deployment "Unknown" members: VALUES built from DECLAREd constants
+    (tmp_path / "post.sql").write_text(
+        "CREATE TABLE Dimension.City ([City Key] int, City nvarchar(50), [Valid From] datetime2(7), [Valid To] datetime2(7))\nGO\n"
+        "DECLARE @StartOfTime datetime2(7) = '20130101';\n"
+        "DECLARE @EndOfTime datetime2(7) =  '99991231 23:59:59.9999999', @Name nvarchar(3) = N'Unknown';\n"
+        "INSERT Dimension.City ([City Key], City, [Valid From], [Valid To]) VALUES (0, @Name, @StartOfTime, @EndOfTime);\n"
+        "SET @Name = N'N/A'\n"
+        "INSERT Dimension.City VALUES (1, @Name, @StartOfTime, NULL);\n"
+        "GO\n"
+        "INSERT Dimension.City VALUES (2, N'x', @StartOfTime, NULL);\n",  # a variable ends with its batch
+        encoding="utf-8")
+    catalog = read_catalog(tmp_path)
+    assert catalog.data_for("dimension.city").rows == [
+        ["0", "Unk", "2013-01-01 00:00:00.0000000", "9999-12-31 23:59:59.9999999"],  # DECLARE's conversion cuts
+        ["1", "N/A", "2013-01-01 00:00:00.0000000", None],
+    ]
+    assert [(f.line, f.message) for f in catalog.findings] == [
+        (9, "VALUES row with a non-literal value skipped: @StartOfTime")]
