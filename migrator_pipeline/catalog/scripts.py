@@ -1217,7 +1217,9 @@ class _ScriptReader:
         identity = next((c for c in writable if c.identity), None)
         if insert.columns is not None:
             by_name = {c.name.lower(): c for c in table.columns}
-            unknown = [c for c in insert.columns if c.lower() not in by_name or by_name[c.lower()].computed is not None]
+            # an export may hold a computed column's values: read, and ignored as a data file's are
+            unknown = [c for c in insert.columns if c.lower() not in by_name
+                       or (by_name[c.lower()].computed is not None and insert.kind == "insert")]
             if unknown:
                 return refuse(f"Invalid or computed column name '{unknown[0]}'.")
             given = [by_name[c.lower()] for c in insert.columns]
@@ -1420,7 +1422,12 @@ class _ScriptReader:
             self._apply_alter(alter)
         self._resolve_types()
         for insert in self.inserts:
-            self._apply_insert(insert)
+            try:
+                self._apply_insert(insert)
+            except Exception as error:  # noqa: BLE001 - one unreadable statement must not stop the estate
+                self.finding("error", f"rows for {insert.table} not stored: {type(error).__name__}: {error}",
+                             insert.file, insert.line, insert.table)
+                self.dropped[insert.table] = self.dropped.get(insert.table, 0) + len(insert.rows)
         self._record_losses()
         for prop in self.properties:
             self._apply_property(prop)

@@ -78,8 +78,7 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
              validation: DataValidation | None = None) -> Evaluation:
     repairs_by_model = {r.name: r for r in repairs}
     failed_loads = {t.source.lower(): t.error for t in (load.tables if load else []) if t.error}
-    incomplete = {t.source.lower(): (t.source, t.incomplete) for t in (load.tables if load else [])
-                  if getattr(t, "incomplete", None)}
+    incomplete = {t.source.lower(): (t.source, t.incomplete) for t in (load.tables if load else []) if t.incomplete}
     matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:

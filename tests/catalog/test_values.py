@@ -128,3 +128,32 @@ def test_literal_types():
     assert read_value(tokenize("1e2")) == Value("float", "1e2")
     assert read_value(tokenize("DEFAULT")) is DEFAULT
     assert read_value(tokenize("((0))")) == Value("int", "0")
+
+
+import re  # noqa: E402
+
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+TYPES = ["int", "tinyint", "bit", "decimal(5,2)", "money", "smallmoney", "float", "real", "varchar(5)", "nchar(3)",
+         "datetime", "smalldatetime", "date", "time(3)", "datetime2(2)", "datetimeoffset", "varbinary(4)",
+         "binary(2)", "uniqueidentifier", "xml", "timestamp"]
+TEXT = st.one_of(st.text(max_size=30), st.from_regex(r"-?\d{1,12}(\.\d{0,9})?(e-?\d{1,3})?", fullmatch=True),
+                 st.from_regex(r"\d{4}-\d\d-\d\d( \d\d:\d\d:\d\d(\.\d{1,8})?)?", fullmatch=True))
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXT, st.sampled_from(TYPES), st.sampled_from(["literal", "national", "number", "file"]))
+def test_any_value_is_stored_or_refused_never_a_crash(text, column_type, kind):
+    if kind == "file":
+        value = text
+    elif kind == "number":
+        assume(re.fullmatch(r"-?\d+(\.\d*)?(e-?\d+)?", text))  # the reader's numbers are well formed
+        value = Value("numeric" if "e" not in text else "float", text)
+    else:
+        value = Value("nvarchar" if kind == "national" else "varchar", text)
+    try:
+        stored_text = convert(value, column_type, None if kind == "file" else "dmy")
+    except ConversionError:
+        return
+    assert stored_text is None or isinstance(stored_text, str)
