@@ -612,7 +612,27 @@ def _moment(value: Value, target: str, dateformat: str) -> tuple[datetime, int, 
             raise _out_of_range(value, target) from None
         seconds, fraction = divmod(fraction, _HUNDRED_NS)
         return base + timedelta(seconds=seconds), fraction, None
+    if source == "binary" and target in ("datetime", "smalldatetime"):
+        return _moment_of_bytes(value, target)
     raise _not_allowed(value, target)
+
+
+def _moment_of_bytes(value: Value, target: str) -> tuple[datetime, int, str | None]:
+    """SQL Server's own bytes of a datetime, as old SSMS scripts write them: `CAST(0x0000A5E200000000
+    AS DateTime)` is days since 1900-01-01 then 1/300 s ticks since midnight; a smalldatetime's
+    are days then minutes."""
+    raw = bytes.fromhex(value.text if len(value.text) % 2 == 0 else "0" + value.text)
+    if target == "smalldatetime":
+        raw = raw[-4:].rjust(4, b"\0")
+        return datetime(1900, 1, 1) + timedelta(days=int.from_bytes(raw[:2], "big"), minutes=int.from_bytes(raw[2:], "big")), 0, None
+    raw = raw[-8:].rjust(8, b"\0")
+    days, ticks = int.from_bytes(raw[:4], "big", signed=True), int.from_bytes(raw[4:], "big")
+    seconds, remainder = divmod(ticks, 300)
+    try:
+        moment = datetime(1900, 1, 1) + timedelta(days=days, seconds=seconds)
+    except OverflowError:
+        raise _out_of_range(value, target) from None
+    return moment, remainder * _HUNDRED_NS // 300, None
 
 
 def _moment_of_text(value: Value, target: str, dateformat: str, strict: bool = True) -> tuple[datetime, int, str | None]:

@@ -73,6 +73,10 @@ def stored(written: str, column_type: str, dateformat: str = "mdy") -> str | Non
     ("CAST('abcdef' AS varchar(3))", "varchar(10)", "abc"),  # an explicit CAST cuts, silently
     ("CONVERT(datetime, '05/12/2023', 103)", "date", "2023-12-05"),
     ("N'<a/>'", "xml", "<a/>"),
+    # older SSMS wrote a datetime as its own bytes: days since 1900-01-01, then 1/300 s ticks
+    ("CAST(0x0000A5E200000000 AS DateTime)", "datetime", "2016-04-08 00:00:00.000"),
+    ("CAST(0x0000A5E2018B81FF AS DateTime)", "datetime", "2016-04-08 23:59:59.997"),
+    ("CAST(0xA5E20000 AS SmallDateTime)", "smalldatetime", "2016-04-08 00:00:00"),
 ])
 def test_stored_as_sql_server_stores_it(written, column_type, expected):
     assert stored(written, column_type) == expected
