@@ -56,6 +56,8 @@ from migrator_pipeline.warehouse.connection import connect
 MAX_SHOWN_ROWS = 10  # rows of each difference kept for the report
 LIVE_ROW_LIMIT = 100_000  # a bigger result is not fetched from SQL Server to compare in memory
 EXPECTED_FOLDER = "expected"
+ROW_COUNTS_FILE = "row_counts.csv"  # in expected/: each source table's row count in SQL Server
+ROW_COUNTS_HEADER = ["schema", "table", "rows"]
 
 # ---------------------------------------------------------------- the evidence
 
@@ -100,6 +102,7 @@ class DataValidation:
     expected: list[ExpectedResult] = field(default_factory=list)
     matches: list[DataMatch] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)  # table key -> its rows in SQL Server
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,6 +113,7 @@ class DataValidation:
             expected=[ExpectedResult(**e) for e in raw.get("expected", [])],
             matches=[DataMatch(**m) for m in raw.get("matches", [])],
             findings=[Finding(**f) for f in raw.get("findings", [])],
+            row_counts=dict(raw.get("row_counts", {})),
         )
 
     def save(self, path: Path) -> None:
@@ -509,7 +513,8 @@ def read_expected_files(folder: Path, catalog: Catalog) -> tuple[list[ExpectedRe
     results, findings = [], []
     if not folder.is_dir():
         return results, findings
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
+                       and p.name.lower() != ROW_COUNTS_FILE):
         result, finding = read_expected_file(path, catalog)
         if result is not None:
             results.append(result)
@@ -546,6 +551,31 @@ def read_expected_file(path: Path, catalog: Catalog) -> tuple[ExpectedResult | N
                                  file, line, obj.source)
         rows.append([value if value != "" else None for value in record])
     return ExpectedResult(obj.key, obj.source, header, rows, file, empty_is_null=True), None
+
+
+def read_row_counts(folder: Path, catalog: Catalog) -> tuple[dict[str, int], list[Finding]]:
+    """`expected/row_counts.csv` (`schema,table,rows`): each source table's row count in SQL
+    Server, by table key. A line that names no table of the source, or no count, is a finding."""
+    path = folder / ROW_COUNTS_FILE
+    file = f"{EXPECTED_FOLDER}/{ROW_COUNTS_FILE}"
+    if not path.is_file():
+        return {}, []
+    try:
+        records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    except (UnicodeDecodeError, csv.Error, OSError) as error:
+        return {}, [Finding("error", f"cannot read the row counts, skipped: {error}", file)]
+    if not records or [c.strip().lower() for c in records[0]] != ROW_COUNTS_HEADER:
+        return {}, [Finding("error", f"row counts need the header {','.join(ROW_COUNTS_HEADER)}, file skipped", file, 1)]
+    counts, findings = {}, []
+    for line, record in enumerate(records[1:], start=2):
+        if not record:
+            continue
+        table = catalog.get(object_key(record[0], record[1])) if len(record) == 3 else None
+        if table is None or table.kind != "table" or not record[2].strip().isdigit():
+            findings.append(Finding("warning", f"row count line not used: {','.join(record)}", file, line))
+            continue
+        counts[table.key] = int(record[2])
+    return counts, findings
 
 
 # ---------------------------------------------------------------- expected results: a live server
@@ -615,7 +645,9 @@ def expected_results(spec: SourceSpec, catalog: Catalog, plan: MigrationPlan) ->
 def data_validation(spec: SourceSpec, catalog: Catalog, plan: MigrationPlan, warehouse_url: str) -> DataValidation:
     """The tester's data step: expected results gathered, then compared with the built models."""
     expected, findings = expected_results(spec, catalog, plan)
-    return revalidate(DataValidation(expected, [], findings), catalog, plan, warehouse_url)
+    folder = expected_folder(spec)
+    counts, count_findings = read_row_counts(folder, catalog) if folder else ({}, [])
+    return revalidate(DataValidation(expected, [], findings + count_findings, counts), catalog, plan, warehouse_url)
 
 
 def revalidate(validation: DataValidation, catalog: Catalog, plan: MigrationPlan,
@@ -623,8 +655,8 @@ def revalidate(validation: DataValidation, catalog: Catalog, plan: MigrationPlan
     """The same expected results compared (again) with the models as they are now built, e.g.
     after the rebuilder rebuilt some."""
     if not validation.expected:
-        return DataValidation([], [], list(validation.findings))
+        return DataValidation([], [], list(validation.findings), dict(validation.row_counts))
     with connect(warehouse_url) as connection:
         connection.autocommit = True
         matches = validate_data(connection, validation.expected, plan, catalog)
-    return DataValidation(validation.expected, matches, list(validation.findings))
+    return DataValidation(validation.expected, matches, list(validation.findings), dict(validation.row_counts))

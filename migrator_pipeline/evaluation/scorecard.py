@@ -83,7 +83,9 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
              repairs: list[RepairOutcome], load: LoadReport | None,
              validation: DataValidation | None = None) -> Evaluation:
     repairs_by_model = {r.name: r for r in repairs}
-    failed_loads = {t.source.lower(): t.error for t in (load.tables if load else []) if t.error}
+    failed_loads = {t.source.lower(): f"raw data did not load: {t.error}"
+                    for t in (load.tables if load else []) if t.error}
+    failed_loads.update(_short_copies(load, validation))
     matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:
@@ -97,6 +99,16 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
         score.evidence = _evidence_level(score, entry, drafts, report)
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
+
+
+def _short_copies(load: LoadReport | None, validation: DataValidation | None) -> dict[str, str]:
+    """Tables whose raw copy does not hold SQL Server's row count (expected/row_counts.csv):
+    table key -> why. Every model built on such a copy is built on other data."""
+    counts = validation.row_counts if validation else {}
+    return {table.source.lower(): f"the raw copy has {table.rows} rows, SQL Server has "
+                                  f"{counts[table.source.lower()]} (expected/row_counts.csv)"
+            for table in (load.tables if load else [])
+            if not table.error and table.source.lower() in counts and counts[table.source.lower()] != table.rows}
 
 
 def data_match_evidence(matches: list[DataMatch]) -> dict:
@@ -220,7 +232,7 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
         else:
             score.method, score.attempts = macro.method, 1
     elif entry.object in failed_loads:
-        score.status, score.reason = "failed", f"raw data did not load: {failed_loads[entry.object]}"
+        score.status, score.reason = "failed", failed_loads[entry.object]
     elif not evidence:
         score.status, score.method, score.reason = "failed", "none", "planned without any model"
     else:
