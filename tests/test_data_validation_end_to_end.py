@@ -164,3 +164,21 @@ def test_every_count_of_passed_objects_says_how_many_rest_on_rows(migrated):
     assert metadata["passed_verified_by_rows"].value == 1
     assert metadata["passed_built_and_tested_only"].value == levels["built_and_tested"]
     assert metadata["passed_summary"].value.startswith(phrase)
+
+
+def test_the_yaml_holds_the_built_types_and_the_capture_kit_uses_them(migrated, capsys):
+    import yaml
+
+    files, _ = migrated
+    types = json.loads(files.path("column_types.json").read_text())
+    built = types["datacheck.vw_customerdirectory"]
+    assert built["customersinceyear"] == "integer" and built["fullname"].startswith(("character varying", "text"))
+    models = [m for path in (files.dbt_dir / "models").glob("*/_*__models.yml")
+              for m in yaml.safe_load(path.read_text())["models"]]
+    directory = next(m for m in models if m["name"] == "vw_customerdirectory")
+    assert {c["name"]: c["data_type"] for c in directory["columns"]} == built
+    assert main(["capture-kit", "--project", "datacheck"]) == 0
+    assert "type unknown" not in capsys.readouterr().out  # every view column typed by its build
+    script = (files.root / "capture_kit" / "capture.sql").read_text()
+    assert "-> expected/dbo.vw_CustomerDirectory.csv" in script
+    assert "ISNULL(CONVERT(nvarchar(max), [CustomerSinceYear]), N'')" in script

@@ -177,12 +177,14 @@ def _family(sql_type: str | None, built_type: str | None) -> tuple[str, bool]:
 
 def kit_columns(obj: SourceObject, plan: MigrationPlan, built: dict[str, str]) -> list[KitColumn]:
     """The object's output columns as SQL Server names them, with how each is written. From the
-    catalog when it knows them (tables; views from SSDT, .dacpac or a live server), otherwise
-    the view's output columns as the planner read them, typed by what PostgreSQL built."""
-    if obj.columns:
-        return [KitColumn(c.name, *_family(c.data_type, built.get(fold_identifier(c.name))))
-                for c in obj.columns]
+    catalog when it knows them (tables; views from SSDT, .dacpac or a live server), less the ones
+    the plan's name mapping says no model produces; otherwise the view's output columns as the
+    planner read them, typed by what PostgreSQL built."""
     mapped = plan.names.get(obj.source, {}).get("columns") or {}
+    if obj.columns:
+        # a loaded table: only the columns its model produces (not an identity SQL Server generated)
+        kept = [c for c in obj.columns if not mapped or mapped.get(c.name) is not None]
+        return [KitColumn(c.name, *_family(c.data_type, built.get(fold_identifier(c.name)))) for c in kept]
     return [KitColumn(name, *_family(None, built.get(folded or fold_identifier(name))))
             for name, folded in mapped.items()]
 

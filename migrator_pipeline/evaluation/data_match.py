@@ -21,6 +21,9 @@ Expected results come from
   as SQL Server names them, UTF-8, empty field = NULL), or
 - a live SQL Server, by running `SELECT * FROM [schema].[view]` for every migrated view and
   `SELECT * FROM [schema].[table]` for every table a procedure produces (as it last left it).
+`expected/row_counts.csv` (`schema,table,rows`) gives each source table's row count in SQL
+Server; the evaluator fails a table whose raw copy holds another. `migrator capture-kit`
+(capture_kit.py) writes the read-only script that exports all of these files.
 
 The object compared is a view (against its model) or a table produced by a procedure (against
 the model that now produces it). Expected columns are matched to the model's through

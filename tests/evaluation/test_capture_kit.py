@@ -334,3 +334,11 @@ class _no_exit:
 
     def __exit__(self, *exc):
         return False
+
+
+def test_a_loaded_table_exports_only_the_columns_its_model_produces():
+    table = SourceObject("dw", "Fact", "table", columns=[Column("FactKey", "int", identity=True),
+                                                         Column("OrderID", "int"), Column("Total", "money")])
+    plan = MigrationPlan("p", "p_raw", names={"dw.Fact": {"model": "fact", "columns": {
+        "FactKey": None, "OrderID": "orderid", "Total": "total"}}})
+    assert [(c.name, c.family) for c in kit_columns(table, plan, {})] == [("OrderID", "number"), ("Total", "money")]

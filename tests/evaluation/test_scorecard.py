@@ -271,3 +271,13 @@ def test_the_evaluator_step_metadata_counts_passes_by_evidence():
     assert evidence_metadata(summary) == {
         "passed_summary": "31 passed (12 verified by rows, 19 built and tested only)",
         "passed_verified_by_rows": 12, "passed_built_and_tested_only": 19, "passed_without_evidence": 0}
+
+
+def test_a_raw_copy_short_of_sql_servers_row_count_fails_its_table():
+    catalog, plan, drafts, report, load = _inputs()
+    short = DataValidation(row_counts={"dbo.orders": 830})
+    orders = evaluate(catalog, plan, drafts, report, [], load, short).objects[0]
+    assert (orders.status, orders.evidence, orders.reason) == (
+        "failed", "none", "the raw copy has 5 rows, SQL Server has 830 (expected/row_counts.csv)")
+    same = evaluate(catalog, plan, drafts, report, [], load, DataValidation(row_counts={"dbo.orders": 5})).objects[0]
+    assert (same.status, same.evidence) == ("passed", "built_and_tested")
