@@ -175,7 +175,10 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def _number(value: Any) -> Any:
-    """Exact: Decimal equality ignores only spelling ('10' == 10.000 == '1e1'), never a digit."""
+    """Exact: Decimal equality ignores only spelling ('10' == 10.000 == '1e1'), never a digit.
+    A bit exported as True/False (SSMS, .NET) is the number 1/0."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return Decimal(value.strip().lower() == "true")
     number = _decimal(value)
     if number is None:
         return _unparsed(value)

@@ -48,6 +48,8 @@ UTC = dt.timezone.utc
     ("1.0E2", "number", Decimal("100")),
     ("1e1", "integer", Decimal("10")),
     (True, "number", Decimal("1")),
+    ("True", "integer", Decimal("1")),  # a bit as SSMS exports it, against a model's 0/1 integer
+    ("false", "integer", Decimal("0")),
     ("12,5", "number", ("unparsed", "12,5")),
     # floats as IEEE doubles, reals as singles
     ("0.1", "float", 0.1),
