@@ -66,7 +66,20 @@ def render_evaluation(evaluation: Evaluation, validation: DataValidation | None 
                      f"{score.method} | "
                      f"{score.attempts} | {_cell(models)} | {_cell(score.reason)} |")
     lines += render_data_validation(validation)
+    lines += _row_counts(evaluation, validation)
     return "\n".join(lines) + "\n"
+
+
+def _row_counts(evaluation: Evaluation, validation: DataValidation | None) -> list[str]:
+    """How many source tables' raw copies were checked against SQL Server's row counts."""
+    if validation is None or not validation.row_counts:
+        return []
+    short = [s.source for s in evaluation.objects if s.kind == "table" and s.reason
+             and s.reason.startswith("the raw copy has")]
+    tables = len(validation.row_counts)
+    differ = "1 raw copy differs" if len(short) == 1 else f"{len(short)} raw copies differ"
+    return ["", f"Row counts: {tables} source table{'' if tables == 1 else 's'} compared with SQL Server's "
+                f"(`expected/row_counts.csv`); {differ}" + (f": {', '.join(_cell(s) for s in short)}." if short else ".")]
 
 
 _EVIDENCE = {ROWS_MATCHED: "rows matched", BUILT_AND_TESTED: "built and tested only", NO_EVIDENCE: ""}

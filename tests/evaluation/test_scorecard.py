@@ -281,3 +281,13 @@ def test_a_raw_copy_short_of_sql_servers_row_count_fails_its_table():
         "failed", "none", "the raw copy has 5 rows, SQL Server has 830 (expected/row_counts.csv)")
     same = evaluate(catalog, plan, drafts, report, [], load, DataValidation(row_counts={"dbo.orders": 5})).objects[0]
     assert (same.status, same.evidence) == ("passed", "built_and_tested")
+
+
+def test_markdown_says_how_many_row_counts_were_compared():
+    catalog, plan, drafts, report, load = _inputs()
+    validation = DataValidation(row_counts={"dbo.orders": 830})
+    markdown = render_evaluation(evaluate(catalog, plan, drafts, report, [], load, validation), validation)
+    assert markdown.endswith("Row counts: 1 source table compared with SQL Server's (`expected/row_counts.csv`); "
+                             "1 raw copy differs: dbo.Orders.\n")
+    assert "| dbo.Orders | table | failed |  | rules | 1 | stg_dbo__orders | the raw copy has 5 rows, SQL Server " \
+           "has 830 (expected/row_counts.csv) |" in markdown
