@@ -441,7 +441,7 @@ def literal_rows(rows_text: str) -> tuple[list[list[Value | None]], list[int]]:
     newlines, counted = 0, 0
     for match in _ROW_VALUE.finditer(rows_text):
         kind = match.lastgroup
-        if not row and kind not in ("row_end", "comment"):
+        if len(starts) == len(rows) and kind not in ("row_end", "comment"):  # a row's first value
             newlines += rows_text.count("\n", counted, match.start(kind))
             counted = match.start(kind)
             starts.append(newlines)

@@ -161,3 +161,15 @@ def test_any_value_is_stored_or_refused_never_a_crash(text, column_type, kind):
     except ConversionError:
         return
     assert stored_text is None or isinstance(stored_text, str)
+
+
+def test_a_refused_row_of_a_multi_row_insert_is_found_on_its_line(tmp_path):
+    from migrator_pipeline.catalog.scripts import read_catalog
+
+    (tmp_path / "t.sql").write_text(
+        "CREATE TABLE dbo.T (a int, b varchar(3))\nGO\nINSERT dbo.T VALUES\n"
+        "(-1, 'a'),\n(-2, 'b\nc'),\n-- a comment\n(-3, 'long')\n", encoding="utf-8")
+    catalog = read_catalog(tmp_path)
+    assert [(f.line, f.message) for f in catalog.findings] == [
+        (8, "dbo.T row not stored (nor any of the 3 rows of its INSERT): String or binary data would be truncated "
+            "(a value of 4 characters into varchar(3)).")]
