@@ -21,7 +21,7 @@ from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, neutralise_sql, output_columns)
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
+from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"
@@ -88,7 +88,7 @@ def render_model(planned: PlannedModel, sql: str, disabled_because: str | None =
         return _render_analysis(planned, sql, disabled_because)
     config = [f"materialized='{planned.materialized}'"]
     if planned.unique_key:
-        config.append(f"unique_key={planned.unique_key!r}")
+        config.append(f"unique_key={[sql_name(k) for k in planned.unique_key]!r}")
     return f"{_disabled_header(disabled_because, config)}{{{{ config({', '.join(config)}) }}}}\n\n{sql}\n"
 
 
@@ -98,9 +98,10 @@ def with_variables(planned: PlannedModel, sql: str) -> str:
 
 
 def _render_snapshot(planned: PlannedModel, sql: str, disabled_because: str | None) -> str:
-    unique_key = planned.unique_key[0] if len(planned.unique_key) == 1 else planned.unique_key
-    config = ["strategy='check'", f"unique_key={unique_key!r}",
-              f"check_cols={planned.check_cols or 'all'!r}"]
+    keys = [sql_name(k) for k in planned.unique_key]
+    unique_key = keys[0] if len(keys) == 1 else keys
+    check_cols = [sql_name(c) for c in planned.check_cols] or "all"
+    config = ["strategy='check'", f"unique_key={unique_key!r}", f"check_cols={check_cols!r}"]
     if planned.meta_columns:
         config.append(f"snapshot_meta_column_names={planned.meta_columns!r}")
     header = _disabled_header(disabled_because, config)
@@ -147,12 +148,18 @@ def disable_failed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict
             if child_name and child_name not in disabled:
                 disabled[child_name] = f"depends on {name}, which did not pass"
                 pending.append(child_name)
+    write_disabled(dbt_dir, plan, sql_by_model, disabled)
+    return disabled
+
+
+def write_disabled(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict[str, str],
+                   reasons: dict[str, str]) -> None:
+    """Rewrite each model of `reasons` (model name -> why) disabled, its reason on top."""
     macros = migrated_macros(dbt_dir)
-    for name, reason in disabled.items():
+    for name, reason in reasons.items():
         planned = plan.model(name)
         if planned is not None and name in sql_by_model:
             _write(model_path(dbt_dir, planned), render_model(planned, sql_by_model[name], reason, macros))
-    return disabled
 
 
 def render_macro(macro, macros: frozenset[str] = frozenset()) -> str:
@@ -231,8 +238,10 @@ def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
         if target is not None:
             tests.append({"relationships": {"arguments": {
                 "to": f"source('{target.source_name}', '{target.table_name}')",
-                "field": fold_identifier(fk.ref_columns[0])}}})
+                "field": sql_name(fold_identifier(fk.ref_columns[0]))}}})
         doc = {"name": names[column.name], "description": _column_description(column)}
+        if sql_name(doc["name"]) != doc["name"]:
+            doc["quote"] = True  # a reserved word: dbt's tests must quote it
         try:
             doc["data_type"] = postgres_type(column.data_type)
         except UnknownTypeError:
@@ -254,7 +263,7 @@ def _composite_key_tests(table: SourceObject) -> dict:
     if len(table.primary_key) < 2:
         return {}
     names = {name.lower(): folded for name, folded in fold_columns([c.name for c in table.columns]).items()}
-    columns = [names.get(c.lower(), fold_identifier(c)) for c in table.primary_key]
+    columns = [sql_name(names.get(c.lower(), fold_identifier(c))) for c in table.primary_key]
     return {"data_tests": [{"unique_combination_of_columns": {
         "arguments": {"combination_of_columns": columns}}}]}
 

@@ -76,7 +76,7 @@ from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObjec
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.planning.upserts import PairError, read_pair
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
+from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
     schema_and_name, split_commas, table_key)
@@ -184,10 +184,10 @@ def _staging_columns(table: SourceObject) -> tuple[list[str], list[tuple[str, st
     for column in table.columns:
         name = names[column.name]
         if column.computed is None:
-            columns.append(name)
+            columns.append(sql_name(name))
             continue
         try:
-            columns.append(f"{translate_expression(column.computed, [])} as {name}")
+            columns.append(f"{translate_expression(column.computed, [])} as {sql_name(name)}")
         except TranslationError as error:
             dropped.append((column.name, str(error)))
     return columns, dropped

@@ -7,6 +7,28 @@ digit or underscore becomes one underscore. A leading digit gets a `_` prefix.
 import re
 
 _NOT_WORD = re.compile(r"[^0-9a-z_]+")
+# PostgreSQL's reserved key words (and those that cannot name a function or type):
+# a folded identifier among them must be quoted. https://www.postgresql.org/docs/16/sql-keywords-appendix.html
+POSTGRES_RESERVED = frozenset(
+    """all analyse analyze and any array as asc asymmetric authorization between bigint binary
+    bit boolean both case cast char character check coalesce collate collation column
+    concurrently constraint create cross current_catalog current_date current_role
+    current_schema current_time current_timestamp current_user dec decimal default deferrable
+    desc distinct do else end except exists extract false fetch float for foreign freeze from
+    full grant greatest group grouping having ilike in initially inner inout int integer
+    intersect interval into is isnull join lateral leading least left like limit localtime
+    localtimestamp national natural nchar none normalize not notnull null nullif numeric offset
+    on only or order out outer overlaps overlay placing position precision primary real
+    references returning right row select session_user setof similar smallint some substring
+    symmetric system_user table tablesample then time timestamp to trailing treat trim true
+    union unique user using values varchar variadic verbose when where window with""".split()
+)
+
+
+def sql_name(folded: str) -> str:
+    """A folded name as generated SQL writes it: double-quoted when PostgreSQL reserves it
+    (`"from"`, `"group"`), bare otherwise."""
+    return f'"{folded}"' if folded in POSTGRES_RESERVED else folded
 
 
 def fold_identifier(name: str) -> str:
