@@ -70,17 +70,21 @@ def output_columns(sql: str) -> list[str] | None:
 TRUSTED_CALLS = frozenset({"ref", "source", "var", "is_incremental"})
 TRUSTED_NAMES = frozenset({"this"})
 _TRUSTED_STATEMENTS = re.compile(r"\{%-?\s*(if\s+(not\s+)?is_incremental\(\)|else|endif)\s*-?%\}")
-_OPENER = re.compile(r"\{(?=[{%#]|$)")
+_ACTIVE = re.compile(r"\{(?=[{%#]|\Z)|\r|\n\Z")
 # A `{` that would open a Jinja expression, statement or comment, as an expression whose value
-# is `{`: the idiom Jinja's documentation gives for a literal delimiter.
+# is `{` (the idiom Jinja's documentation gives for a literal delimiter); a carriage return as
+# an expression too, since Jinja turns one in template text into a line feed, and a final line
+# feed, which Jinja drops at the end of a template (dbt renders each YAML string as one).
 LITERAL_BRACE = "{{ '{' }}"
+_LITERAL = {"{": LITERAL_BRACE, "\r": "{{ '\\r' }}", "\n": "{{ '\\n' }}"}
 _JINJA_ENV = jinja2.Environment()
 
 
 def inert(text: str) -> str:
     """`text` as Jinja renders it back unchanged: every `{` that would open a Jinja tag (or
-    that ends the text, and could join a tag written after it) becomes `{{ '{' }}`."""
-    return _OPENER.sub(LITERAL_BRACE, text)
+    that ends the text, and could join a tag written after it) becomes `{{ '{' }}`; a carriage
+    return and a final line feed become expressions too."""
+    return _ACTIVE.sub(lambda m: _LITERAL[m[0]], text)
 
 
 def jinja_comment(text: str, strip: bool = False) -> str:
