@@ -93,6 +93,14 @@ def jinja_comment(text: str, strip: bool = False) -> str:
     return f"{{#{dash} {text.replace('#}', '# }')} {dash}#}}"
 
 
+def jinja_parses(text: str) -> bool:
+    try:
+        _JINJA_ENV.parse(text)
+    except jinja2.TemplateSyntaxError:
+        return False
+    return True
+
+
 def neutralise_sql(sql: str, calls: frozenset[str] = TRUSTED_CALLS,
                    names: frozenset[str] = TRUSTED_NAMES) -> str:
     """SQL for a dbt file in which only our own Jinja runs: expressions and statements in SQL

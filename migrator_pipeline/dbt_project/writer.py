@@ -18,7 +18,7 @@ import yaml
 from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.jinja_sql import (
-    TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, neutralise_sql, output_columns)
+    TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
@@ -80,8 +80,11 @@ def migrated_macros(dbt_dir: Path) -> frozenset[str]:
 def render_model(planned: PlannedModel, sql: str, disabled_because: str | None = None,
                  macros: frozenset[str] = frozenset()) -> str:
     """The file of a planned model, snapshot or analysis, around its drafted SQL. Only our own
-    Jinja in the SQL runs (`neutralise_sql`); text from the source renders as itself."""
+    Jinja in the SQL runs (`neutralise_sql`); text from the source renders as itself. A disabled
+    model whose Jinja does not even parse keeps its SQL in a comment: dbt reads disabled files too."""
     sql = neutralise_sql(with_variables(planned, sql).strip(), TRUSTED_CALLS | macros)
+    if disabled_because and not jinja_parses(sql):
+        sql = jinja_comment(f"Its Jinja does not parse; the SQL, kept for review:\n{sql}\n")
     if planned.resource == "snapshot":
         return _render_snapshot(planned, sql, disabled_because)
     if planned.resource == "analysis":
