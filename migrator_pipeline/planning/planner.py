@@ -129,11 +129,14 @@ class _ProcedureAnalysis:
 def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     """The migration plan of a catalog (rules in the module docstring)."""
     plan = MigrationPlan(project=project, raw_schema=f"{project}_raw")
-    analyses = {p.key: _analyse_procedure(p, catalog) for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)}
+    failures: dict[str, str] = {}
+    analyses = {p.key: analysis for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)
+                if (analysis := _isolated(p, failures, _analyse_procedure, p, catalog))}
     produced = _claim_targets(analyses)
     reasons: dict[str, str] = {key: "; ".join(a.reasons) for key, a in analyses.items() if a.reasons}
+    reasons.update(failures)
     drafts = [d for a in analyses.values() if not a.reasons for d in a.drafts]
-    drafts += [_view_draft(v) for v in catalog.of_kind("view")]
+    drafts += [d for v in catalog.of_kind("view") if (d := _isolated(v, reasons, _view_draft, v))]
     drafts += _plan_functions(plan, catalog, reasons)
     _settle_layers(drafts, catalog)
     _settle_names(drafts)
@@ -650,30 +653,45 @@ def _jinja_string(text: str) -> str:
 # ---------------------------------------------------------------- functions, order, entries
 
 
+def _isolated(obj: SourceObject, reasons: dict[str, str], plan_one, *args):
+    """`plan_one(*args)` for one object; an exception there (a RecursionError on deeply nested
+    SQL, or a bug of ours) costs that object only: it needs review, with the error as reason."""
+    try:
+        return plan_one(*args)
+    except Exception as error:
+        reasons[obj.key] = f"could not be planned: {type(error).__name__}: {str(error)[:200]}"
+        return None
+
+
 def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, str]) -> list[_Draft]:
     """Macros into the plan, reasons for what needs review; drafts of table-valued functions."""
     drafts = []
     for function in catalog.of_kind("function"):
-        header = parse_module_header(tokenize(function.body))
-        if header is None or header.body_start is None:
-            reasons[function.key] = "function without a readable header"
-            continue
-        statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
-        if function.function_kind == "table":
-            draft = _table_function_draft(function, statements, reasons)
-            drafts += [draft] if draft else []
-            continue
-        if function.function_kind != "scalar":
-            reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
-            continue
-        if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
-            reasons[function.key] = "scalar function with more than a single RETURN expression"
-            continue
-        parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
-        plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
+        drafts += _isolated(function, reasons, _plan_function, plan, function, reasons) or []
     for trigger in catalog.of_kind("trigger"):
         reasons[trigger.key] = _trigger_reason(trigger)
     return drafts
+
+
+def _plan_function(plan: MigrationPlan, function: SourceObject, reasons: dict[str, str]) -> list[_Draft]:
+    """A scalar function's macro into the plan, or a table-valued function's draft."""
+    header = parse_module_header(tokenize(function.body))
+    if header is None or header.body_start is None:
+        reasons[function.key] = "function without a readable header"
+        return []
+    statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
+    if function.function_kind == "table":
+        draft = _table_function_draft(function, statements, reasons)
+        return [draft] if draft else []
+    if function.function_kind != "scalar":
+        reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
+        return []
+    if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
+        reasons[function.key] = "scalar function with more than a single RETURN expression"
+        return []
+    parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
+    plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
+    return []
 
 
 def _table_function_draft(function: SourceObject, statements: list[exp.Expression],
