@@ -2,9 +2,10 @@
 
 dbt parses the whole project before it builds anything, so one model with a Jinja error, a ref
 to a node that is missing or disabled, or a dependency cycle makes every model fail. Before the
-build, the tester parses; when dbt rejects the project, the models its error names (by unique
+build; when dbt rejects the project, the models its error names (by unique
 id or file path) are disabled with that error as their reason, together with every model that
-refs them, and dbt parses again, a bounded number of times.
+refs them, and dbt parses again, a bounded number of times. A project dbt takes costs no
+extra parse: the tester isolates only after a build that dbt refused to start.
 """
 
 from __future__ import annotations
@@ -56,15 +57,24 @@ def dependents(names: Mapping[str, str], sql_by_model: Mapping[str, str],
     return found
 
 
-def isolate_parse_failures(dbt_dir: Path, plan: MigrationPlan, sql_by_model: Mapping[str, str],
-                           parse: Callable[[], str | None]) -> tuple[dict[str, str], str | None]:
-    """Parse the written project until dbt accepts it, disabling what it rejects. `parse`
-    returns dbt's error, or None when the project parsed. Returns model name -> reason for
-    every model disabled, and dbt's error when it still rejects the project (then no model
-    can be blamed, or the rounds ran out)."""
+def disable_dependents_of_undrafted(dbt_dir: Path, plan: MigrationPlan,
+                                    sql_by_model: Mapping[str, str]) -> dict[str, str]:
+    """A model that refs a model without a draft (never written) would fail dbt's parse:
+    it is disabled, with what refs it, before dbt runs. Returns model name -> reason."""
     undrafted = {m.name: "no draft" for m in plan.models if m.name not in sql_by_model}
     disabled = dependents(undrafted, sql_by_model, "it has no draft")
-    write_disabled(dbt_dir, plan, sql_by_model, disabled)
+    write_disabled(dbt_dir, plan, dict(sql_by_model), disabled)
+    return disabled
+
+
+def isolate_parse_failures(dbt_dir: Path, plan: MigrationPlan, sql_by_model: Mapping[str, str],
+                           parse: Callable[[], str | None],
+                           disabled: Mapping[str, str] | None = None) -> tuple[dict[str, str], str | None]:
+    """Parse the written project until dbt accepts it, disabling what it rejects. `parse`
+    returns dbt's error, or None when the project parsed; `disabled` are models disabled
+    already. Returns model name -> reason for every model disabled, and dbt's error when it
+    still rejects the project (then no model can be blamed, or the rounds ran out)."""
+    disabled = dict(disabled or {})
     for _ in range(MAX_PARSE_ROUNDS):
         error = parse() or manifest_cycle(dbt_dir / "target" / "manifest.json")
         if error is None:

@@ -45,6 +45,8 @@ class DbtResource(dg.ConfigurableResource):
             args += ["--select", select]
         command = "dbt " + " ".join(args)
         started = time.monotonic()
+        # an earlier build's results must not pass for this one's when dbt refuses the project
+        (dbt_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # dbt's own log is progress, not output: keep stdout for the summary
         with contextlib.redirect_stdout(sys.stderr):
             invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()

@@ -76,7 +76,7 @@ from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObjec
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.planning.upserts import PairError, read_pair
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
+from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier, raw_identifier, sql_name
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
     schema_and_name, split_commas, table_key)
@@ -163,8 +163,8 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
         if table.key in produced:
             continue
         schema, name = fold_identifier(table.schema), fold_identifier(table.name)
-        plan.sources.append(PlannedSource(table.key, schema, name, f"{schema}__{name}"))
-        model_name = f"stg_{schema}__{name}"
+        plan.sources.append(PlannedSource(table.key, schema, name, raw_identifier(table.schema, table.name)))
+        model_name = fit_identifier(f"stg_{schema}__{name}")
         columns, dropped = _staging_columns(table)
         sql = "select\n" + ",\n".join(f"    {c}" for c in columns) + f"\nfrom {{{{ source('{schema}', '{name}') }}}}"
         description = None
@@ -250,7 +250,7 @@ def _settle_names(drafts: list[_Draft]) -> None:
         by_name.setdefault(draft.desired, []).append(draft)
     for desired, group in by_name.items():
         for draft in sorted(group, key=lambda d: d.source.lower()):
-            draft.name = desired if len(group) == 1 else f"{fold_identifier(draft.schema)}__{desired}"
+            draft.name = desired if len(group) == 1 else fit_identifier(f"{fold_identifier(draft.schema)}__{desired}")
             if len(group) > 1:
                 others = ", ".join(d.source for d in group if d is not draft)
                 draft.description = f"named {draft.name}: {desired} is also the name of {others}"

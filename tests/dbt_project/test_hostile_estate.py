@@ -110,6 +110,21 @@ def test_nothing_from_the_source_ran(hostile, warehouse_url):
         assert cur.fetchone() == ("canary.alive",)
 
 
+def test_a_literal_that_would_drop_a_schema_is_data_in_a_project_dbt_parses(migrator_home, warehouse_url, tmp_path):
+    """On its own, where nothing else would stop dbt's parse first: the literal that ran
+    `run_query` before this fix is a row now, and the canary is still there."""
+    (tmp_path / "estate.sql").write_text(
+        f"CREATE VIEW dbo.vw_drop AS SELECT {_literal(DROP_CANARY)} AS t -- {DROP_CANARY}\nGO\n", encoding="utf-8")
+    with _cursor(warehouse_url) as cur:
+        cur.execute("create schema if not exists canary; create table if not exists canary.alive (x int)")
+    assert main(["migrate", str(tmp_path), "--project", "hostile_quiet"]) == 0
+    with _cursor(warehouse_url) as cur:
+        cur.execute("select to_regclass('canary.alive')")
+        assert cur.fetchone() == ("canary.alive",)
+        cur.execute("select t from hostile_quiet.vw_drop")
+        assert cur.fetchall() == [(DROP_CANARY,)]
+
+
 def test_no_file_under_the_project_holds_the_secret(hostile):
     files, _ = hostile
     paths = [p for p in files.root.rglob("*") if p.is_file()]

@@ -9,7 +9,7 @@ import pytest
 from migrator_pipeline.agents.drafts import DraftModel, Drafts
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.isolation import (
-    dependents, isolate_parse_failures, parse_error_message, rejected_models, with_disabled)
+    dependents, disable_dependents_of_undrafted, isolate_parse_failures, parse_error_message, rejected_models, with_disabled)
 from migrator_pipeline.dbt_project.writer import write_dbt_project
 from migrator_pipeline.defs.resources import DbtResource
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
@@ -58,7 +58,11 @@ def test_a_project_with_models_dbt_rejects_still_builds_every_other_model(tmp_pa
     write_dbt_project(dbt_dir, plan, drafts, Catalog("x"))
     dbt = DbtResource()
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql}
-    disabled, error = isolate_parse_failures(dbt_dir, plan, sql_by_model, lambda: dbt.parse(dbt_dir, warehouse_url))
+    assert dbt.build(dbt_dir, warehouse_url, project).error is not None  # dbt refuses the whole project
+    undrafted = disable_dependents_of_undrafted(dbt_dir, plan, sql_by_model)
+    assert undrafted == {"reads_undrafted": "depends on undrafted: it has no draft"}
+    disabled, error = isolate_parse_failures(dbt_dir, plan, sql_by_model,
+                                             lambda: dbt.parse(dbt_dir, warehouse_url), undrafted)
     assert error is None
     assert set(disabled) == {"refs_itself", "reads_the_cycle", "unclosed_block", "refs_nothing", "reads_undrafted"}
     assert disabled["reads_the_cycle"] == "depends on refs_itself: dbt could not take it"
