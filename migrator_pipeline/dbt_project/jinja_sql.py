@@ -10,22 +10,33 @@ import sqlglot
 from jinja2 import nodes
 from sqlglot import exp
 
-_JINJA = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _PLACEHOLDER = re.compile(r"__jinja_(\d+)__")
 
 
 def protect(sql: str) -> tuple[str, Callable[[str], str]]:
-    """Replace Jinja expressions by `__jinja_N__`; the returned function puts them back."""
+    """Replace the Jinja expressions in SQL code (not those inside literals or comments) by
+    `__jinja_N__`; the returned function puts them back."""
     pieces: list[str] = []
-
-    def stash(match: re.Match) -> str:
-        pieces.append(match.group(0))
-        return f"__jinja_{len(pieces) - 1}__"
+    out: list[str] = []
+    position = 0
+    while position < len(sql):
+        stop = _lexeme_end(sql, position)
+        close = _expression_end(sql, position + 2) if stop is None and sql.startswith("{{", position) else None
+        if close is not None:
+            pieces.append(sql[position:close])
+            out.append(f"__jinja_{len(pieces) - 1}__")
+            stop = close
+        elif stop is None:
+            stop = position + 1
+            out.append(sql[position])
+        else:
+            out.append(sql[position:stop])
+        position = stop
 
     def restore(text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: pieces[int(m.group(1))], text)
 
-    return _JINJA.sub(stash, sql), restore
+    return "".join(out), restore
 
 
 def single_select_error(sql: str) -> str | None:
@@ -38,6 +49,8 @@ def single_select_error(sql: str) -> str | None:
         first = error.errors[0] if error.errors else {}
         where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""
         return f"not valid PostgreSQL{where}: {first.get('description', str(error))}"
+    except sqlglot.errors.TokenError as error:
+        return f"not valid PostgreSQL: {str(error)[:200]}"
     if len(statements) != 1:
         return f"expected one SELECT, found {len(statements)} statements"
     if not isinstance(statements[0], exp.Query):
@@ -50,7 +63,7 @@ def output_columns(sql: str) -> list[str] | None:
     parseable, _ = protect(sql)
     try:
         query = sqlglot.parse_one(parseable, read="postgres")
-    except sqlglot.errors.ParseError:
+    except sqlglot.errors.SqlglotError:
         return None
     if not isinstance(query, exp.Query) or any(isinstance(s, exp.Star) or s.is_star for s in query.selects):
         return None

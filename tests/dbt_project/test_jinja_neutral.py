@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts
 from migrator_pipeline.catalog.model import Catalog, Column, SourceObject
-from migrator_pipeline.dbt_project.jinja_sql import TRUSTED_CALLS, inert, jinja_comment, neutralise_sql
+from migrator_pipeline.dbt_project.jinja_sql import (
+    TRUSTED_CALLS, inert, jinja_comment, neutralise_sql, protect, single_select_error)
 from migrator_pipeline.dbt_project.writer import render_macro, render_model, write_dbt_project
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel, PlannedSource
 
@@ -100,3 +101,12 @@ def _strings(value) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in _strings(item)]
     return []
+
+
+def test_jinja_inside_comments_and_literals_is_not_taken_for_ours():
+    sql = "select 1 as a /* {{ x */, '}}' as b from {{ ref('t') }} -- {{ y\n"
+    parseable, restore = protect(sql)
+    assert parseable == "select 1 as a /* {{ x */, '}}' as b from __jinja_0__ -- {{ y\n"
+    assert restore(parseable) == sql
+    assert single_select_error(sql) is None
+    assert single_select_error("select 1 /* never closed") is not None  # an error, not an exception
