@@ -21,8 +21,9 @@ HOSTILE_PIECES = ["{{", "}}", "{%", "%}", "{#", "#}", "-#}", "{% raw %}", "{% en
                   "select", "from", "group", "end", "order", "'", '"', "[", "é", "日本", ": ", "- ", "&a", "|", "\\"]
 _PIECE = st.sampled_from(HOSTILE_PIECES) | st.text(alphabet="abcXYZ_ 0-$#{}%", min_size=1, max_size=4)
 TEXT = st.lists(_PIECE, min_size=1, max_size=5).map("".join)
-# Names: no `]` (it closes a bracketed name), no leading or trailing blanks (SQL Server trims them)
-NAME = TEXT.map(lambda s: s.replace("]", "").replace("\\", "").strip()).filter(bool)
+# Names: no `]` (it closes a bracketed name), no leading or trailing blanks (SQL Server trims
+# them), no leading `#` (a temporary object, which no estate holds)
+NAME = TEXT.map(lambda s: s.replace("]", "").replace("\\", "").strip()).filter(lambda s: s and s[0] != "#")
 
 
 def _literal(text: str) -> str:
