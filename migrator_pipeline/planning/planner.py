@@ -76,11 +76,15 @@ from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObjec
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.planning.upserts import PairError, read_pair
+from migrator_pipeline.planning.warehouse_loads import (
+    DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
+    substitute_variables, updated_select)
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
     schema_and_name, split_commas, table_key)
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
+from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 READ_ONLY_REASON = "analysis: review parameters"
 TABLE_FUNCTION_REASON = "analysis: review parameters (a table-valued function with parameters cannot be a dbt model)"
@@ -88,6 +92,10 @@ CURSOR_REASON = "cursor: row-by-row logic, needs a set-based rewrite"
 WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
 DYNAMIC_SQL_REASON = "dynamic SQL (EXEC of a string / sp_executesql): the statement is only known at run time"
 VARIABLE_PREFIX = "migrator_var__"  # placeholder column of a dbt var, replaced by the writer
+# placeholder relation of a model reading its own table: `{{ this }}` in incremental runs, else an
+# empty relation of the same columns (the table as SQL Server had it before the first load)
+THIS_PLACEHOLDER = f"{VARIABLE_PREFIX}this"
+DELETE_REASON = "DELETE with WHERE: removes some rows in place, which no dbt model does"
 # statements that carry no data flow for a model
 _INERT = (exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Declare, exp.Drop, exp.Return)
 _PLURAL = {"index": "indexes", "schema": "schemas"}
@@ -118,6 +126,7 @@ class _Draft:
     columns: list[str] | None = None  # target columns produced, as in SQL Server; None: unknown
     outputs: dict[str, str] = field(default_factory=dict)  # views, functions: output -> dbt column
     review: str | None = None  # written, but a person must review it (analyses)
+    incremental_strategy: str | None = None
 
 
 @dataclass
@@ -141,6 +150,8 @@ def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     for draft in drafts:
         if draft.resource != "analysis":
             plan.relations[draft.target or draft.origin] = "{{ ref('%s') }}" % draft.name
+        if THIS_PLACEHOLDER in draft.variables:  # the writer puts the relation in its place
+            plan.relations[f"dbo.{THIS_PLACEHOLDER}"] = THIS_PLACEHOLDER
     models = staging + [_model(d) for d in drafts]
     plan.models, cycle_reasons = _in_dependency_order(models, plan)
     reasons.update(cycle_reasons)
@@ -238,6 +249,7 @@ def _model(draft: _Draft) -> PlannedModel:
         draft.name, draft.layer, draft.materialized, draft.origin, draft.tsql, draft.target,
         draft.unique_key, draft.depends_on, draft.description, resource=draft.resource,
         variables=draft.variables, check_cols=draft.check_cols, meta_columns=draft.meta_columns,
+        incremental_strategy=draft.incremental_strategy,
     )
 
 
@@ -282,16 +294,44 @@ class _ProcedureReader:
         self.results: list[exp.Query] = []  # SELECTs returned to the caller
         self.defaults = _parameter_defaults(procedure)
         self.analysis = _ProcedureAnalysis()
+        self.variables: dict[str, Variable] = {}  # local variables (lower case, without @)
+        self.orchestration: list[str] = []  # bookkeeping dropped from the models, for their docs
+        self.lookups: list[str] = []
+        self.deleted: dict[str, DeletedKeys] = {}  # target key -> keys deleted before its INSERT
+        self.updated: dict[str, exp.Select] = {}  # table updated in place -> the table as left
+        self.updated_read: set[str] = set()
+        self.unread_updates: dict[str, str] = {}  # table updated in place -> why, if nothing reads it
+        self.inserted: set[str] = set()  # keys the procedure INSERTs into or MERGEs
 
     def read(self, statements: list[exp.Expression]) -> _ProcedureAnalysis:
+        self.inserted = {k for s in statements if isinstance(s, (exp.Insert, exp.Merge))
+                         for t in write_targets(s) if (k := table_key(t))}
         for index, statement in enumerate(statements):
             following = statements[index + 1] if index + 1 < len(statements) else None
             self._statement(statement, following)
         for key in self.updates:
             self._review(f"UPDATE of {key} without a following INSERT of new rows: not an upsert or SCD type 2 load")
+        for key, reason in self.unread_updates.items():
+            if key not in self.updated_read:
+                self._review(reason)
+        if self.deleted:
+            self._review(DELETE_REASON)
         if not self.analysis.reasons and not self.analysis.drafts:
             self._read_only()
+        self._document()
         return self.analysis
+
+    def _document(self) -> None:
+        """Bookkeeping and lookups go into the docs of the procedure's models."""
+        notes = []
+        if self.orchestration:
+            notes.append(f"Orchestration in {self.procedure.source} left to the scheduler (not in the SQL): "
+                         + ", ".join(dict.fromkeys(self.orchestration)) + ".")
+        notes += [f"{lookup}." for lookup in dict.fromkeys(self.lookups)]
+        if not notes:
+            return
+        for draft in self.analysis.drafts:
+            draft.description = " ".join([draft.description or f"Loaded by {self.procedure.source}."] + notes)
 
     def _read_only(self) -> None:
         if not self.results or not self.procedure.parameters:
@@ -315,7 +355,16 @@ class _ProcedureReader:
             self.analysis.reasons.append(reason)
 
     def _statement(self, statement: exp.Expression, following: exp.Expression | None) -> None:
-        if isinstance(statement, exp.Command):
+        note = bookkeeping(statement)
+        if note is not None:
+            self.orchestration.append(note)
+        elif isinstance(statement, (exp.Declare, exp.Set)):
+            declared_variables(statement, self.variables)
+        elif isinstance(statement, (exp.Transaction, exp.Commit)):
+            self.orchestration.append("BEGIN TRAN/COMMIT (dbt builds each model in a transaction of its own)")
+        elif isinstance(statement, exp.Return):
+            self.orchestration.append("RETURN")
+        elif isinstance(statement, exp.Command):
             self._command(statement, following)
         elif isinstance(statement, (exp.Execute, exp.ExecuteSql)):
             if isinstance(statement, exp.ExecuteSql) or not isinstance(statement.this, exp.Table):
@@ -354,17 +403,34 @@ class _ProcedureReader:
 
     def _delete(self, delete: exp.Delete) -> None:
         targets = [k for t in write_targets(delete) if (k := table_key(t))]
-        if delete.args.get("where") is not None:
-            self._review("DELETE with WHERE: removes some rows in place, which no dbt model does")
-        else:
+        if delete.args.get("where") is None:
             self.truncated.update(targets)
+            return
+        deleted = read_deleted_keys(delete)
+        if deleted is None or len(targets) != 1 or deleted.source is None:
+            self._review(DELETE_REASON)
+            return
+        self.deleted[targets[0]] = deleted  # resolved by the INSERT that follows
 
     def _update(self, update: exp.Update) -> None:
         targets = [k for t in write_targets(update) if (k := table_key(t))]
+        if targets and targets[0] not in self.inserted:
+            table = self.catalog.get(targets[0])
+            select = updated_select(update, [c.name for c in table.columns]) if table else None
+            if select is not None:
+                self.updated[targets[0]] = self._inline_temps(select)
+                self.unread_updates.setdefault(targets[0], self._update_reason(targets[0], update))
+                return
         if not targets or update.args.get("from_") is None:
-            self._review("UPDATE in place (no FROM): not an upsert or SCD type 2 load")
+            self._review(self._update_reason(targets[0] if targets else "?", update))
             return
         self.updates[targets[0]] = update
+
+    @staticmethod
+    def _update_reason(key: str, update: exp.Update) -> str:
+        if update.args.get("from_") is None:
+            return "UPDATE in place (no FROM): not an upsert or SCD type 2 load"
+        return f"UPDATE of {key} without a following INSERT of new rows: not an upsert or SCD type 2 load"
 
     def _create(self, create: exp.Create) -> None:
         table = create.this.this if isinstance(create.this, exp.Schema) else create.this
@@ -409,6 +475,16 @@ class _ProcedureReader:
             return
         materialized = "table" if key in self.truncated else "incremental"
         columns = self._target_columns(key, columns, query)
+        deleted = self.deleted.pop(key, None)
+        if deleted is not None:
+            why = reloads_keys(deleted, columns or [], insert.expression)
+            if why is not None:
+                self._review(f"DELETE of the rows of {key} whose {deleted.column} is in {deleted.source}, then an "
+                             f"INSERT that does not reload exactly those keys: {why}")
+                return
+            unique_key = [fold_identifier(c) for c in self._column_names(key, [deleted.column])]
+            self._add_model(key, query, "incremental", unique_key, columns=columns, strategy="delete+insert")
+            return
         unique_key = self._primary_key(key, columns) if materialized == "incremental" else []
         self._add_model(key, query, materialized, unique_key, columns=columns)
 
@@ -427,7 +503,7 @@ class _ProcedureReader:
         try:
             pair = read_pair(key, update, columns or [], insert.expression)
         except PairError as error:
-            self._review(str(error))
+            self._close_off(key, update, insert, columns, str(error))
             return
         query = self._with_ctes(insert, self._inline_temps(pair.select))
         unique_key = [fold_identifier(c) for c in self._column_names(key, pair.unique_key)]
@@ -442,6 +518,28 @@ class _ProcedureReader:
             description=_snapshot_description(key, self.procedure, pair.dropped, pair.valid_to),
         )
 
+    def _close_off(self, key: str, update: exp.Update, insert: exp.Insert, columns: list[str] | None,
+                   pair_error: str) -> None:
+        """Type 2 close-off with the source's own validity dates: an incremental model that closes
+        and opens versions (`planning.warehouse_loads`); else the pair's reason for review."""
+        table = self.catalog.get(key)
+        columns = columns or []
+        given = {c.lower() for c in columns}
+        generated = [c.name for c in (table.columns if table else []) if c.name.lower() not in given and not c.computed
+                     and (c.identity or "next value for" in (c.default or "").lower())]
+        target = exp.table_(table.name, db=table.schema, quoted=True) if table else None
+        try:
+            query, unique_key = close_off_select(key, update, columns, insert.expression, generated, target)
+        except PairError:
+            self._review(pair_error)
+            return
+        query = self._with_ctes(insert, self._inline_temps(query))
+        self._add_model(key, query, "incremental", [fold_identifier(c) for c in self._column_names(key, unique_key)],
+                        columns=generated + columns, strategy="delete+insert",
+                        description=(f"Type 2 history of {key}, loaded by {self.procedure.source}: each run deletes "
+                                     "every version of the staged keys and inserts them again, the current ones "
+                                     "closed off as the procedure's UPDATE does, with the new versions."))
+
     def _merge(self, merge: exp.Merge) -> None:
         key = table_key(merge.this)
         insert = next((w.args["then"] for w in merge.args["whens"].expressions if isinstance(w.args.get("then"), exp.Insert)), None)
@@ -454,6 +552,7 @@ class _ProcedureReader:
         query = exp.select(*[v.copy() for v in insert.expression.expressions]).from_(using)
         if merge.args.get("with_") is not None:  # `WITH cte AS (...) MERGE ... USING cte`
             query.set("with_", merge.args["with_"].copy())
+        query = self._inline_temps(query)
         columns = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Tuple) else None
         target_alias = (merge.this.alias or merge.this.name).lower()
         unique_key = [
@@ -487,15 +586,28 @@ class _ProcedureReader:
         return named
 
     def _inline_temps(self, query: exp.Query) -> exp.Query:
-        """Replace `#tmp` references by CTEs over the temp tables' SELECTs."""
+        """Replace `#tmp` references by CTEs over the temp tables' SELECTs, and tables the
+        procedure updated in place by CTEs over the table as the UPDATE left it."""
+        ctes = []
+        updated = [k for k in self.updated if any(table_key(t) == k for t in query.find_all(exp.Table))]
+        for key in updated:
+            name = f"{fold_identifier(key.split('.', 1)[1])}_updated"
+            for table in list(query.find_all(exp.Table)):
+                if table_key(table) == key:
+                    if table.args.get("alias") is None:
+                        table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+                    table.set("this", exp.to_identifier(name))
+                    table.set("db", None)
+            ctes.append((name, self.updated[key]))
+            self.updated_read.add(key)
         used = [t.name.lower() for t in query.find_all(exp.Table) if table_key(t) is None and t.name.lower() in self.temps]
-        if not used:
+        ctes = [(fold_identifier(name), self.temps[name]) for name in self.temps if name in used] + ctes
+        if not ctes:
             return query
-        ctes = [(name, self.temps[name]) for name in self.temps if name in used]
         for table in list(query.find_all(exp.Table)):
             if table_key(table) is None and table.name.lower() in self.temps:
                 table.set("this", exp.to_identifier(fold_identifier(table.name)))
-        return _prepend_ctes(query, [(fold_identifier(name), select) for name, select in ctes])
+        return _prepend_ctes(query, ctes)
 
     def _with_ctes(self, insert: exp.Insert, query: exp.Query) -> exp.Query:
         """`WITH x AS (...) INSERT ... SELECT`: the CTEs move onto the SELECT."""
@@ -506,7 +618,8 @@ class _ProcedureReader:
 
     def _add_model(self, key: str, query: exp.Query, materialized: str, unique_key: list[str] | None = None, *,
                    columns: list[str] | None = None, resource: str = "model", check_cols: list[str] | None = None,
-                   meta_columns: dict[str, str] | None = None, description: str | None = None) -> None:
+                   meta_columns: dict[str, str] | None = None, description: str | None = None,
+                   strategy: str | None = None) -> None:
         table = self.catalog.get(key)
         name = table.name if table else key.split(".", 1)[1]
         schema = table.schema if table else key.split(".", 1)[0]
@@ -516,14 +629,50 @@ class _ProcedureReader:
         if missing:
             self._review(f"parameter {missing[0]} has no default: a model cannot take arguments")
             return
+        query, lookups = substitute_variables(query, self.variables)
+        self.lookups += lookups
         reads, _, _ = statement_dependencies([query])
+        if key in reads and resource == "model":
+            query = self._reading_itself(query, key, columns)
+            variables[THIS_PLACEHOLDER] = self._this_relation(key, columns)
         draft = _Draft(
             fold_identifier(name), schema, f"{schema}.{name}", materialized, self.procedure.key,
             query.sql("tsql", pretty=True), key, unique_key or [], [k for k in reads if k != key],
             description=description, resource=resource, variables=variables, check_cols=check_cols or [],
-            meta_columns=meta_columns or {}, columns=columns,
+            meta_columns=meta_columns or {}, columns=columns, incremental_strategy=strategy,
         )
         self.analysis.drafts = [d for d in self.analysis.drafts if d.target != key] + [draft]
+
+
+    def _reading_itself(self, query: exp.Query, key: str, columns: list[str] | None) -> exp.Query:
+        """A model never refs itself (dbt would find a cycle): its own table becomes the
+        placeholder of `{{ this }}`."""
+        for table in list(query.find_all(exp.Table)):
+            if table_key(table) == key:
+                if table.args.get("alias") is None:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+                table.set("this", exp.to_identifier(THIS_PLACEHOLDER))
+                table.set("db", None)
+                table.set("catalog", None)
+        return query
+
+    def _this_relation(self, key: str, columns: list[str] | None) -> str:
+        """`{{ this }}` in an incremental run; otherwise the table as it stands before the first
+        load: empty, with the model's columns and their PostgreSQL types."""
+        table = self.catalog.get(key)
+        types = {c.name.lower(): c.data_type for c in table.columns} if table else {}
+        names = self._column_names(key, columns or [])
+        empty = ", ".join(f"cast(null as {_raw_type(types.get(c.lower()))}) as {fold_identifier(n)}"
+                          for c, n in zip(columns or [], names))
+        return ("{% if is_incremental() %}{{ this }}{% else %}(select " + empty + " where false){% endif %}")
+
+
+def _raw_type(sqlserver_type: str | None) -> str:
+    """The PostgreSQL type of a column as the raw copy holds it (unknown types are loaded as text)."""
+    try:
+        return postgres_type(sqlserver_type) if sqlserver_type else "text"
+    except UnknownTypeError:
+        return "text"
 
 
 def _snapshot_description(key: str, procedure: SourceObject, dropped: list[str], valid_to: str | None) -> str:
