@@ -42,6 +42,13 @@ CREATE TABLE Integration.Sale_Staging ([WWI Invoice ID] int NOT NULL, [WWI City 
     Quantity int NOT NULL, [Last Modified When] datetime2(7) NOT NULL)
 CREATE TABLE Fact.Sale ([Sale Key] bigint IDENTITY(1,1) PRIMARY KEY, [City Key] int NOT NULL,
     [WWI Invoice ID] int NOT NULL, Quantity int NOT NULL, [Lineage Key] int NOT NULL)
+CREATE TABLE Fact.[Transaction] ([Transaction Key] bigint IDENTITY(1,1) PRIMARY KEY, [City Key] int NOT NULL,
+    [WWI Invoice ID] int NOT NULL, Quantity int NOT NULL)
+CREATE TABLE Fact.Holding ([Holding Key] bigint IDENTITY(1,1) PRIMARY KEY, [City Key] int NOT NULL, Quantity int NOT NULL)
+CREATE TABLE Integration.Movement_Staging ([WWI Movement ID] int NOT NULL, [WWI City ID] int NOT NULL,
+    [City Key] int NULL, Quantity int NOT NULL, [Last Modified When] datetime2(7) NOT NULL)
+CREATE TABLE Fact.Movement ([Movement Key] bigint IDENTITY(1,1) PRIMARY KEY, [City Key] int NOT NULL,
+    [WWI Movement ID] int NOT NULL, Quantity int NOT NULL, [Lineage Key] int NOT NULL)
 CREATE TABLE dbo.Colors (ColorID int NOT NULL PRIMARY KEY, ColorName nvarchar(20) NOT NULL)
 CREATE TABLE dbo.DimColor (ColorID int NOT NULL PRIMARY KEY, ColorName nvarchar(20) NOT NULL)
 GO
@@ -122,6 +129,62 @@ BEGIN
     RETURN 0;
 END;
 GO
+CREATE PROCEDURE Integration.MigrateStagedTransactionData AS
+BEGIN
+    UPDATE t SET t.[City Key] = COALESCE((SELECT TOP(1) c.[City Key]
+                                     FROM Dimension.City AS c
+                                     WHERE c.[WWI City ID] = t.[WWI City ID]
+                                     AND t.[Last Modified When] > c.[Valid From]
+                                     AND t.[Last Modified When] <= c.[Valid To]
+                                     ORDER BY c.[Valid From]), 0)
+    FROM Integration.Sale_Staging AS t;
+    INSERT Fact.[Transaction] ([City Key], [WWI Invoice ID], Quantity)
+    SELECT [City Key], [WWI Invoice ID], Quantity FROM Integration.Sale_Staging;
+    RETURN 0;
+END;
+GO
+CREATE PROCEDURE Integration.MigrateStagedHoldingData AS
+BEGIN
+    UPDATE h SET h.[City Key] = COALESCE((SELECT TOP(1) c.[City Key]
+                                     FROM Dimension.City AS c
+                                     WHERE c.[WWI City ID] = h.[WWI City ID]
+                                     AND h.[Last Modified When] > c.[Valid From]
+                                     AND h.[Last Modified When] <= c.[Valid To]
+                                     ORDER BY c.[Valid From]), 0)
+    FROM Integration.Sale_Staging AS h;
+    TRUNCATE TABLE Fact.Holding;
+    INSERT Fact.Holding ([City Key], Quantity)
+    SELECT [City Key], SUM(Quantity) FROM Integration.Sale_Staging GROUP BY [City Key];
+END;
+GO
+CREATE PROCEDURE Integration.MigrateStagedMovementData AS
+BEGIN
+    SET XACT_ABORT ON;
+    BEGIN TRAN;
+    DECLARE @LineageKey int = (SELECT TOP(1) [Lineage Key] FROM Integration.Lineage
+                               WHERE [Table Name] = N'Movement' AND [Data Load Completed] IS NULL
+                               ORDER BY [Lineage Key] DESC);
+    UPDATE m SET m.[City Key] = COALESCE((SELECT TOP(1) c.[City Key]
+                                     FROM Dimension.City AS c
+                                     WHERE c.[WWI City ID] = m.[WWI City ID]
+                                     AND m.[Last Modified When] > c.[Valid From]
+                                     AND m.[Last Modified When] <= c.[Valid To]
+                                     ORDER BY c.[Valid From]), 0)
+    FROM Integration.Movement_Staging AS m;
+    MERGE Fact.Movement AS m
+    USING Integration.Movement_Staging AS ms
+    ON m.[WWI Movement ID] = ms.[WWI Movement ID]
+    WHEN MATCHED THEN
+        UPDATE SET m.[City Key] = ms.[City Key], m.Quantity = ms.Quantity, m.[Lineage Key] = @LineageKey
+    WHEN NOT MATCHED THEN
+        INSERT ([City Key], [WWI Movement ID], Quantity, [Lineage Key])
+        VALUES (ms.[City Key], ms.[WWI Movement ID], ms.Quantity, @LineageKey);
+    UPDATE Integration.Lineage SET [Data Load Completed] = SYSDATETIME(), [Was Successful] = 1
+    WHERE [Lineage Key] = @LineageKey;
+    COMMIT;
+    RETURN 0;
+END;
+GO
 CREATE PROCEDURE dbo.AppendColors AS
 BEGIN
     SET XACT_ABORT ON;
@@ -149,8 +212,10 @@ def _entry(plan, source):
 
 def test_warehouse_loads_become_incremental_models_with_their_bookkeeping_in_the_docs(tmp_path):
     _, plan = _plan(tmp_path)
-    for procedure, model in [("Integration.MigrateStagedCityData", "city"),
-                             ("Integration.MigrateStagedSaleData", "sale"), ("dbo.AppendColors", "dimcolor")]:
+    for procedure, model in [("Integration.MigrateStagedCityData", "city"), ("Integration.MigrateStagedSaleData", "sale"),
+                             ("Integration.MigrateStagedTransactionData", "transaction"),
+                             ("Integration.MigrateStagedHoldingData", "holding"),
+                             ("Integration.MigrateStagedMovementData", "movement"), ("dbo.AppendColors", "dimcolor")]:
         entry = _entry(plan, procedure)
         assert (entry.artifact, entry.models, entry.reason) == ("model", [model], None)
     city, sale, colors = plan.model("city"), plan.model("sale"), plan.model("dimcolor")
@@ -202,13 +267,15 @@ def _load(cur, raw: str, rows: dict[str, list[tuple]]) -> None:
 
 @pytest.mark.slow
 def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
-    """The procedures run twice in SQL Server (City, then Sale, then AppendColors), the staging
+    """The procedures run twice in SQL Server (City first, the others after it), the staging
     tables reloaded and the scheduler's lineage rows written in between. Worked out by hand:
     load 1 opens cities 10 and 20 (keys 1, 2, lineage 1) and loads invoices 100 and 101 with
     lineage 2; load 2 closes city 20's version at 2021-01-01, opens its new version and city 30
     (keys 3, 4, lineage 3: the largest key plus one, in the order of the new rows), deletes
     invoice 101 and inserts its revision and invoice 102, their city keys those valid at
-    [Last Modified When]. Colors: NOT EXISTS keeps Blue and adds Green."""
+    [Last Modified When]. Transactions append both loads' rows; holdings are the second load's
+    only (TRUNCATE); the MERGE updates movement 501 (city 20 is key 3 by 2021-06-01, lineage 6)
+    and adds 502. Colors: NOT EXISTS keeps Blue and adds Green."""
     catalog, plan = _plan(tmp_path)
     project, raw = plan.project, plan.raw_schema
     drafts = draft_models(plan, catalog)
@@ -233,18 +300,21 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
                 sql, _ = create_table_sql(f"{raw}.{source.identifier}", table.columns, table.source)
                 cur.execute(sql)
             _load(cur, raw, {
-                "integration__lineage": [(1, "City", None, False), (2, "Sale", None, False)],
+                "integration__lineage": [(1, "City", None, False), (2, "Sale", None, False), (5, "Movement", None, False)],
                 "integration__city_staging": [(10, "Oslo", "2020-01-01", END), (20, "Rome", "2020-01-01", END)],
                 "integration__sale_staging": [(100, 10, None, 5, "2020-06-01"), (100, 20, None, 3, "2020-06-01"),
                                               (101, 10, None, 7, "2020-06-01")],
+                "integration__movement_staging": [(500, 10, None, 1, "2020-06-01"), (501, 20, None, 2, "2020-06-01")],
                 "dbo__colors": [(1, "Red"), (2, "Blue")],
             })
             build()
             _load(cur, raw, {
                 "integration__lineage": [(1, "City", "2020-12-31", True), (2, "Sale", "2020-12-31", True),
-                                         (3, "City", None, False), (4, "Sale", None, False)],
+                                         (5, "Movement", "2020-12-31", True), (3, "City", None, False),
+                                         (4, "Sale", None, False), (6, "Movement", None, False)],
                 "integration__city_staging": [(20, "Roma", "2021-01-01", END), (30, "Bergen", "2021-01-01", END)],
                 "integration__sale_staging": [(101, 10, None, 8, "2021-06-01"), (102, 20, None, 4, "2021-06-01")],
+                "integration__movement_staging": [(501, 20, None, 9, "2021-06-01"), (502, 30, None, 4, "2021-06-01")],
                 "dbo__colors": [(2, "Navy"), (3, "Green")],
             })
             build()
@@ -258,6 +328,14 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
             cur.execute(f"select city_key, wwi_invoice_id, quantity, lineage_key from {project}.sale "
                         "order by wwi_invoice_id, city_key")
             assert cur.fetchall() == [(1, 100, 5, 2), (2, 100, 3, 2), (1, 101, 8, 4), (3, 102, 4, 4)]
+            cur.execute(f"select city_key, wwi_invoice_id, quantity from {project}.transaction "
+                        "order by wwi_invoice_id, city_key, quantity")
+            assert cur.fetchall() == [(1, 100, 5), (2, 100, 3), (1, 101, 7), (1, 101, 8), (3, 102, 4)]
+            cur.execute(f"select city_key, quantity from {project}.holding order by city_key")
+            assert cur.fetchall() == [(1, 8), (3, 4)]
+            cur.execute(f"select city_key, wwi_movement_id, quantity, lineage_key from {project}.movement "
+                        "order by wwi_movement_id")
+            assert cur.fetchall() == [(1, 500, 1, 5), (3, 501, 9, 6), (4, 502, 4, 6)]
             cur.execute(f"select colorid, colorname from {project}.dimcolor order by colorid")
             assert cur.fetchall() == [(1, "Red"), (2, "Blue"), (3, "Green")]
         finally:
