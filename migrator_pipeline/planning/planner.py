@@ -334,7 +334,10 @@ class _ProcedureReader:
             draft.description = " ".join([draft.description or f"Loaded by {self.procedure.source}."] + notes)
 
     def _read_only(self) -> None:
-        if not self.results or not self.procedure.parameters:
+        if not self.results and self.orchestration:
+            self._review("orchestration only (" + ", ".join(dict.fromkeys(self.orchestration)) + "): nothing "
+                         "for a model to build; the scheduler runs the loads and keeps the bookkeeping")
+        elif not self.results or not self.procedure.parameters:
             self._review("no recognisable data-loading statement")
         elif len(self.results) > 1:
             self._review(f"read-only procedure returning {len(self.results)} result sets")

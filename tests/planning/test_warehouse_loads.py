@@ -49,6 +49,8 @@ CREATE TABLE Integration.Movement_Staging ([WWI Movement ID] int NOT NULL, [WWI 
     [City Key] int NULL, Quantity int NOT NULL, [Last Modified When] datetime2(7) NOT NULL)
 CREATE TABLE Fact.Movement ([Movement Key] bigint IDENTITY(1,1) PRIMARY KEY, [City Key] int NOT NULL,
     [WWI Movement ID] int NOT NULL, Quantity int NOT NULL, [Lineage Key] int NOT NULL)
+CREATE TABLE dbo.Events (EventID int NOT NULL PRIMARY KEY, CreatedAt datetime2(0) NOT NULL)
+CREATE TABLE dbo.FactEvents (EventID int NOT NULL PRIMARY KEY, LoadedAt datetime2(0) NOT NULL)
 CREATE TABLE dbo.Colors (ColorID int NOT NULL PRIMARY KEY, ColorName nvarchar(20) NOT NULL)
 CREATE TABLE dbo.DimColor (ColorID int NOT NULL PRIMARY KEY, ColorName nvarchar(20) NOT NULL)
 GO
@@ -185,6 +187,13 @@ BEGIN
     RETURN 0;
 END;
 GO
+CREATE PROCEDURE dbo.LoadEvents AS
+BEGIN
+    DECLARE @Since datetime2(0) = (SELECT ISNULL(MAX(LoadedAt), '19000101') FROM dbo.FactEvents);
+    INSERT INTO dbo.FactEvents (EventID, LoadedAt)
+    SELECT EventID, CreatedAt FROM dbo.Events WHERE CreatedAt > @Since;
+END;
+GO
 CREATE PROCEDURE dbo.AppendColors AS
 BEGIN
     SET XACT_ABORT ON;
@@ -215,7 +224,8 @@ def test_warehouse_loads_become_incremental_models_with_their_bookkeeping_in_the
     for procedure, model in [("Integration.MigrateStagedCityData", "city"), ("Integration.MigrateStagedSaleData", "sale"),
                              ("Integration.MigrateStagedTransactionData", "transaction"),
                              ("Integration.MigrateStagedHoldingData", "holding"),
-                             ("Integration.MigrateStagedMovementData", "movement"), ("dbo.AppendColors", "dimcolor")]:
+                             ("Integration.MigrateStagedMovementData", "movement"), ("dbo.AppendColors", "dimcolor"),
+                             ("dbo.LoadEvents", "factevents")]:
         entry = _entry(plan, procedure)
         assert (entry.artifact, entry.models, entry.reason) == ("model", [model], None)
     city, sale, colors = plan.model("city"), plan.model("sale"), plan.model("dimcolor")
@@ -234,6 +244,8 @@ def test_warehouse_loads_become_incremental_models_with_their_bookkeeping_in_the
         "RETURN. @LineageKey is looked up when the model is built: (SELECT TOP 1 [Lineage Key] FROM Integration.Lineage "
         "WHERE [Table Name] = N'City' AND [Data Load Completed] IS NULL ORDER BY [Lineage Key] DESC).")
     assert "INSERT into Integration.EtlLog" in colors.description
+    # a watermark read from the target itself: is_incremental() logic through {{ this }}
+    assert "FROM migrator_var__this AS FactEvents" in plan.model("factevents").tsql
 
 
 @pytest.mark.parametrize("change, reason", [
@@ -275,7 +287,8 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
     invoice 101 and inserts its revision and invoice 102, their city keys those valid at
     [Last Modified When]. Transactions append both loads' rows; holdings are the second load's
     only (TRUNCATE); the MERGE updates movement 501 (city 20 is key 3 by 2021-06-01, lineage 6)
-    and adds 502. Colors: NOT EXISTS keeps Blue and adds Green."""
+    and adds 502. Colors: NOT EXISTS keeps Blue and adds Green. Events: the watermark read from
+    the target itself lets only event 3 through on the second load (event 4 is older)."""
     catalog, plan = _plan(tmp_path)
     project, raw = plan.project, plan.raw_schema
     drafts = draft_models(plan, catalog)
@@ -306,6 +319,7 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
                                               (101, 10, None, 7, "2020-06-01")],
                 "integration__movement_staging": [(500, 10, None, 1, "2020-06-01"), (501, 20, None, 2, "2020-06-01")],
                 "dbo__colors": [(1, "Red"), (2, "Blue")],
+                "dbo__events": [(1, "2020-01-01"), (2, "2020-02-01")],
             })
             build()
             _load(cur, raw, {
@@ -316,6 +330,7 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
                 "integration__sale_staging": [(101, 10, None, 8, "2021-06-01"), (102, 20, None, 4, "2021-06-01")],
                 "integration__movement_staging": [(501, 20, None, 9, "2021-06-01"), (502, 30, None, 4, "2021-06-01")],
                 "dbo__colors": [(2, "Navy"), (3, "Green")],
+                "dbo__events": [(1, "2020-01-01"), (2, "2020-02-01"), (3, "2020-03-01"), (4, "2019-12-01")],
             })
             build()
             cur.execute(f"select city_key, wwi_city_id, city, valid_from::date::text, "
@@ -336,6 +351,8 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
             cur.execute(f"select city_key, wwi_movement_id, quantity, lineage_key from {project}.movement "
                         "order by wwi_movement_id")
             assert cur.fetchall() == [(1, 500, 1, 5), (3, 501, 9, 6), (4, 502, 4, 6)]
+            cur.execute(f"select eventid, loadedat::date::text from {project}.factevents order by eventid")
+            assert cur.fetchall() == [(1, "2020-01-01"), (2, "2020-02-01"), (3, "2020-03-01")]
             cur.execute(f"select colorid, colorname from {project}.dimcolor order by colorid")
             assert cur.fetchall() == [(1, "Red"), (2, "Blue"), (3, "Green")]
         finally:
