@@ -75,6 +75,7 @@ from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
+from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function
 from migrator_pipeline.planning.upserts import PairError, read_pair
 from migrator_pipeline.planning.warehouse_loads import (
     DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
@@ -810,7 +811,8 @@ def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, st
         if header is None or header.body_start is None:
             reasons[function.key] = "function without a readable header"
             continue
-        statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
+        body = block_statements(function.body[header.body_start :])
+        statements = [s for s in body if not isinstance(s, exp.Declare)]
         if function.function_kind == "table":
             draft = _table_function_draft(function, statements, reasons)
             drafts += [draft] if draft else []
@@ -818,11 +820,17 @@ def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, st
         if function.function_kind != "scalar":
             reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
             continue
-        if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
-            reasons[function.key] = "scalar function with more than a single RETURN expression"
-            continue
+        if len(statements) == 1 and isinstance(statements[0], exp.Return) and statements[0].this is not None:
+            expression = statements[0].this
+        else:
+            nested = sum(t.upper == "BEGIN" for t in tokenize(function.body[header.body_start :])) > 1
+            try:
+                expression = fold_scalar_function(body, nested)
+            except FoldError as error:
+                reasons[function.key] = str(error)
+                continue
         parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
-        plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
+        plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, expression.sql("tsql")))
     for trigger in catalog.of_kind("trigger"):
         reasons[trigger.key] = _trigger_reason(trigger)
     return drafts
