@@ -34,6 +34,7 @@ from migrator_pipeline.tsql.rewrites import (
     string_concatenation,
     top_rows,
 )
+from migrator_pipeline.tsql.xml_rewrites import xml_methods
 from migrator_pipeline.tsql.string_rewrites import (
     case_insensitive_comparisons,
     case_insensitive_grouping,
@@ -54,6 +55,8 @@ from migrator_pipeline.tsql.string_rewrites import (
 
 REWRITES: list[Rewrite] = [
     drop_table_hints,
+    # before anything reads CASTs or functions: xml methods become xpath() calls and typed CASTs
+    xml_methods,
     # first: every later rewrite then sees a plain grouped subquery, CASE and comparisons
     pivots,
     recursive_ctes,
