@@ -18,6 +18,16 @@ Rules, in the order they apply:
     (`snapshots/<t>.sql`, strategy 'check', `unique_key`, `check_cols` = the columns the
     UPDATE compares, the end/start dates as `dbt_valid_to`/`dbt_valid_from`). The exact
     shapes, and what makes a pair need review instead, are in `planning.upserts`;
+  - warehouse loads (exact shapes in `planning.warehouse_loads`): `DELETE` of the staged keys
+    then `INSERT` of them -> `incremental`, strategy `delete+insert`, `unique_key` the key; a
+    type 2 close-off with the source's own dates (no NOT EXISTS) -> `incremental`
+    `delete+insert` on the business key, closing and opening versions; a staging table updated
+    in place then read -> a CTE of the table as the UPDATE leaves it; bookkeeping (control-table
+    UPDATE/INSERT VALUES, BEGIN TRAN/COMMIT, RETURN) -> listed in the description, dropped;
+    local variables assigned once -> their value (constants, or lookups read at build time);
+  - a model that reads its own target reads the placeholder `migrator_var__this`, which the
+    writer renders `{{ this }}` in incremental runs and an empty relation of the model's columns
+    otherwise (the table before its first load): never a self-`ref`;
   - `SELECT ... INTO #tmp` and `CREATE TABLE #tmp` + `INSERT INTO #tmp SELECT` are inlined
     as CTEs (named after the temp table, without `#`) into the statements that read them;
   - each model's SELECT outputs the target table's column names: the INSERT column list,
@@ -31,7 +41,8 @@ Rules, in the order they apply:
     (`analyses/<procedure>.sql`, parameters as vars), needs review with the reason
     "analysis: review parameters"; with several SELECTs it needs review (result sets);
   - cursors, WHILE loops, dynamic SQL, IF/ELSE around anything but DROP, UPDATE outside an
-    upsert/SCD pair, DELETE with WHERE, INSERT ... VALUES/EXEC, or nothing recognisable ->
+    upsert/SCD pair, DELETE with WHERE (other than of staged keys), INSERT ... VALUES/EXEC (other
+    than bookkeeping), or nothing recognisable ->
     `needs_review` naming the construct and why dbt cannot express it. `EXEC` of other
     procedures is left to those procedures' own plans;
   - two procedures producing the same table: the later (by source name) needs review.
@@ -39,8 +50,8 @@ Rules, in the order they apply:
   tables written only by procedures that need review) is a dbt source in `<project>_raw`, with a
   staging view `stg_<schema>__<table>` selecting all its columns.
 - Views -> `view` models.
-- Functions: scalar functions whose body is a single `RETURN <expr>` -> macros; other scalar
-  functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
+- Functions: scalar functions whose body is a single `RETURN <expr>`, or folds into one
+  (`planning.scalar_functions`) -> macros; other scalar functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
   without parameters -> `view` models; with parameters -> analyses ("analysis: review
   parameters (...)": a model cannot take arguments); multi-statement table-valued functions
   need review. Triggers need review, naming their table.
