@@ -81,6 +81,8 @@ def render_model(planned: PlannedModel, sql: str, disabled_because: str | None =
         config.append(f"incremental_strategy='{planned.incremental_strategy}'")
     if planned.unique_key:
         config.append(f"unique_key={planned.unique_key!r}")
+    if planned.pre_hook:
+        config.append(f"pre_hook={planned.pre_hook!r}")
     return f"{_disabled_header(disabled_because, config)}{{{{ config({', '.join(config)}) }}}}\n\n{sql}\n"
 
 

@@ -76,6 +76,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -90,7 +91,7 @@ from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_f
 from migrator_pipeline.planning.upserts import PairError, read_pair
 from migrator_pipeline.planning.warehouse_loads import (
     DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
-    substitute_variables, updated_select)
+    substitute_variables, updated_select, window_condition)
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
@@ -139,6 +140,7 @@ class _Draft:
     outputs: dict[str, str] = field(default_factory=dict)  # views, functions: output -> dbt column
     review: str | None = None  # written, but a person must review it (analyses)
     incremental_strategy: str | None = None
+    pre_hook: str | None = None
 
 
 @dataclass
@@ -261,7 +263,7 @@ def _model(draft: _Draft) -> PlannedModel:
         draft.name, draft.layer, draft.materialized, draft.origin, draft.tsql, draft.target,
         draft.unique_key, draft.depends_on, draft.description, resource=draft.resource,
         variables=draft.variables, check_cols=draft.check_cols, meta_columns=draft.meta_columns,
-        incremental_strategy=draft.incremental_strategy,
+        incremental_strategy=draft.incremental_strategy, pre_hook=draft.pre_hook,
     )
 
 
@@ -310,6 +312,7 @@ class _ProcedureReader:
         self.orchestration: list[str] = []  # bookkeeping dropped from the models, for their docs
         self.lookups: list[str] = []
         self.deleted: dict[str, DeletedKeys] = {}  # target key -> keys deleted before its INSERT
+        self.windows: dict[str, exp.Expression] = {}  # target key -> WHERE of a window deleted before it
         self.updated: dict[str, exp.Select] = {}  # table updated in place -> the table as left
         self.updated_read: set[str] = set()
         self.unread_updates: dict[str, str] = {}  # table updated in place -> why, if nothing reads it
@@ -326,7 +329,7 @@ class _ProcedureReader:
         for key, reason in self.unread_updates.items():
             if key not in self.updated_read:
                 self._review(reason)
-        if self.deleted:
+        if self.deleted or self.windows:
             self._review(DELETE_REASON)
         if not self.analysis.reasons and not self.analysis.drafts:
             self._read_only()
@@ -422,10 +425,13 @@ class _ProcedureReader:
             self.truncated.update(targets)
             return
         deleted = read_deleted_keys(delete)
-        if deleted is None or len(targets) != 1 or deleted.source is None:
+        window = window_condition(delete)
+        if len(targets) == 1 and deleted is not None and deleted.source is not None:
+            self.deleted[targets[0]] = deleted  # resolved by the INSERT that follows
+        elif len(targets) == 1 and window is not None:
+            self.windows[targets[0]] = window
+        else:
             self._review(DELETE_REASON)
-            return
-        self.deleted[targets[0]] = deleted  # resolved by the INSERT that follows
 
     def _update(self, update: exp.Update) -> None:
         targets = [k for t in write_targets(update) if (k := table_key(t))]
@@ -499,6 +505,11 @@ class _ProcedureReader:
                 return
             unique_key = [fold_identifier(c) for c in self._column_names(key, [deleted.column])]
             self._add_model(key, query, "incremental", unique_key, columns=columns, strategy="delete+insert")
+            return
+        window = self.windows.pop(key, None)
+        if window is not None and materialized == "incremental":
+            self._add_model(key, query, materialized, self._primary_key(key, columns), columns=columns,
+                            window=window)
             return
         unique_key = self._primary_key(key, columns) if materialized == "incremental" else []
         self._add_model(key, query, materialized, unique_key, columns=columns)
@@ -634,7 +645,7 @@ class _ProcedureReader:
     def _add_model(self, key: str, query: exp.Query, materialized: str, unique_key: list[str] | None = None, *,
                    columns: list[str] | None = None, resource: str = "model", check_cols: list[str] | None = None,
                    meta_columns: dict[str, str] | None = None, description: str | None = None,
-                   strategy: str | None = None) -> None:
+                   strategy: str | None = None, window: exp.Expression | None = None) -> None:
         table = self.catalog.get(key)
         name = table.name if table else key.split(".", 1)[1]
         schema = table.schema if table else key.split(".", 1)[0]
@@ -656,8 +667,36 @@ class _ProcedureReader:
             description=description, resource=resource, variables=variables, check_cols=check_cols or [],
             meta_columns=meta_columns or {}, columns=columns, incremental_strategy=strategy,
         )
+        if window is not None:
+            hook = self._window_hook(window)
+            if hook is None:
+                return
+            draft.pre_hook = hook
+            draft.description = (f"Each incremental run first deletes the rows of {key} where "
+                                 f"{window.sql('tsql')}, as {self.procedure.source} does, then appends.")
         self.analysis.drafts = [d for d in self.analysis.drafts if d.target != key] + [draft]
 
+
+    def _window_hook(self, window: exp.Expression) -> str | None:
+        """`delete from {{ this }} where <window>` in incremental runs, the window in PostgreSQL
+        (parameters as dbt vars, local variables as their values)."""
+        condition = window.copy()
+        for column in condition.find_all(exp.Column):
+            column.set("table", None)
+        holder = exp.select(condition)
+        holder, variables, missing = _bind_parameters(holder, self.procedure, self.defaults)
+        holder, lookups = substitute_variables(holder, self.variables)
+        if missing or holder.find(exp.Parameter) is not None:
+            self._review("DELETE of a window whose bounds are variables without a value: a model cannot take arguments")
+            return None
+        try:
+            sql = translate_expression(holder.expressions[0].sql("tsql"), [])
+        except TranslationError as error:
+            self._review(f"DELETE of a window that cannot be translated: {error}")
+            return None
+        sql = re.sub(rf"\b{VARIABLE_PREFIX}\w+\b", lambda m: variables.get(m[0], m[0]), sql)
+        self.lookups += lookups
+        return "{% if is_incremental() %}delete from {{ this }} where " + sql + "{% endif %}"
 
     def _reading_itself(self, query: exp.Query, key: str, columns: list[str] | None) -> exp.Query:
         """A model never refs itself (dbt would find a cycle): its own table becomes the

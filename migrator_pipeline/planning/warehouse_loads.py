@@ -13,6 +13,10 @@
   s WHERE s.k = t.k)`) then `INSERT INTO target SELECT ... FROM staging` that reloads exactly those
   keys: an incremental model, strategy `delete+insert`, `unique_key` k (`read_deleted_keys`,
   `reloads_keys`).
+- `DELETE FROM target WHERE <window on its own columns>` then `INSERT INTO target SELECT ...`: an
+  incremental model that appends, with a pre-hook deleting the window from `{{ this }}` in
+  incremental runs (`window_condition`): dbt's `delete+insert` deletes only keys present in the
+  new rows, where the procedure empties the whole window.
 - Slowly changing dimension, type 2, closing versions with values from the source
   (`UPDATE d SET [Valid To] = r.[Valid From] FROM dim d JOIN r ON d.id = r.id WHERE d.[Valid To] =
   @EndOfTime`, then an INSERT of the new versions without NOT EXISTS, as WideWorldImportersDW does):
@@ -228,7 +232,8 @@ def read_deleted_keys(delete: exp.Delete) -> DeletedKeys | None:
     if isinstance(condition, exp.In):
         query = condition.args.get("query")
         query = query.this if isinstance(query, exp.Subquery) else query
-        if not isinstance(condition.this, exp.Column) or not _plain_select(query) or len(query.expressions) != 1:
+        if (not isinstance(condition.this, exp.Column) or not _plain_select(query) or len(query.expressions) != 1
+                or query.args.get("where") is not None):  # a filtered key list: not every staged key
             return None
         selected = query.expressions[0]
         if not isinstance(selected, exp.Column):
@@ -273,6 +278,20 @@ def reloads_keys(deleted: DeletedKeys, columns: list[str], select: exp.Expressio
     if not isinstance(value, exp.Column) or value.name.lower() != deleted.source_column.lower():
         return f"it does not give {deleted.column} the value of {deleted.source}.{deleted.source_column}"
     return None
+
+
+def window_condition(delete: exp.Delete) -> exp.Expression | None:
+    """The WHERE of a DELETE of a window (`WHERE OrderDate >= @Start`): conditions on the
+    target's own columns, constants and variables only (no subquery, no join); else None."""
+    where = delete.args.get("where")
+    if where is None or delete.args.get("using") or where.find(exp.Subquery, exp.Select, exp.Exists):
+        return None
+    target = delete.this if isinstance(delete.this, exp.Table) else None
+    names = {"", *(n.lower() for n in ((target.alias, target.name) if target is not None else ()) if n)}
+    names |= {t.name.lower() for t in delete.args.get("tables") or []}
+    if any(column.table.lower() not in names for column in where.find_all(exp.Column)):
+        return None
+    return where.this
 
 
 # ---------------------------------------------------------------- type 2 close-off

@@ -51,6 +51,8 @@ CREATE TABLE Fact.Movement ([Movement Key] bigint IDENTITY(1,1) PRIMARY KEY, [Ci
     [WWI Movement ID] int NOT NULL, Quantity int NOT NULL, [Lineage Key] int NOT NULL)
 CREATE TABLE dbo.Events (EventID int NOT NULL PRIMARY KEY, CreatedAt datetime2(0) NOT NULL)
 CREATE TABLE dbo.FactEvents (EventID int NOT NULL PRIMARY KEY, LoadedAt datetime2(0) NOT NULL)
+CREATE TABLE dbo.Orders (OrderID int NOT NULL PRIMARY KEY, OrderDate date NOT NULL, Amount int NOT NULL)
+CREATE TABLE dbo.SalesDaily (SalesDate date NOT NULL, Amount int NOT NULL)
 CREATE TABLE dbo.Colors (ColorID int NOT NULL PRIMARY KEY, ColorName nvarchar(20) NOT NULL)
 CREATE TABLE dbo.DimColor (ColorID int NOT NULL PRIMARY KEY, ColorName nvarchar(20) NOT NULL)
 GO
@@ -194,6 +196,13 @@ BEGIN
     SELECT EventID, CreatedAt FROM dbo.Events WHERE CreatedAt > @Since;
 END;
 GO
+CREATE PROCEDURE dbo.LoadSalesDaily @Since date = '2020-01-02' AS
+BEGIN
+    DELETE FROM dbo.SalesDaily WHERE SalesDate >= @Since;
+    INSERT INTO dbo.SalesDaily (SalesDate, Amount)
+    SELECT OrderDate, SUM(Amount) FROM dbo.Orders WHERE OrderDate >= @Since GROUP BY OrderDate;
+END;
+GO
 CREATE PROCEDURE dbo.AppendColors AS
 BEGIN
     SET XACT_ABORT ON;
@@ -225,7 +234,7 @@ def test_warehouse_loads_become_incremental_models_with_their_bookkeeping_in_the
                              ("Integration.MigrateStagedTransactionData", "transaction"),
                              ("Integration.MigrateStagedHoldingData", "holding"),
                              ("Integration.MigrateStagedMovementData", "movement"), ("dbo.AppendColors", "dimcolor"),
-                             ("dbo.LoadEvents", "factevents")]:
+                             ("dbo.LoadEvents", "factevents"), ("dbo.LoadSalesDaily", "salesdaily")]:
         entry = _entry(plan, procedure)
         assert (entry.artifact, entry.models, entry.reason) == ("model", [model], None)
     city, sale, colors = plan.model("city"), plan.model("sale"), plan.model("dimcolor")
@@ -244,6 +253,10 @@ def test_warehouse_loads_become_incremental_models_with_their_bookkeeping_in_the
         "RETURN. @LineageKey is looked up when the model is built: (SELECT TOP 1 [Lineage Key] FROM Integration.Lineage "
         "WHERE [Table Name] = N'City' AND [Data Load Completed] IS NULL ORDER BY [Lineage Key] DESC).")
     assert "INSERT into Integration.EtlLog" in colors.description
+    daily = plan.model("salesdaily")
+    assert (daily.materialized, daily.incremental_strategy, daily.unique_key, daily.pre_hook) == (
+        "incremental", None, [], "{% if is_incremental() %}delete from {{ this }} where (salesdate >= "
+        "cast({{ var('since', \"'2020-01-02'\") }} as date)){% endif %}")
     # a watermark read from the target itself: is_incremental() logic through {{ this }}
     assert "FROM migrator_var__this AS FactEvents" in plan.model("factevents").tsql
 
@@ -252,7 +265,7 @@ def test_warehouse_loads_become_incremental_models_with_their_bookkeeping_in_the
     ("FROM Integration.Sale_Staging;\n    UPDATE",
      "FROM Integration.Sale_Staging WHERE Quantity > 0;\n    UPDATE"),
     ("WHERE s.[WWI Invoice ID] IN (SELECT [WWI Invoice ID] FROM Integration.Sale_Staging)",
-     "WHERE s.Quantity = 0"),
+     "WHERE s.[WWI Invoice ID] IN (SELECT [WWI Invoice ID] FROM Integration.Sale_Staging WHERE Quantity > 0)"),
 ])
 def test_deletes_that_are_not_a_reload_of_the_staged_keys_need_review(tmp_path, change, reason):
     _, plan = _plan(tmp_path, ESTATE.replace(change, reason))
@@ -288,7 +301,9 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
     [Last Modified When]. Transactions append both loads' rows; holdings are the second load's
     only (TRUNCATE); the MERGE updates movement 501 (city 20 is key 3 by 2021-06-01, lineage 6)
     and adds 502. Colors: NOT EXISTS keeps Blue and adds Green. Events: the watermark read from
-    the target itself lets only event 3 through on the second load (event 4 is older)."""
+    the target itself lets only event 3 through on the second load (event 4 is older). Daily
+    sales: the second load empties the window from 2020-01-02 (so 01-03, whose order is gone,
+    goes too) and inserts its days again."""
     catalog, plan = _plan(tmp_path)
     project, raw = plan.project, plan.raw_schema
     drafts = draft_models(plan, catalog)
@@ -320,6 +335,7 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
                 "integration__movement_staging": [(500, 10, None, 1, "2020-06-01"), (501, 20, None, 2, "2020-06-01")],
                 "dbo__colors": [(1, "Red"), (2, "Blue")],
                 "dbo__events": [(1, "2020-01-01"), (2, "2020-02-01")],
+                "dbo__orders": [(1, "2020-01-01", 10), (2, "2020-01-02", 5), (3, "2020-01-03", 7)],
             })
             build()
             _load(cur, raw, {
@@ -331,6 +347,7 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
                 "integration__movement_staging": [(501, 20, None, 9, "2021-06-01"), (502, 30, None, 4, "2021-06-01")],
                 "dbo__colors": [(2, "Navy"), (3, "Green")],
                 "dbo__events": [(1, "2020-01-01"), (2, "2020-02-01"), (3, "2020-03-01"), (4, "2019-12-01")],
+                "dbo__orders": [(1, "2020-01-01", 10), (2, "2020-01-02", 6), (4, "2020-01-04", 3)],
             })
             build()
             cur.execute(f"select city_key, wwi_city_id, city, valid_from::date::text, "
@@ -353,6 +370,8 @@ def test_two_loads_give_the_rows_the_procedures_gave(tmp_path, warehouse_url):
             assert cur.fetchall() == [(1, 500, 1, 5), (3, 501, 9, 6), (4, 502, 4, 6)]
             cur.execute(f"select eventid, loadedat::date::text from {project}.factevents order by eventid")
             assert cur.fetchall() == [(1, "2020-01-01"), (2, "2020-02-01"), (3, "2020-03-01")]
+            cur.execute(f"select salesdate::text, amount from {project}.salesdaily order by salesdate")
+            assert cur.fetchall() == [("2020-01-02", 6), ("2020-01-04", 3)]
             cur.execute(f"select colorid, colorname from {project}.dimcolor order by colorid")
             assert cur.fetchall() == [(1, "Red"), (2, "Blue"), (3, "Green")]
         finally:
