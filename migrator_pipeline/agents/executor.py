@@ -1,19 +1,30 @@
 """The executor: a LangGraph graph per planned model, rules first, the LLM only when rules fail.
 
     rules -> validate -> done
-                 \\-> llm -> validate -> done | llm (until the attempt budget is spent)
+                 \\-> llm_rewrite -> check_rewrite -> rules_on_rewrite -> validate_llm -> done
+                          ^   (T-SQL -> set-based T-SQL)                          |
+                          +------------- rejected, attempts left -----------------+
+
+The LLM's job is T-SQL -> set-based T-SQL: the deterministic translator then turns its query
+into PostgreSQL, so every semantic rewrite (types, collation, dates, `+`) applies to it exactly
+as to a hand-written view. When the rules cannot translate its rewrite, the last attempt asks
+for PostgreSQL directly (the fallback). Every reply is validated as data before use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
+import sqlglot
+from sqlglot import exp
 from langgraph.graph import END, START, StateGraph
 
 from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
-from migrator_pipeline.agents.llm import LlmClient
+from migrator_pipeline.agents import prompts
+from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
+from migrator_pipeline.agents.validation import validate_reply, validate_sql
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
@@ -22,12 +33,6 @@ from migrator_pipeline.tsql.string_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression, translate_select
 
 MAX_LLM_ATTEMPTS = 2
-SYSTEM_PROMPT = (
-    "You translate Microsoft SQL Server T-SQL into one PostgreSQL SELECT for a dbt model. "
-    "Keep SQL Server's semantics exactly (case-insensitive comparisons, NULL handling, integer "
-    "arithmetic, date boundaries). Keep every Jinja expression such as {{ ref('x') }} as it is. "
-    "Reply with the SQL in one ```sql block and nothing else."
-)
 
 
 class DraftState(TypedDict, total=False):
@@ -39,6 +44,10 @@ class DraftState(TypedDict, total=False):
     error: str | None
     valid: bool
     usage: LlmUsage
+    mode: str  # what the next LLM attempt writes: "tsql" (the default) or "postgres" (fallback)
+    rewrite: str | None  # the LLM's accepted set-based T-SQL, before the rules translate it
+    rejections: list[str]  # every rejected LLM attempt, with its reason
+    needs_review: bool  # the budget ran out before the LLM could be asked
 
 
 @dataclass
@@ -47,6 +56,8 @@ class TranslationContext:
     macros: Mapping[str, str] = field(default_factory=dict)
     column_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     case_sensitive: bool = False  # the source database's collation is _CS_ or _BIN
+    # object key -> (column, SQL Server type) in source order: the LLM's context, nothing more
+    columns: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
@@ -73,39 +84,113 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
                 "sql": state["sql"] if problem is None else None}
 
     def ask_llm(state: DraftState) -> DraftState:
-        model = state["model"]
-        prompt = (f"T-SQL to translate (the logic of {model.origin}):\n```sql\n{model.tsql}\n```\n"
-                  f"Relations to use instead of tables: {dict(context.relations)}\n"
-                  f"The rules-based translator failed with: {state.get('error')}")
+        model, mode = state["model"], state.get("mode") or "tsql"
+        rejections = list(state.get("rejections") or [])
+        attempt = {"llm_attempts": state.get("llm_attempts", 0) + 1, "attempts": state["attempts"] + 1,
+                   "sql": None, "rewrite": None, "valid": False}
+        names = {key: (key if mode == "tsql" else context.relations.get(key, key)) for key in model.depends_on}
+        object_context = prompts.object_context(
+            model.tsql, {key: context.columns.get(key, []) for key in model.depends_on},
+            model.target or model.origin, _target_columns_typed(model, context), names)
+        previous = rejections[-1] if rejections else None
+        prompt = (prompts.rewrite_prompt(object_context, previous) if mode == "tsql"
+                  else prompts.direct_prompt(object_context, previous))
         usage = state.get("usage") or LlmUsage()
         try:
-            reply = llm.complete(SYSTEM_PROMPT, prompt)
-        except Exception as error:  # timeouts and API errors are findings, not crashes
-            return {"llm_attempts": state.get("llm_attempts", 0) + 1,
-                    "attempts": state["attempts"] + 1, "error": f"LLM call failed: {error}"}
+            reply = llm.complete(prompts.CONVENTIONS, prompt, prompts.PROMPT_VERSION)
+        except BudgetExhausted:
+            return {"needs_review": True, "error": "budget exhausted", "sql": None}
+        except Exception as error:  # retries exhausted, timeouts, API errors: a finding, not a crash
+            reason = f"LLM call failed: {type(error).__name__}: {error}"
+            return {**attempt, "error": reason, "rejections": rejections + [reason]}
         usage.add(reply.usage)
-        sql = reply.sql()
-        return {"sql": sql, "method": "llm", "usage": usage,
-                "llm_attempts": state.get("llm_attempts", 0) + 1,
-                "attempts": state["attempts"] + 1,
-                "error": None if sql else "LLM reply held no SQL block"}
+        verdict = validate_reply(reply.text, dialect=mode, relations=context.relations,
+                                 target_columns=_target_columns(model, context),
+                                 macros=context.macros.values())
+        if not verdict.ok:
+            reason = f"{'rewrite' if mode == 'tsql' else 'PostgreSQL'} rejected: {verdict.reason}"
+            return {**attempt, "usage": usage, "error": reason, "rejections": rejections + [reason]}
+        if mode == "tsql":
+            return {**attempt, "usage": usage, "rewrite": verdict.sql, "error": None}
+        return {**attempt, "usage": usage, "sql": verdict.sql, "method": "llm", "error": None}
+
+    def rules_on_rewrite(state: DraftState) -> DraftState:
+        """The LLM's set-based T-SQL goes through the very same rules as any view."""
+        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None)})
+        if translated["sql"] is None:
+            reason = f"the rules could not translate the rewrite: {translated['error']}"
+            # the last attempt falls back to asking for PostgreSQL directly
+            return {"error": reason, "mode": "postgres",
+                    "rejections": list(state.get("rejections") or []) + [reason]}
+        return {"sql": translated["sql"], "method": "rules+llm", "error": None}
+
+    def validate_llm(state: DraftState) -> DraftState:
+        verdict = validate_sql(state["sql"], dialect="postgres", relations=context.relations,
+                               target_columns=_target_columns(state["model"], context),
+                               macros=context.macros.values())
+        if verdict.ok:
+            return {"valid": True, "error": None}
+        reason = f"translated query rejected: {verdict.reason}"
+        return {"valid": False, "sql": None, "error": reason,
+                "rejections": list(state.get("rejections") or []) + [reason]}
+
+    def attempts_left(state: DraftState) -> bool:
+        return llm is not None and state.get("llm_attempts", 0) < MAX_LLM_ATTEMPTS
 
     def after_validate(state: DraftState) -> str:
-        if state.get("valid"):
+        return END if state.get("valid") or not attempts_left(state) else "llm"
+
+    def after_llm(state: DraftState) -> str:
+        if state.get("needs_review"):
             return END
-        if llm is None or state.get("llm_attempts", 0) >= MAX_LLM_ATTEMPTS:
-            return END
-        return "llm"
+        if state.get("rewrite"):
+            return "rules_on_rewrite"
+        if state.get("sql"):
+            return "validate_llm"
+        return "llm" if attempts_left(state) else END
+
+    def after_rules_on_rewrite(state: DraftState) -> str:
+        if state.get("sql"):
+            return "validate_llm"
+        return "llm" if attempts_left(state) else END
+
+    def after_validate_llm(state: DraftState) -> str:
+        return END if state.get("valid") or not attempts_left(state) else "llm"
 
     graph = StateGraph(DraftState)
     graph.add_node("rules", rules)
     graph.add_node("validate", validate)
     graph.add_node("llm", ask_llm)
+    graph.add_node("rules_on_rewrite", rules_on_rewrite)
+    graph.add_node("validate_llm", validate_llm)
     graph.add_edge(START, "rules")
     graph.add_edge("rules", "validate")
-    graph.add_edge("llm", "validate")
     graph.add_conditional_edges("validate", after_validate, ["llm", END])
+    graph.add_conditional_edges("llm", after_llm, ["rules_on_rewrite", "validate_llm", "llm", END])
+    graph.add_conditional_edges("rules_on_rewrite", after_rules_on_rewrite, ["validate_llm", "llm", END])
+    graph.add_conditional_edges("validate_llm", after_validate_llm, ["llm", END])
     return graph.compile()
+
+
+def _target_columns_typed(model: PlannedModel, context: TranslationContext) -> list[tuple[str, str]] | None:
+    names = _target_columns(model, context)
+    if names is None:
+        return None
+    types = {fold_identifier(n): t for n, t in context.columns.get(model.target or model.origin, [])}
+    return [(name, types.get(fold_identifier(name), "")) for name in names]
+
+
+def _target_columns(model: PlannedModel, context: TranslationContext) -> list[str] | None:
+    """The planned model's columns: what the planner's T-SQL selects when it is a plain query,
+    else the target's (or the view's) columns in the catalog; None when neither is known."""
+    try:
+        query = sqlglot.parse_one(model.tsql, read="tsql") if model.tsql else None
+    except Exception:  # procedural code the planner could not reduce to a query
+        query = None
+    if isinstance(query, exp.Query) and query.selects and not any(s.is_star for s in query.selects):
+        return list(query.named_selects)
+    columns = context.columns.get(model.target or model.origin)
+    return [name for name, _ in columns] if columns else None
 
 
 def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationContext:
@@ -114,7 +199,9 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
         for obj in catalog.objects if obj.columns
     }
     macros = {m.origin: m.name for m in plan.macros}
-    return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation))
+    columns = {obj.key: [(c.name, c.data_type) for c in obj.columns] for obj in catalog.objects if obj.columns}
+    return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation),
+                              columns)
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,
@@ -132,6 +219,7 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
             method=final.get("method", "none") if final.get("sql") else "none",
             attempts=final.get("attempts", 0), error=final.get("error"),
             usage=final.get("usage") or LlmUsage(),
+            needs_review=bool(final.get("needs_review")), rejections=final.get("rejections") or [],
         ))
         if on_progress:
             on_progress(index, len(plan.models), model.name)
