@@ -14,6 +14,7 @@ for PostgreSQL directly (the fallback). Every reply is validated as data before 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
@@ -212,18 +213,26 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     drafts = Drafts(plan.project)
     for macro in plan.macros:
         drafts.macros.append(draft_macro(macro, context))
-    for index, model in enumerate(plan.models, start=1):
-        final = graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
-        drafts.models.append(DraftModel(
-            name=model.name, origin=model.origin, sql=final.get("sql"),
-            method=final.get("method", "none") if final.get("sql") else "none",
-            attempts=final.get("attempts", 0), error=final.get("error"),
-            usage=final.get("usage") or LlmUsage(),
-            needs_review=bool(final.get("needs_review")), rejections=final.get("rejections") or [],
-        ))
-        if on_progress:
-            on_progress(index, len(plan.models), model.name)
+    # objects run concurrently up to the client's limit only when the LLM is on: rules alone are
+    # CPU-bound and gain nothing from threads
+    workers = llm.concurrency if llm is not None else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        finals = pool.map(lambda m: graph.invoke({"model": m, "attempts": 0, "llm_attempts": 0}), plan.models)
+        for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
+            drafts.models.append(_draft(model, final))
+            if on_progress:
+                on_progress(index, len(plan.models), model.name)
     return drafts
+
+
+def _draft(model: PlannedModel, final: DraftState) -> DraftModel:
+    return DraftModel(
+        name=model.name, origin=model.origin, sql=final.get("sql"),
+        method=final.get("method", "none") if final.get("sql") else "none",
+        attempts=final.get("attempts", 0), error=final.get("error"),
+        usage=final.get("usage") or LlmUsage(),
+        needs_review=bool(final.get("needs_review")), rejections=final.get("rejections") or [],
+    )
 
 
 def draft_macro(macro, context: TranslationContext) -> DraftMacro:

@@ -76,7 +76,8 @@ def cost_of(usage: LlmUsage, price: Price) -> float:
 @dataclass
 class Budget:
     """A project's LLM allowance, in tokens (input + output + cache) or dollars; 0 means none.
-    Shared by every call of a run; calls check it before spending."""
+    Shared by every call of a run; calls check it before spending, so concurrent calls already
+    in flight when it runs out (at most the concurrency limit less one) still complete."""
 
     max_tokens: int = 0
     max_usd: float = 0.0
@@ -127,7 +128,8 @@ class LlmClient:
         self.temperature = temperature
         self.budget = budget or Budget()
         self.cache = cache
-        self._slots = threading.BoundedSemaphore(max(1, concurrency))
+        self.concurrency = max(1, concurrency)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
 
     def complete(self, system: str, prompt: str, prompt_version: str = "") -> LlmReply:
         key = cache_key(self.model, prompt_version, system, prompt)

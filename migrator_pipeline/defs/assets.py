@@ -130,7 +130,12 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(**COMMON, deps=[migration_plan], kinds={"python", "dbt"},
+# the steps that call Claude share one Dagster concurrency pool, so runs of several projects
+# share one rate limit (set its limit with `dagster instance concurrency set migrator_llm N`)
+LLM_POOL = "migrator_llm"
+
+
+@dg.asset(**COMMON, deps=[migration_plan], kinds={"python", "dbt"}, pool=LLM_POOL,
           description="The executor: a LangGraph graph per planned model translates T-SQL to "
                       "PostgreSQL by rules (the LLM only when configured), validating each draft "
                       "as a single SELECT.")
@@ -187,7 +192,7 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     })
 
 
-@dg.asset(**COMMON, deps=[test_report], kinds={"python", "dbt"},
+@dg.asset(**COMMON, deps=[test_report], kinds={"python", "dbt"}, pool=LLM_POOL,
           description="The rebuilder: a LangGraph graph per failed model applies deterministic "
                       "fix-ups (the LLM when configured) and rebuilds only that model.")
 def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,

@@ -61,8 +61,9 @@ class MockApi:
                                    http_client=httpx.Client(transport=httpx.MockTransport(self.handler)))
 
     def client(self, *, max_retries: int = 0, budget: Budget | None = None, cache=None,
-               model: str = "claude-sonnet-4-6") -> LlmClient:
-        return LlmClient(self.sdk(max_retries), model, budget=budget, cache=cache)
+               model: str = "claude-sonnet-4-6", concurrency: int = 1) -> LlmClient:
+        """Concurrency 1 by default: scripted replies are then answered in object order."""
+        return LlmClient(self.sdk(max_retries), model, budget=budget, cache=cache, concurrency=concurrency)
 
 
 def sql_reply(sql: str) -> str:

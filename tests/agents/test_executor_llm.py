@@ -101,3 +101,31 @@ def test_an_exhausted_budget_leaves_the_rest_for_review_and_nothing_is_lost(tmp_
         ("copy_2", "none", True, "budget exhausted")]
     assert len(api.requests) == 1
     assert all(d.origin for d in drafts.models)  # every object is still there, for review
+
+
+def test_objects_run_concurrently_up_to_the_limit():
+    import threading
+    import time
+
+    from migrator_pipeline.catalog.model import Catalog
+    in_flight, peak, lock = [0], [0], threading.Lock()
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders")])
+    plain = api.handler
+
+    def slow(request):
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.2)
+        with lock:
+            in_flight[0] -= 1
+        return plain(request)
+
+    api.handler = slow
+    plan = MigrationPlan("p", "p_raw", relations=CONTEXT.relations, models=[
+        PlannedModel(name=f"copy_{i}", layer="marts", materialized="table", origin=f"dbo.usp_{i}",
+                     tsql=CURSOR, depends_on=["dbo.orders"]) for i in range(6)])
+    drafts = draft_models(plan, Catalog("x"), api.client(concurrency=3))
+    assert [d.method for d in drafts.models] == ["rules+llm"] * 6
+    assert [d.name for d in drafts.models] == [f"copy_{i}" for i in range(6)]  # plan order kept
+    assert peak[0] == 3
