@@ -13,6 +13,7 @@ for PostgreSQL directly (the fallback). Every reply is validated as data before 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -59,6 +60,9 @@ class TranslationContext:
     case_sensitive: bool = False  # the source database's collation is _CS_ or _BIN
     # object key -> (column, SQL Server type) in source order: the LLM's context, nothing more
     columns: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # function key -> its CREATE statement: for functions the rules could not make a macro of,
+    # whose logic the LLM inlines when an object calls them
+    functions: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
@@ -92,7 +96,8 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
         names = {key: (key if mode == "tsql" else context.relations.get(key, key)) for key in model.depends_on}
         object_context = prompts.object_context(
             model.tsql, {key: context.columns.get(key, []) for key in model.depends_on},
-            model.target or model.origin, _target_columns_typed(model, context), names)
+            model.target or model.origin, _target_columns_typed(model, context), names,
+            _called_functions(model.tsql, context))
         previous = rejections[-1] if rejections else None
         prompt = (prompts.rewrite_prompt(object_context, previous) if mode == "tsql"
                   else prompts.direct_prompt(object_context, previous))
@@ -173,6 +178,19 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
     return graph.compile()
 
 
+_CALL = re.compile(r"\[?(\w+)\]?\s*\.\s*\[?(\w+)\]?\s*\(")
+
+
+def _called_functions(tsql: str, context: TranslationContext) -> list[str]:
+    """The bodies of the functions the object calls that are not macros, in call order."""
+    called = []
+    for schema, name in _CALL.findall(tsql):
+        key = f"{schema}.{name}".lower()
+        if key in context.functions and key not in context.macros and context.functions[key] not in called:
+            called.append(context.functions[key])
+    return called
+
+
 def _target_columns_typed(model: PlannedModel, context: TranslationContext) -> list[tuple[str, str]] | None:
     names = _target_columns(model, context)
     if names is None:
@@ -201,8 +219,9 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
     }
     macros = {m.origin: m.name for m in plan.macros}
     columns = {obj.key: [(c.name, c.data_type) for c in obj.columns] for obj in catalog.objects if obj.columns}
+    functions = {obj.key: obj.body for obj in catalog.objects if obj.kind == "function" and obj.body}
     return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation),
-                              columns)
+                              columns, functions)
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,

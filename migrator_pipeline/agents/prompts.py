@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 # bump when any prompt text changes: it is part of the response cache key
-PROMPT_VERSION = "2026-11-30.1"
+PROMPT_VERSION = "2026-11-30.2"
 
 CONVENTIONS = """\
 You convert Microsoft SQL Server T-SQL for a migration to dbt on PostgreSQL.
@@ -49,9 +49,10 @@ whole corrected query."""
 
 def object_context(tsql: str, reads: Mapping[str, Sequence[tuple[str, str]]],
                    target: str | None, target_columns: Sequence[tuple[str, str]] | None,
-                   relation_names: Mapping[str, str]) -> str:
+                   relation_names: Mapping[str, str], functions: Sequence[str] = ()) -> str:
     """The per-object part of a prompt. `reads` maps object key -> (column, SQL Server type);
-    `relation_names` maps the object keys read -> how the reply must name them."""
+    `relation_names` maps the object keys read -> how the reply must name them; `functions` are
+    the definitions of functions it calls that have no translation, to be inlined."""
     lines = ["Relations you may read:"]
     for key, columns in reads.items():
         cols = ", ".join(f"{name} {data_type}" for name, data_type in columns) or "(columns unknown)"
@@ -60,6 +61,9 @@ def object_context(tsql: str, reads: Mapping[str, Sequence[tuple[str, str]]],
         lines.append(f"Target: {target}")
     if target_columns:
         lines.append("Target columns, in order: " + ", ".join(f"{n} {t}" for n, t in target_columns))
+    for body in functions:
+        lines.append("A function it calls, with no translation: inline its logic, do not call it.")
+        lines.append(f"<source>\n```sql\n{body}\n```\n</source>")
     lines.append(f"<source>\n```sql\n{tsql}\n```\n</source>")
     return "\n".join(lines)
 
