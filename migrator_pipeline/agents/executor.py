@@ -93,14 +93,8 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
         rejections = list(state.get("rejections") or [])
         attempt = {"llm_attempts": state.get("llm_attempts", 0) + 1, "attempts": state["attempts"] + 1,
                    "sql": None, "rewrite": None, "valid": False}
-        names = {key: (key if mode == "tsql" else context.relations.get(key, key)) for key in model.depends_on}
-        object_context = prompts.object_context(
-            model.tsql, {key: context.columns.get(key, []) for key in model.depends_on},
-            model.target or model.origin, _target_columns_typed(model, context), names,
-            _called_functions(model.tsql, context))
         previous = rejections[-1] if rejections else None
-        prompt = (prompts.rewrite_prompt(object_context, previous) if mode == "tsql"
-                  else prompts.direct_prompt(object_context, previous))
+        prompt = llm_prompt(model, context, mode, previous)
         usage = state.get("usage") or LlmUsage()
         try:
             reply = llm.complete(prompts.CONVENTIONS, prompt, prompts.PROMPT_VERSION)
@@ -178,6 +172,18 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
     return graph.compile()
 
 
+def llm_prompt(model: PlannedModel, context: TranslationContext, mode: str = "tsql",
+               rejection: str | None = None) -> str:
+    """The per-object prompt: the object's T-SQL and only what it reads, writes and calls."""
+    names = {key: (key if mode == "tsql" else context.relations.get(key, key)) for key in model.depends_on}
+    object_context = prompts.object_context(
+        model.tsql, {key: context.columns.get(key, []) for key in model.depends_on},
+        model.target or model.origin, _target_columns_typed(model, context), names,
+        _called_functions(model.tsql, context))
+    return (prompts.rewrite_prompt(object_context, rejection) if mode == "tsql"
+            else prompts.direct_prompt(object_context, rejection))
+
+
 _CALL = re.compile(r"\[?(\w+)\]?\s*\.\s*\[?(\w+)\]?\s*\(")
 
 
@@ -228,7 +234,8 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
                  on_progress=None) -> Drafts:
     """Run the executor graph over every planned model and macro of the plan."""
     context = translation_context(plan, catalog)
-    graph = build_executor_graph(context, llm)
+    over_budget = _over_budget(plan.models, context, llm)
+    graph = build_executor_graph(context, None if over_budget else llm)
     drafts = Drafts(plan.project)
     for macro in plan.macros:
         drafts.macros.append(draft_macro(macro, context))
@@ -238,10 +245,30 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         finals = pool.map(lambda m: graph.invoke({"model": m, "attempts": 0, "llm_attempts": 0}), plan.models)
         for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
-            drafts.models.append(_draft(model, final))
+            draft = _draft(model, final)
+            if over_budget and not draft.ok:  # bound for the LLM, which was not asked
+                draft.needs_review, draft.error = True, f"budget exhausted: {over_budget}"
+            drafts.models.append(draft)
             if on_progress:
                 on_progress(index, len(plan.models), model.name)
     return drafts
+
+
+def _over_budget(models: list[PlannedModel], context: TranslationContext, llm: LlmClient | None) -> str | None:
+    """Before anything is spent: estimate one request for each model the rules cannot draft.
+    When that exceeds the budget (and the user did not say to proceed), the LLM is not asked
+    at all; why, for the objects' reason."""
+    if llm is None or not llm.budget.limited() or llm.budget.proceed_over_estimate:
+        return None
+    rules_only = build_executor_graph(context, None)
+    estimate = LlmUsage()
+    bound = 0
+    for model in models:
+        if not rules_only.invoke({"model": model, "attempts": 0, "llm_attempts": 0}).get("valid"):
+            estimate.add(llm.estimate(prompts.CONVENTIONS, llm_prompt(model, context)))
+            bound += 1
+    reason = llm.budget.exceeded_by(estimate)
+    return f"{reason} for {bound} objects; set MIGRATOR_LLM_PROCEED=1 to spend up to it" if reason else None
 
 
 def _draft(model: PlannedModel, final: DraftState) -> DraftModel:

@@ -21,6 +21,7 @@ import anthropic
 from migrator_pipeline.agents.drafts import LlmUsage
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
+ESTIMATED_REPLY_TOKENS = 600
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,26 @@ class Budget:
     max_tokens: int = 0
     max_usd: float = 0.0
     spent: LlmUsage = field(default_factory=LlmUsage)
+    proceed_over_estimate: bool = False  # spend up to the budget even when the estimate exceeds it
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def exhausted(self) -> bool:
         with self._lock:
             return bool((self.max_tokens and self.spent.billed_tokens >= self.max_tokens)
                         or (self.max_usd and self.spent.cost_usd >= self.max_usd))
+
+    def limited(self) -> bool:
+        return bool(self.max_tokens or self.max_usd)
+
+    def exceeded_by(self, estimate: LlmUsage) -> str | None:
+        """Why an estimated spend does not fit what is left of the budget; None when it fits."""
+        if self.max_tokens and self.spent.billed_tokens + estimate.billed_tokens > self.max_tokens:
+            return (f"estimated {estimate.billed_tokens} tokens exceed the budget "
+                    f"({self.max_tokens - self.spent.billed_tokens} left)")
+        if self.max_usd and self.spent.cost_usd + estimate.cost_usd > self.max_usd:
+            return (f"estimated ${estimate.cost_usd:.4f} exceeds the budget "
+                    f"(${self.max_usd - self.spent.cost_usd:.4f} left)")
+        return None
 
     def charge(self, usage: LlmUsage) -> None:
         with self._lock:
@@ -130,6 +145,14 @@ class LlmClient:
         self.cache = cache
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
+
+    def estimate(self, system: str, prompt: str) -> LlmUsage:
+        """A request's usage before it is made: about 4 characters per input token, and a reply of
+        ESTIMATED_REPLY_TOKENS (one query). An estimate for the budget check, never accounted."""
+        guess = LlmUsage(input_tokens=(len(system) + len(prompt)) // 4 + 1,
+                         output_tokens=min(self.max_tokens, ESTIMATED_REPLY_TOKENS))
+        guess.cost_usd = cost_of(guess, self.price)
+        return guess
 
     def complete(self, system: str, prompt: str, prompt_version: str = "") -> LlmReply:
         key = cache_key(self.model, prompt_version, system, prompt)

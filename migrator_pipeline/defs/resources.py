@@ -108,6 +108,7 @@ class LlmResource(dg.ConfigurableResource):
     concurrency: int = 4
     budget_tokens: int = 0  # per project; 0: no limit
     budget_usd: float = 0.0
+    proceed_over_estimate: bool = False  # spend up to the budget even when the estimate exceeds it
 
     def client(self, warehouse_url: str | None = None, spent: "LlmUsage | None" = None) -> "LlmClient | None":
         """A client for one step of one project. `spent` is what earlier steps of the project
@@ -118,7 +119,8 @@ class LlmResource(dg.ConfigurableResource):
         price_of(self.model)  # UnknownModelPrice: an error at start, never a guessed price
         sdk = anthropic.Anthropic(api_key=self.api_key, timeout=self.timeout_seconds,
                                   max_retries=self.max_retries)
-        budget = Budget(self.budget_tokens, self.budget_usd)
+        budget = Budget(self.budget_tokens, self.budget_usd,
+                        proceed_over_estimate=self.proceed_over_estimate)
         if spent is not None:
             budget.charge(spent)
         cache = PostgresResponseCache(warehouse_url) if warehouse_url else None
@@ -136,6 +138,7 @@ def default_resources() -> dict:
             model=os.environ.get("MIGRATOR_LLM_MODEL") or DEFAULT_MODEL,
             budget_tokens=int(os.environ.get("MIGRATOR_LLM_BUDGET_TOKENS") or 0),
             budget_usd=float(os.environ.get("MIGRATOR_LLM_BUDGET_USD") or 0),
+            proceed_over_estimate=os.environ.get("MIGRATOR_LLM_PROCEED", "") in ("1", "true", "yes"),
         ),
     }
 

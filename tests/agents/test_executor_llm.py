@@ -93,7 +93,8 @@ def test_an_exhausted_budget_leaves_the_rest_for_review_and_nothing_is_lost(tmp_
                      tsql=CURSOR, depends_on=["dbo.orders"]) for i in range(3)])
     from migrator_pipeline.catalog.model import Catalog
     api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders")], usages=[Usage(1000, 200)])
-    budget = Budget(max_tokens=1000)  # spent by the first object's one request
+    # spent by the first object's one request; told to proceed although the estimate is larger
+    budget = Budget(max_tokens=1000, proceed_over_estimate=True)
     drafts = draft_models(plan, Catalog("x"), api.client(budget=budget))
     assert [(d.name, d.method, d.needs_review, d.error) for d in drafts.models] == [
         ("copy_0", "rules+llm", False, None),
@@ -129,3 +130,26 @@ def test_objects_run_concurrently_up_to_the_limit():
     assert [d.method for d in drafts.models] == ["rules+llm"] * 6
     assert [d.name for d in drafts.models] == [f"copy_{i}" for i in range(6)]  # plan order kept
     assert peak[0] == 3
+
+
+def test_an_estimate_over_the_budget_asks_nothing_unless_told_to_proceed():
+    from migrator_pipeline.catalog.model import Catalog
+    plan = MigrationPlan("p", "p_raw", relations=CONTEXT.relations, models=[
+        PlannedModel(name="rules_only", layer="marts", materialized="view", origin="dbo.v",
+                     tsql="SELECT Id FROM dbo.Orders", depends_on=["dbo.orders"]),
+        *[PlannedModel(name=f"copy_{i}", layer="marts", materialized="table", origin=f"dbo.usp_{i}",
+                       tsql=CURSOR, depends_on=["dbo.orders"]) for i in range(2)]])
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders")])
+    drafts = draft_models(plan, Catalog("x"), api.client(budget=Budget(max_usd=0.005)))
+    assert api.requests == []
+    assert [(d.method, d.needs_review) for d in drafts.models] == [
+        ("rules", False), ("none", True), ("none", True)]
+    # two objects, each ~2,000 prompt characters (~500 tokens) and a 600-token reply, at Sonnet prices
+    assert drafts.models[1].error.startswith("budget exhausted: estimated $0.02")
+    assert drafts.models[1].error.endswith("exceeds the budget ($0.0050 left) for 2 objects; "
+                                           "set MIGRATOR_LLM_PROCEED=1 to spend up to it")
+    proceeding = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders")])
+    drafts = draft_models(plan, Catalog("x"), proceeding.client(
+        budget=Budget(max_usd=0.005, proceed_over_estimate=True)))
+    assert [d.method for d in drafts.models] == ["rules", "rules+llm", "none"]
+    assert len(proceeding.requests) == 1  # $0.006 spent by the first: the second is not asked
