@@ -23,9 +23,10 @@ from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
-from migrator_pipeline.evaluation.report import render_evaluation
-from migrator_pipeline.evaluation.scorecard import evaluate
+from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
+from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.tsql.identifiers import raw_schema_name
@@ -79,11 +80,12 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for)
     report.save(files.path("load.json"))
-    table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or ''} |" for t in report.tables)
+    table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return dg.MaterializeResult(metadata={
         "tables": len(report.tables),
         "rows": report.total_rows,
         "failed_tables": sum(1 for t in report.tables if t.error),
+        "incomplete_tables": sum(1 for t in report.tables if t.incomplete),
         "row_counts": dg.MetadataValue.md("| table | relation | rows | error |\n|---|---|---:|---|\n" + table_rows),
         **usage_metadata(objects=len(report.tables), seconds=time.monotonic() - started),
     })
@@ -256,17 +258,21 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")),
                       validation)
     result.save(files.path("evaluation.json"))
+    # the YAML's column types, as built: written back after the build, so they can neither lie nor fail it
+    typed_columns = record_built_types(warehouse.resolved_url(), files.dbt_dir, plan, files.path("column_types.json"))
     markdown = render_evaluation(result, validation)
     files.path("evaluation.md").write_text(markdown, encoding="utf-8")
     summary = result.summary
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(markdown),
         "passed": summary["by_status"]["passed"],
+        **evidence_metadata(summary),
         "failed": summary["by_status"]["failed"],
         "needs_review": summary["by_status"]["needs_review"],
         "success_rate": summary["success_rate"],
         "data_compared": summary["data_compared"],
         "data_matched": summary["data_matched"],
+        "typed_columns": typed_columns,
         # the project's LLM totals; this step's own usage (none) is what the llm_* keys carry,
         # so that summing steps per project counts each request once
         "project_llm_tokens": summary["llm"]["tokens"],
@@ -274,6 +280,17 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         **usage_metadata(objects=summary["objects"], models=summary["models_built"],
                          seconds=time.monotonic() - started),
     })
+
+
+def evidence_metadata(summary: dict) -> dict:
+    """What the passed objects rest on, for the evaluator's materialization: rows or a build."""
+    levels = summary.get("passed_by_evidence") or {}
+    return {
+        "passed_summary": passed_summary(summary),
+        "passed_verified_by_rows": levels.get(ROWS_MATCHED, 0),
+        "passed_built_and_tested_only": levels.get(BUILT_AND_TESTED, 0),
+        "passed_without_evidence": levels.get(NO_EVIDENCE, 0),
+    }
 
 
 MIGRATION_ASSETS = [source_catalog, source_tables, assessment, migration_plan, draft_models,
