@@ -233,6 +233,9 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
     column_types = with_query_types(column_types, queries)
     macros = {m.origin: m.name for m in plan.macros}
     columns = {obj.key: [(c.name, c.data_type) for c in obj.columns] for obj in catalog.objects if obj.columns}
+    # views and other models the catalog has no columns for: as the typing pass typed them
+    for key, typed in column_types.items():
+        columns.setdefault(key, list(typed.items()))
     functions = {obj.key: obj.body for obj in catalog.objects if obj.kind == "function" and obj.body}
     return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation),
                               columns, functions)
