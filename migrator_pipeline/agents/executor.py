@@ -254,7 +254,7 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     # CPU-bound and gain nothing from threads
     workers = llm.concurrency if llm is not None else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        finals = pool.map(lambda m: graph.invoke({"model": m, "attempts": 0, "llm_attempts": 0}), plan.models)
+        finals = pool.map(lambda m: _invoke(graph, m), plan.models)
         for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
             draft = _draft(model, final)
             if over_budget and not draft.ok:  # bound for the LLM, which was not asked
@@ -280,6 +280,13 @@ def _over_budget(models: list[PlannedModel], context: TranslationContext, llm: L
             bound += 1
     reason = llm.budget.exceeded_by(estimate)
     return f"{reason} for {bound} objects; set MIGRATOR_LLM_PROCEED=1 to spend up to it" if reason else None
+
+
+def _invoke(graph, model: PlannedModel) -> DraftState:
+    try:
+        return graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
+    except Exception as error:  # a bug while drafting one model costs that model, never the run
+        return {"attempts": 1, "error": f"executor failed: {type(error).__name__}: {str(error)[:200]}"}
 
 
 def _draft(model: PlannedModel, final: DraftState) -> DraftModel:
