@@ -78,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
     kit.set_defaults(handler=cmd_capture_kit)
     stop = commands.add_parser("stop", help="stop the embedded PostgreSQL server")
     stop.set_defaults(handler=cmd_stop)
+    usage = commands.add_parser("usage", help="LLM requests, tokens and cost per project and day")
+    usage.add_argument("--project", help="only this project")
+    usage.add_argument("--since", help="only runs from this day on: YYYY-MM-DD")
+    usage.set_defaults(handler=cmd_usage)
     return parser
 
 
@@ -262,6 +266,19 @@ def cmd_stop(_args, _extra) -> int:
     from migrator_pipeline.warehouse.embedded import stop_embedded_server
 
     print("stopped the embedded PostgreSQL" if stop_embedded_server() else "the embedded PostgreSQL was not running")
+    return 0
+
+
+def cmd_usage(args, _extra) -> int:
+    import datetime as dt
+
+    from migrator_pipeline.defs.usage import usage_markdown
+
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise UsageError(f"--since expects a date as YYYY-MM-DD, got {args.since!r}") from None
+    print(usage_markdown(prepare_instance(), args.project, since), end="")
     return 0
 
 

@@ -9,18 +9,31 @@ from pathlib import Path
 
 @dataclass
 class LlmUsage:
+    """Exact sums of the responses' `usage` fields; answers from the response cache add nothing."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    requests: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
 
     def add(self, other: LlmUsage) -> None:
         self.input_tokens += other.input_tokens
         self.output_tokens += other.output_tokens
         self.cost_usd += other.cost_usd
+        self.requests += other.requests
+        self.cache_read_tokens += other.cache_read_tokens
+        self.cache_write_tokens += other.cache_write_tokens
 
     @property
     def tokens(self) -> int:
         return self.input_tokens + self.output_tokens
+
+    @property
+    def billed_tokens(self) -> int:
+        """Every token a budget counts: uncached input, output, and cache reads and writes."""
+        return self.tokens + self.cache_read_tokens + self.cache_write_tokens
 
 
 @dataclass
@@ -28,10 +41,12 @@ class DraftModel:
     name: str
     origin: str  # object key of what the model came from
     sql: str | None  # the dbt model's SQL (PostgreSQL with Jinja); None when no draft could be made
-    method: str  # "rules" | "llm" | "none"
+    method: str  # "rules" | "rules+llm" (LLM's set-based T-SQL, then the rules) | "llm" | "none"
     attempts: int = 0
     error: str | None = None
     usage: LlmUsage = field(default_factory=LlmUsage)
+    needs_review: bool = False  # not attempted by the LLM: the project's budget ran out
+    rejections: list[str] = field(default_factory=list)  # each rejected LLM attempt, with its reason
 
     @property
     def ok(self) -> bool:

@@ -1,19 +1,32 @@
 """The executor: a LangGraph graph per planned model, rules first, the LLM only when rules fail.
 
     rules -> validate -> done
-                 \\-> llm -> validate -> done | llm (until the attempt budget is spent)
+                 \\-> llm_rewrite -> check_rewrite -> rules_on_rewrite -> validate_llm -> done
+                          ^   (T-SQL -> set-based T-SQL)                          |
+                          +------------- rejected, attempts left -----------------+
+
+The LLM's job is T-SQL -> set-based T-SQL: the deterministic translator then turns its query
+into PostgreSQL, so every semantic rewrite (types, collation, dates, `+`) applies to it exactly
+as to a hand-written view. When the rules cannot translate its rewrite, the last attempt asks
+for PostgreSQL directly (the fallback). Every reply is validated as data before use.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import TypedDict
 
+import sqlglot
+from sqlglot import exp
 from langgraph.graph import END, START, StateGraph
 
 from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
-from migrator_pipeline.agents.llm import LlmClient
+from migrator_pipeline.agents import prompts
+from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
+from migrator_pipeline.agents.validation import validate_reply, validate_sql
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
@@ -27,12 +40,6 @@ from migrator_pipeline.tsql.translate import (
 )
 
 MAX_LLM_ATTEMPTS = 2
-SYSTEM_PROMPT = (
-    "You translate Microsoft SQL Server T-SQL into one PostgreSQL SELECT for a dbt model. "
-    "Keep SQL Server's semantics exactly (case-insensitive comparisons, NULL handling, integer "
-    "arithmetic, date boundaries). Keep every Jinja expression such as {{ ref('x') }} as it is. "
-    "Reply with the SQL in one ```sql block and nothing else."
-)
 
 
 class DraftState(TypedDict, total=False):
@@ -44,6 +51,10 @@ class DraftState(TypedDict, total=False):
     error: str | None
     valid: bool
     usage: LlmUsage
+    mode: str  # what the next LLM attempt writes: "tsql" (the default) or "postgres" (fallback)
+    rewrite: str | None  # the LLM's accepted set-based T-SQL, before the rules translate it
+    rejections: list[str]  # every rejected LLM attempt, with its reason
+    needs_review: bool  # the budget ran out before the LLM could be asked
 
 
 @dataclass
@@ -52,6 +63,11 @@ class TranslationContext:
     macros: Mapping[str, str] = field(default_factory=dict)
     column_types: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     case_sensitive: bool = False  # the source database's collation is _CS_ or _BIN
+    # object key -> (column, SQL Server type) in source order: the LLM's context, nothing more
+    columns: Mapping[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # function key -> its CREATE statement: for functions the rules could not make a macro of,
+    # whose logic the LLM inlines when an object calls them
+    functions: Mapping[str, str] = field(default_factory=dict)
 
 
 def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
@@ -78,39 +94,133 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
                 "sql": state["sql"] if problem is None else None}
 
     def ask_llm(state: DraftState) -> DraftState:
-        model = state["model"]
-        prompt = (f"T-SQL to translate (the logic of {model.origin}):\n```sql\n{model.tsql}\n```\n"
-                  f"Relations to use instead of tables: {dict(context.relations)}\n"
-                  f"The rules-based translator failed with: {state.get('error')}")
+        model, mode = state["model"], state.get("mode") or "tsql"
+        rejections = list(state.get("rejections") or [])
+        attempt = {"llm_attempts": state.get("llm_attempts", 0) + 1, "attempts": state["attempts"] + 1,
+                   "sql": None, "rewrite": None, "valid": False}
+        previous = rejections[-1] if rejections else None
+        prompt = llm_prompt(model, context, mode, previous)
         usage = state.get("usage") or LlmUsage()
         try:
-            reply = llm.complete(SYSTEM_PROMPT, prompt)
-        except Exception as error:  # timeouts and API errors are findings, not crashes
-            return {"llm_attempts": state.get("llm_attempts", 0) + 1,
-                    "attempts": state["attempts"] + 1, "error": f"LLM call failed: {error}"}
+            reply = llm.complete(prompts.CONVENTIONS, prompt, prompts.PROMPT_VERSION)
+        except BudgetExhausted:
+            return {"needs_review": True, "error": "budget exhausted", "sql": None}
+        except Exception as error:  # retries exhausted, timeouts, API errors: a finding, not a crash
+            reason = f"LLM call failed: {type(error).__name__}: {error}"
+            return {**attempt, "error": reason, "rejections": rejections + [reason]}
         usage.add(reply.usage)
-        sql = reply.sql()
-        return {"sql": sql, "method": "llm", "usage": usage,
-                "llm_attempts": state.get("llm_attempts", 0) + 1,
-                "attempts": state["attempts"] + 1,
-                "error": None if sql else "LLM reply held no SQL block"}
+        verdict = validate_reply(reply.text, dialect=mode, relations=context.relations,
+                                 target_columns=_target_columns(model, context),
+                                 macros=context.macros.values())
+        if not verdict.ok:
+            reason = f"{'rewrite' if mode == 'tsql' else 'PostgreSQL'} rejected: {verdict.reason}"
+            return {**attempt, "usage": usage, "error": reason, "rejections": rejections + [reason]}
+        if mode == "tsql":
+            return {**attempt, "usage": usage, "rewrite": verdict.sql, "error": None}
+        return {**attempt, "usage": usage, "sql": verdict.sql, "method": "llm", "error": None}
+
+    def rules_on_rewrite(state: DraftState) -> DraftState:
+        """The LLM's set-based T-SQL goes through the very same rules as any view."""
+        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None)})
+        if translated["sql"] is None:
+            reason = f"the rules could not translate the rewrite: {translated['error']}"
+            # the last attempt falls back to asking for PostgreSQL directly
+            return {"error": reason, "mode": "postgres",
+                    "rejections": list(state.get("rejections") or []) + [reason]}
+        return {"sql": translated["sql"], "method": "rules+llm", "error": None}
+
+    def validate_llm(state: DraftState) -> DraftState:
+        verdict = validate_sql(state["sql"], dialect="postgres", relations=context.relations,
+                               target_columns=_target_columns(state["model"], context),
+                               macros=context.macros.values())
+        if verdict.ok:
+            return {"valid": True, "error": None}
+        reason = f"translated query rejected: {verdict.reason}"
+        return {"valid": False, "sql": None, "error": reason,
+                "rejections": list(state.get("rejections") or []) + [reason]}
+
+    def attempts_left(state: DraftState) -> bool:
+        return llm is not None and state.get("llm_attempts", 0) < MAX_LLM_ATTEMPTS
 
     def after_validate(state: DraftState) -> str:
-        if state.get("valid"):
+        return END if state.get("valid") or not attempts_left(state) else "llm"
+
+    def after_llm(state: DraftState) -> str:
+        if state.get("needs_review"):
             return END
-        if llm is None or state.get("llm_attempts", 0) >= MAX_LLM_ATTEMPTS:
-            return END
-        return "llm"
+        if state.get("rewrite"):
+            return "rules_on_rewrite"
+        if state.get("sql"):
+            return "validate_llm"
+        return "llm" if attempts_left(state) else END
+
+    def after_rules_on_rewrite(state: DraftState) -> str:
+        if state.get("sql"):
+            return "validate_llm"
+        return "llm" if attempts_left(state) else END
+
+    def after_validate_llm(state: DraftState) -> str:
+        return END if state.get("valid") or not attempts_left(state) else "llm"
 
     graph = StateGraph(DraftState)
     graph.add_node("rules", rules)
     graph.add_node("validate", validate)
     graph.add_node("llm", ask_llm)
+    graph.add_node("rules_on_rewrite", rules_on_rewrite)
+    graph.add_node("validate_llm", validate_llm)
     graph.add_edge(START, "rules")
     graph.add_edge("rules", "validate")
-    graph.add_edge("llm", "validate")
     graph.add_conditional_edges("validate", after_validate, ["llm", END])
+    graph.add_conditional_edges("llm", after_llm, ["rules_on_rewrite", "validate_llm", "llm", END])
+    graph.add_conditional_edges("rules_on_rewrite", after_rules_on_rewrite, ["validate_llm", "llm", END])
+    graph.add_conditional_edges("validate_llm", after_validate_llm, ["llm", END])
     return graph.compile()
+
+
+def llm_prompt(model: PlannedModel, context: TranslationContext, mode: str = "tsql",
+               rejection: str | None = None) -> str:
+    """The per-object prompt: the object's T-SQL and only what it reads, writes and calls."""
+    names = {key: (key if mode == "tsql" else context.relations.get(key, key)) for key in model.depends_on}
+    object_context = prompts.object_context(
+        model.tsql, {key: context.columns.get(key, []) for key in model.depends_on},
+        model.target or model.origin, _target_columns_typed(model, context), names,
+        _called_functions(model.tsql, context))
+    return (prompts.rewrite_prompt(object_context, rejection) if mode == "tsql"
+            else prompts.direct_prompt(object_context, rejection))
+
+
+_CALL = re.compile(r"\[?(\w+)\]?\s*\.\s*\[?(\w+)\]?\s*\(")
+
+
+def _called_functions(tsql: str, context: TranslationContext) -> list[str]:
+    """The bodies of the functions the object calls that are not macros, in call order."""
+    called = []
+    for schema, name in _CALL.findall(tsql):
+        key = f"{schema}.{name}".lower()
+        if key in context.functions and key not in context.macros and context.functions[key] not in called:
+            called.append(context.functions[key])
+    return called
+
+
+def _target_columns_typed(model: PlannedModel, context: TranslationContext) -> list[tuple[str, str]] | None:
+    names = _target_columns(model, context)
+    if names is None:
+        return None
+    types = {fold_identifier(n): t for n, t in context.columns.get(model.target or model.origin, [])}
+    return [(name, types.get(fold_identifier(name), "")) for name in names]
+
+
+def _target_columns(model: PlannedModel, context: TranslationContext) -> list[str] | None:
+    """The planned model's columns: what the planner's T-SQL selects when it is a plain query,
+    else the target's (or the view's) columns in the catalog; None when neither is known."""
+    try:
+        query = sqlglot.parse_one(model.tsql, read="tsql") if model.tsql else None
+    except Exception:  # procedural code the planner could not reduce to a query
+        query = None
+    if isinstance(query, exp.Query) and query.selects and not any(s.is_star for s in query.selects):
+        return list(query.named_selects)
+    columns = context.columns.get(model.target or model.origin)
+    return [name for name, _ in columns] if columns else None
 
 
 def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationContext:
@@ -122,31 +232,71 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
     queries = [(m.target or m.origin, m.tsql) for m in plan.models if m.sql is None and m.tsql]
     column_types = with_query_types(column_types, queries)
     macros = {m.origin: m.name for m in plan.macros}
-    return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation))
+    columns = {obj.key: [(c.name, c.data_type) for c in obj.columns] for obj in catalog.objects if obj.columns}
+    # views and other models the catalog has no columns for: as the typing pass typed them
+    for key, typed in column_types.items():
+        columns.setdefault(key, list(typed.items()))
+    functions = {obj.key: obj.body for obj in catalog.objects if obj.kind == "function" and obj.body}
+    return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation),
+                              columns, functions)
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,
                  on_progress=None) -> Drafts:
     """Run the executor graph over every planned model and macro of the plan."""
     context = translation_context(plan, catalog)
-    graph = build_executor_graph(context, llm)
+    over_budget = _over_budget(plan.models, context, llm)
+    graph = build_executor_graph(context, None if over_budget else llm)
     drafts = Drafts(plan.project)
     for macro in plan.macros:
         drafts.macros.append(draft_macro(macro, context))
-    for index, model in enumerate(plan.models, start=1):
-        try:
-            final = graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
-        except Exception as error:  # a bug while drafting one model costs that model, never the run
-            final = {"attempts": 1, "error": f"executor failed: {type(error).__name__}: {str(error)[:200]}"}
-        drafts.models.append(DraftModel(
-            name=model.name, origin=model.origin, sql=final.get("sql"),
-            method=final.get("method", "none") if final.get("sql") else "none",
-            attempts=final.get("attempts", 0), error=final.get("error"),
-            usage=final.get("usage") or LlmUsage(),
-        ))
-        if on_progress:
-            on_progress(index, len(plan.models), model.name)
+    # objects run concurrently up to the client's limit only when the LLM is on: rules alone are
+    # CPU-bound and gain nothing from threads
+    workers = llm.concurrency if llm is not None else 1
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        finals = pool.map(lambda m: _invoke(graph, m), plan.models)
+        for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
+            draft = _draft(model, final)
+            if over_budget and not draft.ok:  # bound for the LLM, which was not asked
+                draft.needs_review, draft.error = True, f"budget exhausted: {over_budget}"
+            drafts.models.append(draft)
+            if on_progress:
+                on_progress(index, len(plan.models), model.name)
     return drafts
+
+
+def _over_budget(models: list[PlannedModel], context: TranslationContext, llm: LlmClient | None) -> str | None:
+    """Before anything is spent: estimate one request for each model the rules cannot draft.
+    When that exceeds the budget (and the user did not say to proceed), the LLM is not asked
+    at all; why, for the objects' reason."""
+    if llm is None or not llm.budget.limited() or llm.budget.proceed_over_estimate:
+        return None
+    rules_only = build_executor_graph(context, None)
+    estimate = LlmUsage()
+    bound = 0
+    for model in models:
+        if not rules_only.invoke({"model": model, "attempts": 0, "llm_attempts": 0}).get("valid"):
+            estimate.add(llm.estimate(prompts.CONVENTIONS, llm_prompt(model, context)))
+            bound += 1
+    reason = llm.budget.exceeded_by(estimate)
+    return f"{reason} for {bound} objects; set MIGRATOR_LLM_PROCEED=1 to spend up to it" if reason else None
+
+
+def _invoke(graph, model: PlannedModel) -> DraftState:
+    try:
+        return graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
+    except Exception as error:  # a bug while drafting one model costs that model, never the run
+        return {"attempts": 1, "error": f"executor failed: {type(error).__name__}: {str(error)[:200]}"}
+
+
+def _draft(model: PlannedModel, final: DraftState) -> DraftModel:
+    return DraftModel(
+        name=model.name, origin=model.origin, sql=final.get("sql"),
+        method=final.get("method", "none") if final.get("sql") else "none",
+        attempts=final.get("attempts", 0), error=final.get("error"),
+        usage=final.get("usage") or LlmUsage(),
+        needs_review=bool(final.get("needs_review")), rejections=final.get("rejections") or [],
+    )
 
 
 def draft_macro(macro, context: TranslationContext) -> DraftMacro:

@@ -2,53 +2,189 @@
 
 Switched off unless configured (MIGRATOR_LLM_ENABLED=1 and ANTHROPIC_API_KEY): the rules path
 runs without it, and every object it would have handled is reported as not converted.
+
+Retries are the SDK's own (`max_retries`): exponential backoff on 408/409/429/5xx (529
+"overloaded" included) and on timeouts, honouring `retry-after`/`retry-after-ms`. When they are
+exhausted the call raises, and the caller records the object as failed with the reason.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Protocol
 
 import anthropic
 
 from migrator_pipeline.agents.drafts import LlmUsage
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
-# USD per million tokens (input, output), from Anthropic's price list for Sonnet, Opus and Haiku
-# models; an estimate for usage accounting, never billing. Unlisted models are priced as the default.
-PRICES = {"claude-sonnet-4-6": (3.0, 15.0), "claude-opus-4-6": (5.0, 25.0),
-          "claude-haiku-4-5": (1.0, 5.0)}
-_SQL_BLOCK = re.compile(r"```(?:sql)?\s*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+ESTIMATED_REPLY_TOKENS = 600
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per million tokens. Cache writes (5-minute) cost 1.25x input, cache reads 0.1x."""
+
+    input: float
+    output: float
+    # models after Opus 4.6 reject `temperature` with a 400 and the SDK (2.x) no longer has the
+    # argument: it is sent (through extra_body) only to models that still take it
+    takes_temperature: bool = True
+
+    @property
+    def cache_write(self) -> float:
+        return self.input * 1.25
+
+    @property
+    def cache_read(self) -> float:
+        return self.input * 0.1
+
+
+# From Anthropic's price list; an estimate for accounting and budgets, never billing.
+PRICES: dict[str, Price] = {
+    "claude-sonnet-4-6": Price(3.0, 15.0), "claude-sonnet-4-5": Price(3.0, 15.0),
+    "claude-opus-4-6": Price(5.0, 25.0), "claude-opus-4-5": Price(5.0, 25.0),
+    "claude-opus-4-7": Price(5.0, 25.0, takes_temperature=False),
+    "claude-haiku-4-5": Price(1.0, 5.0),
+}
+
+
+class UnknownModelPrice(ValueError):
+    """A model without a price: refused at start, because a guessed price makes budgets lie."""
+
+
+class BudgetExhausted(RuntimeError):
+    pass
+
+
+def price_of(model: str, prices: dict[str, Price] | None = None) -> Price:
+    table = PRICES if prices is None else prices
+    if model not in table:
+        raise UnknownModelPrice(
+            f"no price for model {model!r}: add it to the price table (known: {', '.join(sorted(table))})")
+    return table[model]
+
+
+def cost_of(usage: LlmUsage, price: Price) -> float:
+    return (usage.input_tokens * price.input + usage.output_tokens * price.output
+            + usage.cache_write_tokens * price.cache_write
+            + usage.cache_read_tokens * price.cache_read) / 1_000_000
+
+
+@dataclass
+class Budget:
+    """A project's LLM allowance, in tokens (input + output + cache) or dollars; 0 means none.
+    Shared by every call of a run; calls check it before spending, so concurrent calls already
+    in flight when it runs out (at most the concurrency limit less one) still complete."""
+
+    max_tokens: int = 0
+    max_usd: float = 0.0
+    spent: LlmUsage = field(default_factory=LlmUsage)
+    proceed_over_estimate: bool = False  # spend up to the budget even when the estimate exceeds it
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def exhausted(self) -> bool:
+        with self._lock:
+            return bool((self.max_tokens and self.spent.billed_tokens >= self.max_tokens)
+                        or (self.max_usd and self.spent.cost_usd >= self.max_usd))
+
+    def limited(self) -> bool:
+        return bool(self.max_tokens or self.max_usd)
+
+    def exceeded_by(self, estimate: LlmUsage) -> str | None:
+        """Why an estimated spend does not fit what is left of the budget; None when it fits."""
+        if self.max_tokens and self.spent.billed_tokens + estimate.billed_tokens > self.max_tokens:
+            return (f"estimated {estimate.billed_tokens} tokens exceed the budget "
+                    f"({self.max_tokens - self.spent.billed_tokens} left)")
+        if self.max_usd and self.spent.cost_usd + estimate.cost_usd > self.max_usd:
+            return (f"estimated ${estimate.cost_usd:.4f} exceeds the budget "
+                    f"(${self.max_usd - self.spent.cost_usd:.4f} left)")
+        return None
+
+    def charge(self, usage: LlmUsage) -> None:
+        with self._lock:
+            self.spent.add(usage)
+
+
+class ResponseCache(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, model: str, text: str) -> None: ...
 
 
 @dataclass
 class LlmReply:
     text: str
     usage: LlmUsage
+    cached: bool = False
 
-    def sql(self) -> str | None:
-        """The SQL in the reply's first fenced block, or None when the reply has none."""
-        match = _SQL_BLOCK.search(self.text)
-        return match.group(1).strip() if match else None
+
+def cache_key(model: str, prompt_version: str, system: str, prompt: str) -> str:
+    """What identifies an answer: the model, the prompt version and the whole input."""
+    payload = json.dumps([model, prompt_version, system, prompt], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 class LlmClient:
-    def __init__(self, client: anthropic.Anthropic, model: str = DEFAULT_MODEL, max_tokens: int = 4096):
+    """One configured model. `system` is the long shared prefix (conventions, trap rules): it is
+    sent with `cache_control`, so every request after the first reads it from Anthropic's cache."""
+
+    def __init__(self, client: anthropic.Anthropic, model: str = DEFAULT_MODEL, max_tokens: int = 4096,
+                 temperature: float = 0.0, *, budget: Budget | None = None,
+                 cache: ResponseCache | None = None, concurrency: int = 4,
+                 prices: dict[str, Price] | None = None):
         self.client = client
         self.model = model
+        self.price = price_of(model, prices)  # an unknown model fails here, before any request
         self.max_tokens = max_tokens
+        self.temperature = temperature
+        self.budget = budget or Budget()
+        self.cache = cache
+        self.concurrency = max(1, concurrency)
+        self._slots = threading.BoundedSemaphore(self.concurrency)
 
-    def complete(self, system: str, prompt: str) -> LlmReply:
-        response = self.client.messages.create(
-            model=self.model, max_tokens=self.max_tokens, system=system,
-            messages=[{"role": "user", "content": prompt}],
-        )
+    def estimate(self, system: str, prompt: str) -> LlmUsage:
+        """A request's usage before it is made: about 4 characters per input token, and a reply of
+        ESTIMATED_REPLY_TOKENS (one query). An estimate for the budget check, never accounted."""
+        guess = LlmUsage(input_tokens=(len(system) + len(prompt)) // 4 + 1,
+                         output_tokens=min(self.max_tokens, ESTIMATED_REPLY_TOKENS))
+        guess.cost_usd = cost_of(guess, self.price)
+        return guess
+
+    def complete(self, system: str, prompt: str, prompt_version: str = "") -> LlmReply:
+        key = cache_key(self.model, prompt_version, system, prompt)
+        if self.cache is not None:
+            text = self.cache.get(key)
+            if text is not None:
+                return LlmReply(text, LlmUsage(), cached=True)
+        if self.budget.exhausted():
+            raise BudgetExhausted("budget exhausted")
+        with self._slots:
+            response = self.client.messages.create(
+                model=self.model, max_tokens=self.max_tokens,
+                system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+                messages=[{"role": "user", "content": prompt}],
+                extra_body={"temperature": self.temperature} if self.price.takes_temperature else None,
+            )
         text = "".join(block.text for block in response.content if block.type == "text")
-        input_price, output_price = PRICES.get(self.model, PRICES[DEFAULT_MODEL])
-        usage = LlmUsage(
-            input_tokens=response.usage.input_tokens,
-            output_tokens=response.usage.output_tokens,
-            cost_usd=(response.usage.input_tokens * input_price
-                      + response.usage.output_tokens * output_price) / 1_000_000,
-        )
+        usage = usage_of(response.usage, self.price)
+        self.budget.charge(usage)
+        if self.cache is not None and response.stop_reason != "max_tokens":
+            self.cache.put(key, self.model, text)
         return LlmReply(text, usage)
+
+
+def usage_of(usage, price: Price) -> LlmUsage:
+    """The response's own counts, exactly; absent cache fields (older models) count as 0."""
+    counted = LlmUsage(
+        requests=1,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+        cache_write_tokens=getattr(usage, "cache_creation_input_tokens", None) or 0,
+    )
+    counted.cost_usd = cost_of(counted, price)
+    return counted

@@ -2,32 +2,47 @@
 
     fixup -> rebuild -> done | fixup (until passed or the attempt budget is spent)
       \\-> llm_repair (when no deterministic fix-up applies and an LLM is configured)
+
+The LLM repair is given the dbt error, the compiled SQL and, when SQL Server's rows are known,
+the row differences; a model whose rows differ is not passed, and goes round again. Its reply
+is validated as data (agents/validation.py) before anything is rebuilt.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
+from migrator_pipeline.agents import prompts
 from migrator_pipeline.agents.drafts import LlmUsage
-from migrator_pipeline.agents.llm import LlmClient
+from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
+from migrator_pipeline.agents.validation import validate_reply
 from migrator_pipeline.dbt_project.fixups import repair
-from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.dbt_project.results import TestReport
 
 MAX_REPAIR_ATTEMPTS = 3
-REPAIR_PROMPT = (
-    "This PostgreSQL dbt model, migrated from SQL Server, fails to build. Fix it without changing "
-    "its meaning; keep Jinja such as {{ ref('x') }} as it is. Reply with one ```sql block."
-)
+MAX_LLM_REPAIRS = 2
 
 # (model name, new sql) -> the report of rebuilding that model and what depends on it
 Rebuild = Callable[[str, str], TestReport]
+# model name -> how its rows differ from SQL Server's (None: equal, or nothing to compare with)
+RowCheck = Callable[[str], str | None]
+
+
+@dataclass
+class RepairContext:
+    """What a repair may read and must produce: the project's relations and macros, the model's
+    columns, and the compiled SQL of the failed build."""
+
+    relations: Mapping[str, str] = field(default_factory=dict)
+    macros: Sequence[str] = ()
+    columns: Mapping[str, list[str]] = field(default_factory=dict)  # model name -> its columns
+    compiled_sql: Mapping[str, str] = field(default_factory=dict)  # model name -> compiled SQL
 
 
 class RepairState(TypedDict, total=False):
@@ -40,6 +55,10 @@ class RepairState(TypedDict, total=False):
     stuck: bool
     report: TestReport
     usage: LlmUsage
+    llm_repairs: int
+    rejections: list[str]
+    row_differences: str | None
+    accepted: bool  # the last LLM repair passed validation
 
 
 @dataclass
@@ -51,6 +70,7 @@ class RepairOutcome:
     error: str | None = None
     sql: str | None = None
     usage: LlmUsage = field(default_factory=LlmUsage)
+    rejections: list[str] = field(default_factory=list)
 
     @staticmethod
     def save_all(outcomes: list[RepairOutcome], path: Path) -> None:
@@ -62,8 +82,13 @@ class RepairOutcome:
         return [RepairOutcome(**{**o, "usage": LlmUsage(**o["usage"])}) for o in raw]
 
 
-def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None):
+def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: RepairContext | None = None,
+                          check_rows: RowCheck | None = None):
+    context = context or RepairContext()
+
     def fixup(state: RepairState) -> RepairState:
+        if state.get("row_differences"):  # the SQL builds; only a rewrite can change its rows
+            return {"stuck": True}
         repaired = repair(state["sql"], state.get("error") or "")
         if repaired is None:
             return {"stuck": True}
@@ -71,16 +96,27 @@ def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None):
         return {"sql": sql, "fixes": state.get("fixes", []) + [fix_name], "stuck": False}
 
     def llm_repair(state: RepairState) -> RepairState:
+        name = state["name"]
         usage = state.get("usage") or LlmUsage()
+        rejections = list(state.get("rejections") or [])
+        counted = {"llm_repairs": state.get("llm_repairs", 0) + 1}
+        prompt = prompts.repair_prompt(state["sql"], state.get("error") or "",
+                                       context.compiled_sql.get(name), state.get("row_differences"),
+                                       rejections[-1] if rejections else None)
         try:
-            reply = llm.complete(REPAIR_PROMPT, f"```sql\n{state['sql']}\n```\nError: {state['error']}")
+            reply = llm.complete(prompts.CONVENTIONS, prompt, prompts.PROMPT_VERSION)
+        except BudgetExhausted:
+            return {**counted, "stuck": True, "error": f"{state['error']} (budget exhausted)"}
         except Exception as error:  # a dead or slow API is an outcome, not a crash
-            return {"stuck": True, "error": f"{state['error']} (LLM repair failed: {error})"}
+            return {**counted, "stuck": True, "error": f"{state['error']} (LLM repair failed: {error})"}
         usage.add(reply.usage)
-        sql = reply.sql()
-        if sql is None or single_select_error(sql) is not None:
-            return {"stuck": True, "usage": usage}
-        return {"sql": sql, "fixes": state.get("fixes", []) + ["llm"], "usage": usage, "stuck": False}
+        verdict = validate_reply(reply.text, dialect="postgres", relations=context.relations,
+                                 target_columns=context.columns.get(name), macros=context.macros)
+        if not verdict.ok:
+            return {**counted, "usage": usage, "stuck": False, "accepted": False,
+                    "rejections": rejections + [f"repair rejected: {verdict.reason}"]}
+        return {**counted, "sql": verdict.sql, "fixes": state.get("fixes", []) + ["llm"], "usage": usage,
+                "stuck": False, "accepted": True, "row_differences": None}
 
     def rebuild_model(state: RepairState) -> RepairState:
         report = rebuild(state["name"], state["sql"])
@@ -88,13 +124,26 @@ def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None):
         passed = node is not None and not node.failed and not any(
             t.failed for t in report.tests_for(state["name"]))
         error = None if passed else (node.message if node else report.error) or "model did not build"
-        return {"report": report, "passed": passed, "error": error,
+        differences = check_rows(state["name"]) if passed and check_rows else None
+        if differences:
+            passed, error = False, f"rows differ from SQL Server's: {differences.splitlines()[0]}"
+        return {"report": report, "passed": passed, "error": error, "row_differences": differences,
                 "attempts": state.get("attempts", 0) + 1}
+
+    def llm_left(state: RepairState) -> bool:
+        return llm is not None and state.get("llm_repairs", 0) < MAX_LLM_REPAIRS
 
     def after_fixup(state: RepairState) -> str:
         if not state.get("stuck"):
             return "rebuild"
-        return "llm_repair" if llm is not None and "llm" not in state.get("fixes", []) else END
+        return "llm_repair" if llm_left(state) else END
+
+    def after_llm_repair(state: RepairState) -> str:
+        if state.get("stuck"):
+            return END
+        if state.get("accepted"):
+            return "rebuild" if state.get("attempts", 0) < MAX_REPAIR_ATTEMPTS else END
+        return "llm_repair" if llm_left(state) else END  # rejected: ask again while attempts remain
 
     def after_rebuild(state: RepairState) -> str:
         if state.get("passed") or state["attempts"] >= MAX_REPAIR_ATTEMPTS:
@@ -107,26 +156,31 @@ def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None):
     graph.add_node("rebuild", rebuild_model)
     graph.add_edge(START, "fixup")
     graph.add_conditional_edges("fixup", after_fixup, ["rebuild", "llm_repair", END])
-    graph.add_conditional_edges("llm_repair", lambda s: END if s.get("stuck") else "rebuild",
-                                ["rebuild", END])
+    graph.add_conditional_edges("llm_repair", after_llm_repair, ["rebuild", "llm_repair", END])
     graph.add_conditional_edges("rebuild", after_rebuild, ["fixup", END])
     return graph.compile()
 
 
 def repair_models(failed: dict[str, tuple[str, str]], rebuild: Rebuild,
-                  llm: LlmClient | None = None) -> tuple[list[RepairOutcome], TestReport]:
+                  llm: LlmClient | None = None, context: RepairContext | None = None,
+                  check_rows: RowCheck | None = None) -> tuple[list[RepairOutcome], TestReport]:
     """`failed` maps model name -> (current sql, error). Returns outcomes and the merged evidence."""
-    graph = build_rebuilder_graph(rebuild, llm)
+    graph = build_rebuilder_graph(rebuild, llm, context, check_rows)
     outcomes: list[RepairOutcome] = []
     evidence = TestReport()
     for name, (sql, error) in failed.items():
-        final = graph.invoke({"name": name, "sql": sql, "error": error, "attempts": 0, "fixes": []})
+        # a model that builds but returns other rows than SQL Server's comes with no dbt error
+        differences = check_rows(name) if check_rows and not error else None
+        if differences:
+            error = f"rows differ from SQL Server's: {differences.splitlines()[0]}"
+        final = graph.invoke({"name": name, "sql": sql, "error": error, "attempts": 0, "fixes": [],
+                              "row_differences": differences})
         if final.get("report") is not None:
             evidence = evidence.merge(final["report"])
         outcomes.append(RepairOutcome(
             name=name, passed=bool(final.get("passed")), attempts=final.get("attempts", 0),
             fixes=final.get("fixes", []), error=None if final.get("passed") else final.get("error"),
             sql=final.get("sql") if final.get("fixes") else None,
-            usage=final.get("usage") or LlmUsage(),
+            usage=final.get("usage") or LlmUsage(), rejections=final.get("rejections") or [],
         ))
     return outcomes, evidence

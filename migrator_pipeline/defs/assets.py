@@ -11,14 +11,16 @@ from collections import Counter
 
 import dagster as dg
 
+from migrator_pipeline.agents.drafts import LlmUsage
 from migrator_pipeline.agents.executor import draft_models as run_executor
-from migrator_pipeline.agents.rebuilder import RepairOutcome, repair_models
+from migrator_pipeline.agents.rebuilder import RepairContext, RepairOutcome, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.scripts import SourceError
 from migrator_pipeline.catalog.sources import live_rows, read_source
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
+from migrator_pipeline.dbt_project.jinja_sql import output_columns
 from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
@@ -132,16 +134,23 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(**COMMON, deps=[migration_plan], kinds={"python", "dbt"},
+# the steps that call Claude share one Dagster concurrency pool, so runs of several projects
+# share one rate limit (set its limit with `dagster instance concurrency set migrator_llm N`)
+LLM_POOL = "migrator_llm"
+
+
+@dg.asset(**COMMON, deps=[migration_plan], kinds={"python", "dbt"}, pool=LLM_POOL,
           description="The executor: a LangGraph graph per planned model translates T-SQL to "
                       "PostgreSQL by rules (the LLM only when configured), validating each draft "
                       "as a single SELECT.")
-def draft_models(context: dg.AssetExecutionContext, llm: LlmResource) -> dg.MaterializeResult:
+def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 llm: LlmResource) -> dg.MaterializeResult:
     started = time.monotonic()
     files = _files(context)
     catalog = files.catalog()
     plan = files.plan()
-    drafts = run_executor(plan, catalog, llm.client(), on_progress=_progress(context, "drafted"))
+    drafts = run_executor(plan, catalog, llm.client(warehouse.resolved_url()),
+                          on_progress=_progress(context, "drafted"))
     drafts.save(files.path("drafts.json"))
     usage = drafts.usage
     failed = [m for m in drafts.models if not m.ok]
@@ -150,9 +159,9 @@ def draft_models(context: dg.AssetExecutionContext, llm: LlmResource) -> dg.Mate
         "not_drafted": len(failed),
         "macros": len(drafts.macros),
         "by_method": dg.MetadataValue.json(dict(Counter(m.method for m in drafts.models))),
+        "needs_review_budget": sum(1 for m in drafts.models if m.needs_review),
         **usage_metadata(objects=len(plan.models), models=len(drafts.models) - len(failed),
-                         input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
-                         cost_usd=usage.cost_usd, seconds=time.monotonic() - started),
+                         llm=usage, seconds=time.monotonic() - started),
     })
 
 
@@ -196,7 +205,7 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     })
 
 
-@dg.asset(**COMMON, deps=[test_report], kinds={"python", "dbt"},
+@dg.asset(**COMMON, deps=[test_report], kinds={"python", "dbt"}, pool=LLM_POOL,
           description="The rebuilder: a LangGraph graph per failed model applies deterministic "
                       "fix-ups (the LLM when configured) and rebuilds only that model.")
 def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
@@ -214,7 +223,12 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         context.log.info(f"rebuilding {name}")
         return dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project, select=f"{name}+")
 
-    outcomes, evidence = repair_models(failed, rebuild, llm.client())
+    repair_context = RepairContext(
+        relations=plan.relations, macros=[m.name for m in plan.macros],
+        columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
+        compiled_sql=_compiled_sql(files.dbt_dir, failed))
+    outcomes, evidence = repair_models(failed, rebuild, llm.client(warehouse.resolved_url(), drafts.usage),
+                                       repair_context)
     final = report.merge(evidence)
     final.save(files.path("final_report.json"))
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
@@ -231,10 +245,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         "still_failing": dg.MetadataValue.json([o.name for o in outcomes if not o.passed]),
         "disabled_models": dg.MetadataValue.json(disabled),
         **usage_metadata(objects=len(failed), models=sum(1 for o in outcomes if o.passed),
-                         input_tokens=sum(o.usage.input_tokens for o in outcomes),
-                         output_tokens=sum(o.usage.output_tokens for o in outcomes),
-                         cost_usd=sum(o.usage.cost_usd for o in outcomes),
-                         seconds=time.monotonic() - started),
+                         llm=_sum_usage(o.usage for o in outcomes), seconds=time.monotonic() - started),
     })
 
 
@@ -273,10 +284,12 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         "data_compared": summary["data_compared"],
         "data_matched": summary["data_matched"],
         "typed_columns": typed_columns,
+        # the project's LLM totals; this step's own usage (none) is what the llm_* keys carry,
+        # so that summing steps per project counts each request once
+        "project_llm_tokens": summary["llm"]["tokens"],
+        "project_llm_cost_usd": summary["llm"]["cost_usd"],
         **usage_metadata(objects=summary["objects"], models=summary["models_built"],
-                         input_tokens=summary["llm"]["input_tokens"],
-                         output_tokens=summary["llm"]["output_tokens"],
-                         cost_usd=summary["llm"]["cost_usd"], seconds=time.monotonic() - started),
+                         seconds=time.monotonic() - started),
     })
 
 
@@ -293,6 +306,23 @@ def evidence_metadata(summary: dict) -> dict:
 
 MIGRATION_ASSETS = [source_catalog, source_tables, assessment, migration_plan, draft_models,
                     test_report, repaired_models, evaluation]
+
+
+def _compiled_sql(dbt_dir, names) -> dict[str, str]:
+    """What dbt ran for each failed model, for the LLM repair's context."""
+    compiled = {}
+    for name in names:
+        found = next(iter((dbt_dir / "target" / "compiled").glob(f"**/{name}.sql")), None)
+        if found is not None:
+            compiled[name] = found.read_text(encoding="utf-8")
+    return compiled
+
+
+def _sum_usage(usages) -> LlmUsage:
+    total = LlmUsage()
+    for usage in usages:
+        total.add(usage)
+    return total
 
 
 def _not_passed(report: TestReport) -> dict[str, str]:

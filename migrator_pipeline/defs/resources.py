@@ -15,7 +15,9 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from migrator_pipeline import settings
-from migrator_pipeline.agents.llm import DEFAULT_MODEL, LlmClient
+from migrator_pipeline.agents.drafts import LlmUsage
+from migrator_pipeline.agents.llm import DEFAULT_MODEL, Budget, LlmClient, price_of
+from migrator_pipeline.agents.response_cache import PostgresResponseCache
 from migrator_pipeline.dbt_project.results import RELATIONS, TestReport, read_run_results
 from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
 
@@ -104,20 +106,39 @@ def _dbt_failure(invocation) -> str:
 
 
 class LlmResource(dg.ConfigurableResource):
-    """Claude for the executor's and rebuilder's LLM paths. Off until enabled."""
+    """Claude for the executor's and rebuilder's LLM paths. Off until enabled and given a key.
+
+    The SDK honours ANTHROPIC_BASE_URL and retries 429/529/5xx/timeouts itself (max_retries),
+    honouring retry-after. An unknown model is refused here, before anything is spent."""
 
     enabled: bool = False
     api_key: str = ""
     model: str = DEFAULT_MODEL
+    max_tokens: int = 4096
+    temperature: float = 0.0
     timeout_seconds: float = 120.0
-    max_retries: int = 2
+    max_retries: int = 4
+    concurrency: int = 4
+    budget_tokens: int = 0  # per project; 0: no limit
+    budget_usd: float = 0.0
+    proceed_over_estimate: bool = False  # spend up to the budget even when the estimate exceeds it
 
-    def client(self) -> "LlmClient | None":
+    def client(self, warehouse_url: str | None = None, spent: "LlmUsage | None" = None) -> "LlmClient | None":
+        """A client for one step of one project. `spent` is what earlier steps of the project
+        used, so the budget is the project's, not the step's. With a warehouse, answers are
+        kept in its response cache."""
         if not self.enabled or not self.api_key:
             return None
+        price_of(self.model)  # UnknownModelPrice: an error at start, never a guessed price
         sdk = anthropic.Anthropic(api_key=self.api_key, timeout=self.timeout_seconds,
                                   max_retries=self.max_retries)
-        return LlmClient(sdk, self.model)
+        budget = Budget(self.budget_tokens, self.budget_usd,
+                        proceed_over_estimate=self.proceed_over_estimate)
+        if spent is not None:
+            budget.charge(spent)
+        cache = PostgresResponseCache(warehouse_url) if warehouse_url else None
+        return LlmClient(sdk, self.model, self.max_tokens, self.temperature, budget=budget,
+                         cache=cache, concurrency=self.concurrency)
 
 
 def default_resources() -> dict:
@@ -128,6 +149,9 @@ def default_resources() -> dict:
             enabled=os.environ.get("MIGRATOR_LLM_ENABLED", "") in ("1", "true", "yes"),
             api_key=_env_or_empty("ANTHROPIC_API_KEY"),
             model=os.environ.get("MIGRATOR_LLM_MODEL") or DEFAULT_MODEL,
+            budget_tokens=int(os.environ.get("MIGRATOR_LLM_BUDGET_TOKENS") or 0),
+            budget_usd=float(os.environ.get("MIGRATOR_LLM_BUDGET_USD") or 0),
+            proceed_over_estimate=os.environ.get("MIGRATOR_LLM_PROCEED", "") in ("1", "true", "yes"),
         ),
     }
 

@@ -64,6 +64,7 @@ class ObjectScore:
     model_results: list[ModelEvidence] = field(default_factory=list)  # each model's build and tests
     repairs: list[str] = field(default_factory=list)
     tokens: int = 0
+    cost_usd: float = 0.0
     data: str = "not compared"  # "matched", "differs" or "not compared": rows against SQL Server's
     data_match: dict = field(default_factory=lambda: data_match_evidence([]))
     # what the object and its columns are called in the dbt project (the identifier policy)
@@ -248,9 +249,9 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
         attempts=sum(d.attempts for d in drafted) + sum(r.attempts for r in used_repairs),
         models=[{"name": e.name, "relation": e.relation} for e in evidence],
         reason=None, model_results=evidence, repairs=[f for r in used_repairs for f in r.fixes],
-        tokens=usage.tokens,
+        tokens=usage.tokens, cost_usd=round(usage.cost_usd, 6),
     )
-    score.method = "llm" if "llm" in methods else ("rules" if methods else "none")
+    score.method = _method(methods, used_repairs)
     if entry.artifact in ("needs_review", "skipped"):
         score.status, score.method, score.reason = entry.artifact, "none", entry.reason
     elif entry.artifact == "macro":
@@ -262,6 +263,9 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
             score.method, score.attempts = macro.method, 1
     elif entry.object in failed_loads:
         score.status, score.reason = "failed", failed_loads[entry.object]
+    elif any(d.needs_review for d in drafted):
+        score.status, score.method = "needs_review", "none"
+        score.reason = next(d.error for d in drafted if d.needs_review) or "budget exhausted"
     elif not evidence:
         score.status, score.method, score.reason = "failed", "none", "planned without any model"
     else:
@@ -270,6 +274,16 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
             score.status = "failed"
             score.reason = f"{broken[0].name}: {broken[0].error or broken[0].status}"
     return score
+
+
+def _method(methods: set[str], repairs: list[RepairOutcome]) -> str:
+    """rules, llm (the LLM wrote PostgreSQL), rules+llm (the LLM wrote set-based T-SQL that the
+    rules translated, or repaired a rules draft), or none."""
+    if "llm" in methods:
+        return "llm"
+    if "rules+llm" in methods or (methods and any("llm" in r.fixes for r in repairs)):
+        return "rules+llm"
+    return "rules" if methods else "none"
 
 
 def _summary(scores: list[ObjectScore], drafts: Drafts, repairs: list[RepairOutcome],

@@ -1,0 +1,98 @@
+"""A run killed mid-step and started again pays only for what was not answered yet: answers are
+kept in the warehouse's response cache as they arrive. The real SDK talks HTTP to a loopback
+server here (through ANTHROPIC_BASE_URL's `base_url`), because the run is a separate process."""
+
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+SCRIPT = textwrap.dedent("""
+    import sys, anthropic
+    from migrator_pipeline.agents.executor import draft_models
+    from migrator_pipeline.agents.llm import LlmClient
+    from migrator_pipeline.agents.response_cache import PostgresResponseCache
+    from migrator_pipeline.catalog.model import Catalog
+    from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+
+    base_url, warehouse, schema = sys.argv[1:4]
+    loop = "DECLARE @i int = 1; WHILE @i <= 3 BEGIN INSERT INTO dbo.N{0} VALUES (@i); SET @i += 1; END"
+    plan = MigrationPlan("p", "p_raw", models=[
+        PlannedModel(name=f"n{i}", layer="marts", materialized="table", origin=f"dbo.usp_n{i}",
+                     tsql=loop.format(i)) for i in range(5)])
+    sdk = anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0, timeout=60)
+    llm = LlmClient(sdk, cache=PostgresResponseCache(warehouse, schema), concurrency=1)
+    drafts = draft_models(plan, Catalog("x"), llm)
+    print(",".join(d.method for d in drafts.models), drafts.usage.requests)
+""")
+
+
+class Api(BaseHTTPRequestHandler):
+    seen: list = []
+    stall_at: int | None = None
+    release = threading.Event()
+
+    def do_POST(self):  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        type(self).seen.append(body["messages"][0]["content"])
+        if len(self.seen) == self.stall_at:
+            self.release.wait(30)  # the run is killed while waiting for this answer
+            return
+        reply = {"id": "msg", "type": "message", "role": "assistant", "model": body["model"],
+                 "stop_reason": "end_turn", "stop_sequence": None,
+                 "content": [{"type": "text", "text": "```sql\nSELECT 1 AS n UNION ALL SELECT 2\n```"}],
+                 "usage": {"input_tokens": 900, "output_tokens": 40}}
+        data = json.dumps(reply).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def api():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Api.seen = []
+    yield f"http://127.0.0.1:{server.server_address[1]}", Api
+    Api.release.set()
+    server.shutdown()
+
+
+def test_a_killed_run_resumes_without_re_paying_finished_objects(api, warehouse_url):
+    url, handler = api
+    schema = "t_llm_resume_cache"
+    handler.stall_at = 3
+    run = subprocess.Popen([sys.executable, "-c", SCRIPT, url, warehouse_url, schema],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(handler.seen) < 3 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.1)
+    assert len(handler.seen) == 3, run.stderr.read() if run.poll() is not None else "no third request"
+    run.kill()
+    run.wait()
+    first_run = list(handler.seen)
+
+    handler.stall_at = None
+    handler.seen = []
+    rerun = subprocess.run([sys.executable, "-c", SCRIPT, url, warehouse_url, schema],
+                           capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    methods, requests = rerun.stdout.split()
+    assert methods == ",".join(["rules+llm"] * 5)
+    # objects 0 and 1 were answered before the kill; 2 was in flight; 3 and 4 never asked
+    assert int(requests) == 3 and len(handler.seen) == 3
+    assert handler.seen[0] == first_run[2]
+    from migrator_pipeline.warehouse.connection import connect
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(f"drop schema {schema} cascade")
+        conn.commit()
