@@ -45,6 +45,8 @@ class DbtResource(dg.ConfigurableResource):
             args += ["--select", select]
         command = "dbt " + " ".join(args)
         started = time.monotonic()
+        # an earlier build's results must not pass for this one's when dbt refuses the project
+        (dbt_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # dbt's own log is progress, not output: keep stdout for the summary
         with contextlib.redirect_stdout(sys.stderr):
             invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
@@ -58,11 +60,14 @@ class DbtResource(dg.ConfigurableResource):
         return report
 
 
-    def parse(self, dbt_dir: Path, warehouse_url: str) -> None:
-        """Refresh target/manifest.json after model files changed, for the dbt assets to load."""
+    def parse(self, dbt_dir: Path, warehouse_url: str) -> str | None:
+        """Refresh target/manifest.json after model files changed, for the dbt assets to load.
+        Returns dbt's error when it rejects the project, None when it parsed."""
         os.environ.update(dbt_connection_env(warehouse_url))
         with contextlib.redirect_stdout(sys.stderr):
-            dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False, target_path=dbt_dir / "target").wait()
+            invocation = dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False,
+                                              target_path=dbt_dir / "target").wait()
+        return None if invocation.is_successful() else str(invocation.get_error() or "dbt parse failed")
 
 
 @functools.lru_cache(maxsize=8)

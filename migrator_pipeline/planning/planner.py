@@ -80,7 +80,7 @@ from migrator_pipeline.catalog.scripts import statement_dependencies, write_targ
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.planning.result_sets import ResultSet, ResultSetError, read_result_set
 from migrator_pipeline.planning.upserts import PairError, read_pair
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
+from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier, raw_identifier, sql_name
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
     schema_and_name, split_commas, table_key)
@@ -133,11 +133,14 @@ class _ProcedureAnalysis:
 def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     """The migration plan of a catalog (rules in the module docstring)."""
     plan = MigrationPlan(project=project, raw_schema=f"{project}_raw")
-    analyses = {p.key: _analyse_procedure(p, catalog) for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)}
+    failures: dict[str, str] = {}
+    analyses = {p.key: analysis for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)
+                if (analysis := _isolated(p, failures, _analyse_procedure, p, catalog))}
     produced = _claim_targets(analyses)
     reasons: dict[str, str] = {key: "; ".join(a.reasons) for key, a in analyses.items() if a.reasons}
+    reasons.update(failures)
     drafts = [d for a in analyses.values() if not a.reasons for d in a.drafts]
-    drafts += [_view_draft(v) for v in catalog.of_kind("view")]
+    drafts += [d for v in catalog.of_kind("view") if (d := _isolated(v, reasons, _view_draft, v))]
     drafts += _plan_functions(plan, catalog, reasons)
     _settle_layers(drafts, catalog)
     _settle_names(drafts)
@@ -164,8 +167,8 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
         if table.key in produced:
             continue
         schema, name = fold_identifier(table.schema), fold_identifier(table.name)
-        plan.sources.append(PlannedSource(table.key, schema, name, f"{schema}__{name}"))
-        model_name = f"stg_{schema}__{name}"
+        plan.sources.append(PlannedSource(table.key, schema, name, raw_identifier(table.schema, table.name)))
+        model_name = fit_identifier(f"stg_{schema}__{name}")
         columns, dropped = _staging_columns(table)
         sql = "select\n" + ",\n".join(f"    {c}" for c in columns) + f"\nfrom {{{{ source('{schema}', '{name}') }}}}"
         description = None
@@ -188,10 +191,10 @@ def _staging_columns(table: SourceObject) -> tuple[list[str], list[tuple[str, st
     for column in table.columns:
         name = names[column.name]
         if column.computed is None:
-            columns.append(name)
+            columns.append(sql_name(name))
             continue
         try:
-            columns.append(f"{translate_expression(column.computed, [])} as {name}")
+            columns.append(f"{translate_expression(column.computed, [])} as {sql_name(name)}")
         except TranslationError as error:
             dropped.append((column.name, str(error)))
     return columns, dropped
@@ -251,7 +254,7 @@ def _settle_names(drafts: list[_Draft]) -> None:
         by_name.setdefault(draft.desired, []).append(draft)
     for desired, group in by_name.items():
         for draft in sorted(group, key=lambda d: d.source.lower()):
-            draft.name = desired if len(group) == 1 else f"{fold_identifier(draft.schema)}__{desired}"
+            draft.name = desired if len(group) == 1 else fit_identifier(f"{fold_identifier(draft.schema)}__{desired}")
             if len(group) > 1:
                 others = ", ".join(d.source for d in group if d is not draft)
                 draft.description = f"named {draft.name}: {desired} is also the name of {others}"
@@ -671,30 +674,45 @@ def _jinja_string(text: str) -> str:
 # ---------------------------------------------------------------- functions, order, entries
 
 
+def _isolated(obj: SourceObject, reasons: dict[str, str], plan_one, *args):
+    """`plan_one(*args)` for one object; an exception there (a RecursionError on deeply nested
+    SQL, or a bug of ours) costs that object only: it needs review, with the error as reason."""
+    try:
+        return plan_one(*args)
+    except Exception as error:
+        reasons[obj.key] = f"could not be planned: {type(error).__name__}: {str(error)[:200]}"
+        return None
+
+
 def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, str]) -> list[_Draft]:
     """Macros into the plan, reasons for what needs review; drafts of table-valued functions."""
     drafts = []
     for function in catalog.of_kind("function"):
-        header = parse_module_header(tokenize(function.body))
-        if header is None or header.body_start is None:
-            reasons[function.key] = "function without a readable header"
-            continue
-        statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
-        if function.function_kind == "table":
-            draft = _table_function_draft(function, statements, reasons)
-            drafts += [draft] if draft else []
-            continue
-        if function.function_kind != "scalar":
-            reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
-            continue
-        if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
-            reasons[function.key] = "scalar function with more than a single RETURN expression"
-            continue
-        parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
-        plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
+        drafts += _isolated(function, reasons, _plan_function, plan, function, reasons) or []
     for trigger in catalog.of_kind("trigger"):
         reasons[trigger.key] = _trigger_reason(trigger)
     return drafts
+
+
+def _plan_function(plan: MigrationPlan, function: SourceObject, reasons: dict[str, str]) -> list[_Draft]:
+    """A scalar function's macro into the plan, or a table-valued function's draft."""
+    header = parse_module_header(tokenize(function.body))
+    if header is None or header.body_start is None:
+        reasons[function.key] = "function without a readable header"
+        return []
+    statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
+    if function.function_kind == "table":
+        draft = _table_function_draft(function, statements, reasons)
+        return [draft] if draft else []
+    if function.function_kind != "scalar":
+        reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
+        return []
+    if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
+        reasons[function.key] = "scalar function with more than a single RETURN expression"
+        return []
+    parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
+    plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
+    return []
 
 
 def _table_function_draft(function: SourceObject, statements: list[exp.Expression],
