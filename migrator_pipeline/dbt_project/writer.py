@@ -90,8 +90,13 @@ def render_model(planned: PlannedModel, sql: str, disabled_because: str | None =
     if planned.resource == "analysis":
         return _render_analysis(planned, sql, disabled_because)
     config = [f"materialized='{planned.materialized}'"]
+    if planned.incremental_strategy:
+        config.append(f"incremental_strategy='{planned.incremental_strategy}'")
     if planned.unique_key:
         config.append(f"unique_key={[sql_name(k) for k in planned.unique_key]!r}")
+    if planned.pre_hook:
+        # dbt renders a hook as Jinja too: the window condition comes from the source
+        config.append(f"pre_hook={neutralise_sql(planned.pre_hook)!r}")
     return f"{_disabled_header(disabled_because, config)}{{{{ config({', '.join(config)}) }}}}\n\n{sql}\n"
 
 

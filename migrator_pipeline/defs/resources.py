@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import anthropic
+import psycopg2
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -80,12 +81,19 @@ def dbt_cli(dbt_dir: Path) -> DbtCliResource:
 
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
     """Rows in each model that dbt built: evidence that data flows, not only that SQL compiles."""
-    built = [n.name for n in report.nodes if n.resource_type in RELATIONS and n.status == "success"]
+    built = [n for n in report.nodes if n.resource_type in RELATIONS and n.status == "success"]
     counts = {}
     with connect(warehouse_url) as conn, conn.cursor() as cur:
-        for name in built:
-            cur.execute(f'select count(*) from "{schema}"."{name}"')
-            counts[name] = cur.fetchone()[0]
+        for node in built:
+            try:
+                # `t::text` reads every column: a plain count(*) lets PostgreSQL skip a view's
+                # expressions, and a view whose columns cannot be computed would pass unread
+                cur.execute(f'select count(*) from "{schema}"."{node.name}" as t where t::text is not null')
+            except psycopg2.Error as error:  # a view that builds but cannot be read fails alone
+                conn.rollback()
+                node.status, node.message = "error", "reading the relation: " + " ".join(str(error).split())[:240]
+                continue
+            counts[node.name] = cur.fetchone()[0]
     return counts
 
 
