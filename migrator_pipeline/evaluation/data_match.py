@@ -434,8 +434,9 @@ def sql_server_types(catalog: Catalog, key: str) -> dict[str, str]:
 
 
 def compared_model(plan: MigrationPlan, catalog: Catalog, key: str) -> PlannedModel | None:
-    """The model an object's rows are compared with: a view's own model, or the model that
-    now produces a table a procedure loaded. None for anything else."""
+    """The model an object's rows are compared with: a view's own model, the model that now
+    produces a table a procedure loaded, or the model of a procedure's one result set
+    (`planning.result_sets`). None for anything else."""
     obj = catalog.get(key)
     if obj is None:
         return None
@@ -443,6 +444,8 @@ def compared_model(plan: MigrationPlan, catalog: Catalog, key: str) -> PlannedMo
         return next((m for m in plan.models if m.origin == obj.key and m.target is None), None)
     if obj.kind == "table":
         return next((m for m in plan.models if m.target == obj.key), None)
+    if obj.kind == "procedure":  # one that only returns rows: the model of its result set
+        return next((m for m in plan.models if m.origin == obj.key and m.target is None and m.resource == "model"), None)
     return None
 
 

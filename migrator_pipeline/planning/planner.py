@@ -37,6 +37,9 @@ Rules, in the order they apply:
     <default>) }} AS <type>)`, the default being the parameter's T-SQL default (its SQL text;
     `null` when it has none). In a model, a parameter without a default needs review ("a model
     cannot take arguments");
+  - a procedure without parameters whose only statements are one SELECT and SET NOCOUNT /
+    SET ROWCOUNT n -> a `view` model of that result set, named after the procedure, the row
+    count as its TOP n (`planning.result_sets`);
   - a read-only procedure with parameters and one SELECT -> a dbt analysis
     (`analyses/<procedure>.sql`, parameters as vars), needs review with the reason
     "analysis: review parameters"; with several SELECTs it needs review (result sets);
@@ -87,6 +90,7 @@ from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
+from migrator_pipeline.planning.result_sets import ResultSet, ResultSetError, read_result_set
 from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function
 from migrator_pipeline.planning.upserts import PairError, read_pair
 from migrator_pipeline.planning.warehouse_loads import (
@@ -779,7 +783,24 @@ def _output_columns(query: exp.Query, columns: list[str] | None) -> exp.Query:
 
 
 def _analyse_procedure(procedure: SourceObject, catalog: Catalog) -> _ProcedureAnalysis:
-    return _ProcedureReader(procedure, catalog).read(procedure_statements(procedure.body))
+    statements = procedure_statements(procedure.body)
+    if not procedure.parameters:  # only returns rows: a model of them (`planning.result_sets`)
+        try:
+            result_set = read_result_set(statements)
+        except ResultSetError as error:
+            return _ProcedureAnalysis(reasons=[str(error)])
+        if result_set is not None:
+            return _ProcedureAnalysis(drafts=[_result_set_draft(procedure, result_set)])
+    return _ProcedureReader(procedure, catalog).read(statements)
+
+
+def _result_set_draft(procedure: SourceObject, result_set: ResultSet) -> _Draft:
+    reads, _, _ = statement_dependencies([result_set.query])
+    tsql, outputs = _distinct_outputs(result_set.query.sql("tsql", pretty=True))
+    limit = f" (SET ROWCOUNT {result_set.row_limit} as TOP)" if result_set.row_limit else ""
+    return _Draft(fold_identifier(procedure.name), procedure.schema, procedure.source, "view", procedure.key, tsql,
+                  depends_on=[k for k in reads if k != procedure.key], outputs=outputs,
+                  description=f"The result set of the procedure {procedure.source}{limit}.")
 
 
 # ---------------------------------------------------------------- parameters as dbt vars
@@ -1009,7 +1030,7 @@ def _name_map(catalog: Catalog, plan: MigrationPlan, drafts: list[_Draft],
         columns: dict[str, str | None] = {}
         if obj.kind == "table" and model is not None:
             columns = _table_names(obj, by_target.get(obj.key), dropped_columns.get(obj.key, []))
-        elif obj.kind in ("view", "function") and obj.key in by_origin:
+        elif obj.kind in ("view", "function", "procedure") and obj.key in by_origin:
             columns = by_origin[obj.key].outputs
         elif entry.artifact == "macro":
             columns = {name: fold_identifier(name.lstrip("@")) for name, _ in obj.parameters}
