@@ -124,6 +124,19 @@ def _variables(pairs: list[str]) -> dict[str, str]:
 
 
 def migrate(source: SourceSpec, project: str) -> int:
+    from migrator_pipeline.warehouse.project_lock import ProjectBusy, project_lock
+    from migrator_pipeline.warehouse.schemas import SchemaConflict, check_project_schemas
+
+    url = settings.warehouse_url()
+    try:
+        check_project_schemas(url, project)  # before anything runs: nothing is touched on refusal
+        with project_lock(url, project):
+            return _run_pipeline(source, project)
+    except (SchemaConflict, ProjectBusy) as error:
+        raise UsageError(str(error)) from None
+
+
+def _run_pipeline(source: SourceSpec, project: str) -> int:
     import dagster as dg
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
@@ -132,6 +145,7 @@ def migrate(source: SourceSpec, project: str) -> int:
 
     started = time.monotonic()
     instance = prepare_instance()
+    fail_orphaned_runs(instance, project)
     files = ProjectFiles(project)
     shutil.rmtree(files.root, ignore_errors=True)  # a re-run replaces the project's outputs whole
     files.register(source)
@@ -143,13 +157,39 @@ def migrate(source: SourceSpec, project: str) -> int:
         MIGRATION_ASSETS, partition_key=project, instance=instance,
         resources=default_resources(), raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"migrator/source": source.location},
+        tags={"migrator/source": source.location, LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]},
     )
     if not result.success:
-        print(f"migrator: error: the pipeline failed: {_first_failure(result)}", file=sys.stderr)
+        step, message = _first_failure(result)
+        if step == "source_catalog":  # the source could not be read: the user's to fix
+            raise UsageError(f"unusable source {source.location}: {message}")
+        print(f"migrator: error: the pipeline failed: step {step}: {message}", file=sys.stderr)
         return 1
     print_summary(files, time.monotonic() - started)
     return 0
+
+
+# the tag on every run this CLI starts: while the CLI holds the project's lock, such a run that is
+# still in progress is an orphan of a CLI that was killed
+LAUNCHED_BY_CLI = ("migrator/launched_by", "cli")
+
+
+def fail_orphaned_runs(instance, project: str) -> None:
+    """Mark the project's runs left in progress by a killed CLI as failed; refuse to start while a
+    run that Dagster launched for the project is still going."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    in_progress = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
+                   DagsterRunStatus.QUEUED, DagsterRunStatus.CANCELING]
+    runs = instance.get_runs(RunsFilter(statuses=in_progress, tags={"dagster/partition": project}))
+    for run in runs:
+        if run.tags.get(LAUNCHED_BY_CLI[0]) != LAUNCHED_BY_CLI[1]:
+            raise UsageError(f"project '{project}' is being migrated by Dagster run {run.run_id}; "
+                             "wait for it to finish")
+    for run in runs:
+        instance.report_run_failed(run, message="the migrator CLI running this run stopped "
+                                                "before it ended (killed, or its database went away)")
+        print(f"marked the orphaned run {run.run_id} of project '{project}' as failed", file=sys.stderr)
 
 
 def print_summary(files: ProjectFiles, seconds: float) -> None:
@@ -163,20 +203,20 @@ def print_summary(files: ProjectFiles, seconds: float) -> None:
     print(f"outputs: {files.root} (evaluation.md, assessment.md, dbt/) in {seconds:.1f}s")
 
 
-def _first_failure(result) -> str:
+def _first_failure(result) -> tuple[str, str]:
     """The first failed step and the innermost error's message: what the user can act on."""
     for event in result.all_events:
         if not event.is_step_failure:
             continue
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
-            return f"step {event.step_key}: {data.user_failure_data.description}"
+            return event.step_key, data.user_failure_data.description
         error = data.error
         while error is not None and error.cause is not None:
             error = error.cause
         message = (error.message if error else "").strip().splitlines()
-        return f"step {event.step_key}: {message[-1] if message else 'failed'}"
-    return "run did not succeed"
+        return event.step_key, message[-1] if message else "failed"
+    return "(none)", "run did not succeed"
 
 
 def prepare_instance():

@@ -28,7 +28,8 @@ from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.tsql.identifiers import raw_schema_name
 from migrator_pipeline.usage import usage_metadata
-from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables, reset_schema
+from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
+from migrator_pipeline.warehouse.schemas import reset_schema
 
 COMMON = dict(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"])
 
@@ -55,6 +56,8 @@ def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         catalog = read_source(files.source())
     except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
         raise dg.Failure(description=str(error), allow_retries=False) from None
+    if not catalog.objects:
+        raise dg.Failure(description="no SQL Server objects found in the source", allow_retries=False)
     catalog.save(files.path("catalog.json"))
     kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
     return dg.MaterializeResult(metadata={
@@ -164,7 +167,7 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     plan = files.plan()
     drafts = files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
-    reset_schema(warehouse.resolved_url(), files.project)  # no model of an earlier run survives
+    reset_schema(warehouse.resolved_url(), files.project, files.project)  # no model of an earlier run survives
     context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
     report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
     report.save(files.path("test_report.json"))

@@ -35,8 +35,9 @@ class DbtResource(dg.ConfigurableResource):
 
     def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
               full_refresh: bool = True) -> TestReport:
-        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it
-        os.environ.update(dbt_connection_env(warehouse_url))
+        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it, and
+        # dbt logs in as the project's own role (the schema is named for the project)
+        os.environ.update(dbt_connection_env(warehouse_url, project=schema))
         dbt = dbt_cli(dbt_dir)
         args = ["build", "--threads", str(self.threads)]
         if full_refresh:
@@ -60,7 +61,7 @@ class DbtResource(dg.ConfigurableResource):
 
     def parse(self, dbt_dir: Path, warehouse_url: str) -> None:
         """Refresh target/manifest.json after model files changed, for the dbt assets to load."""
-        os.environ.update(dbt_connection_env(warehouse_url))
+        os.environ.update(dbt_connection_env(warehouse_url, project=dbt_dir.parent.name))
         with contextlib.redirect_stdout(sys.stderr):
             dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False, target_path=dbt_dir / "target").wait()
 
