@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "dev":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if argv is None and args.command in ("migrate", "demo"):
+        # the process's own command line, not a call from Python: its children die with it
+        from migrator_pipeline.child_processes import tie_children_to_this_process
+
+        tie_children_to_this_process()
     try:
         return args.handler(args, extra)
     except UsageError as error:
@@ -44,6 +49,22 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("migrator: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a fault (a database gone, a full disk): one line, not a traceback
+        if os.environ.get("MIGRATOR_DEBUG"):
+            raise
+        print(f"migrator: error: {_fault(error)}", file=sys.stderr)
+        return 1
+
+
+def _fault(error: BaseException) -> str:
+    """One line for an unexpected error: its kind and first line, and its root cause's."""
+    def line(e: BaseException) -> str:
+        text = next((t.strip() for t in str(e).splitlines() if t.strip()), "")
+        return f"{type(e).__name__}: {text}" if text else type(e).__name__
+    root = error
+    while root.__cause__ is not None or (root.__context__ is not None and not root.__suppress_context__):
+        root = root.__cause__ or root.__context__
+    return line(error) if root is error else f"{line(error)} (caused by {line(root)})"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -160,8 +181,8 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
         tags={"migrator/source": source.location, LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]},
     )
     if not result.success:
-        step, message = _first_failure(result)
-        if step == "source_catalog":  # the source could not be read: the user's to fix
+        step, message, declared = _first_failure(result)
+        if step == "source_catalog" and declared:  # the reader refused the source: the user's to fix
             raise UsageError(f"unusable source {source.location}: {message}")
         print(f"migrator: error: the pipeline failed: step {step}: {message}", file=sys.stderr)
         return 1
@@ -203,20 +224,21 @@ def print_summary(files: ProjectFiles, seconds: float) -> None:
     print(f"outputs: {files.root} (evaluation.md, assessment.md, dbt/) in {seconds:.1f}s")
 
 
-def _first_failure(result) -> tuple[str, str]:
-    """The first failed step and the innermost error's message: what the user can act on."""
+def _first_failure(result) -> tuple[str, str, bool]:
+    """The first failed step and the innermost error's message, what the user can act on, and
+    whether the step declared the failure itself (a dg.Failure) rather than raised an error."""
     for event in result.all_events:
         if not event.is_step_failure:
             continue
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
-            return event.step_key, data.user_failure_data.description
+            return event.step_key, data.user_failure_data.description, True
         error = data.error
         while error is not None and error.cause is not None:
             error = error.cause
         message = (error.message if error else "").strip().splitlines()
-        return event.step_key, message[-1] if message else "failed"
-    return "(none)", "run did not succeed"
+        return event.step_key, message[-1] if message else "failed", False
+    return "(none)", "run did not succeed", False
 
 
 def prepare_instance():

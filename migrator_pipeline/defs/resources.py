@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -71,7 +72,14 @@ def dbt_cli(dbt_dir: Path) -> DbtCliResource:
     """One DbtCliResource per generated project and process: each new instance asks the dbt
     executable for its version (a 3 s subprocess), which the tester and rebuilder would
     otherwise pay on every build."""
-    return DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
+    return DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir),
+                          dbt_executable=dbt_executable())
+
+
+def dbt_executable() -> str:
+    """dbt from PATH, else the one installed beside this Python (a venv that is not activated)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return shutil.which("dbt") or (os.fspath(beside) if beside.exists() else "dbt")
 
 
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
