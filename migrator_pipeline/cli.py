@@ -183,7 +183,7 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
     if not result.success:
         step, message, declared = _first_failure(result)
         if step == "source_catalog" and declared:  # the reader refused the source: the user's to fix
-            raise UsageError(f"unusable source {source.location}: {message}")
+            raise UsageError(f"unusable source: {message}")
         print(f"migrator: error: the pipeline failed: step {step}: {message}", file=sys.stderr)
         return 1
     print_summary(files, time.monotonic() - started)

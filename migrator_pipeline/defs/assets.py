@@ -57,7 +57,7 @@ def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
         raise dg.Failure(description=str(error), allow_retries=False) from None
     if not catalog.objects:
-        raise dg.Failure(description="no SQL Server objects found in the source", allow_retries=False)
+        raise dg.Failure(description=f"no SQL Server objects found in {catalog.source}", allow_retries=False)
     files.save("catalog.json", catalog.save)
     kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
     return dg.MaterializeResult(metadata={
