@@ -57,3 +57,65 @@ def _watch(read_end: int, group: int, forward_interrupts: bool) -> None:
 def _signal_group(group: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(group, signum)
+
+
+def run_until_stopped(command: list[str], grace_seconds: float = 8.0) -> int:
+    """Run a command that starts a tree of processes (`dagster dev`) until it ends, or until this
+    process is asked to stop (SIGINT, SIGTERM). Asked to stop, the command gets SIGINT; whatever
+    of the tree is left after `grace_seconds` is ended: servers whose database went away may never
+    finish shutting down on their own. The tree is this process's group, so call
+    tie_children_to_this_process first."""
+    import subprocess
+    import time
+
+    process = subprocess.Popen(command)
+    stop_requested: list[float] = []
+
+    def request_stop(_signum, _frame) -> None:
+        if not stop_requested:
+            stop_requested.append(time.monotonic())
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    while process.poll() is None:
+        if stop_requested and time.monotonic() - stop_requested[0] > grace_seconds:
+            break
+        time.sleep(0.2)
+    _end_group_members()
+    process.wait()
+    return 0 if stop_requested else process.returncode
+
+
+def _end_group_members(patience_seconds: float = 2.0) -> None:
+    """SIGTERM every other process of this group, then SIGKILL those still there."""
+    import time
+
+    for signum in (signal.SIGTERM, signal.SIGKILL):
+        members = _group_members(os.getpgrp())
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
+        deadline = time.monotonic() + patience_seconds
+        while members and time.monotonic() < deadline:
+            time.sleep(0.1)
+            members = _group_members(os.getpgrp())
+        if not members:
+            return
+
+
+def _group_members(pgid: int) -> list[int]:
+    """The live processes of a process group, this one left out (Linux: read from /proc)."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:  # state, ppid, pgrp
+            members.append(int(entry))
+    return members

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "dev":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if argv is None and args.command in ("migrate", "demo"):
+    if argv is None and args.command in ("migrate", "demo", "dev"):
         # the process's own command line, not a call from Python: its children die with it
         from migrator_pipeline.child_processes import tie_children_to_this_process
 
@@ -260,9 +260,12 @@ def prepare_environment() -> None:
 def cmd_dev(_args, extra: list[str]) -> int:
     prepare_environment()
     settings.warehouse_url()  # start the embedded server now, not on the first run
-    command = ["dagster", "dev", "-m", "migrator_pipeline.definitions", *extra]
+    dagster = shutil.which("dagster") or str(Path(sys.executable).parent / "dagster")  # venv not activated
+    command = [dagster, "dev", "-m", "migrator_pipeline.definitions", *extra]
     print(f"starting {' '.join(command)}", file=sys.stderr)
-    os.execvpe(command[0], command, os.environ)
+    from migrator_pipeline.child_processes import run_until_stopped
+
+    return run_until_stopped(command)  # Ctrl-C or SIGTERM ends everything it started, within seconds
 
 
 def cmd_warehouse_url(_args, _extra) -> int:
