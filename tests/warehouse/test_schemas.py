@@ -118,3 +118,39 @@ def test_dbt_role_owns_its_schema_reads_its_raw_schema_and_nothing_more(warehous
             with pytest.raises(errors.InsufficientPrivilege):
                 cur.execute(statement)
     assert _exists(warehouse_url, "theirs_raw.dbo__secret") and _exists(warehouse_url, "theirs.model")
+
+
+def test_an_existing_warehouse_needs_only_a_createrole_admin(warehouse_url):
+    """The README's instructions for MIGRATOR_WAREHOUSE_URL: an admin role that is not a superuser,
+    with CREATEROLE and CREATE on the database, is enough to run a project end to end."""
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        conn.autocommit = True  # a database of its own, as on a server migrator has never seen
+        cur.execute("drop database if exists existing_dw")
+        cur.execute("create database existing_dw")
+        cur.execute("drop role if exists migrator_admin_test")
+        cur.execute("create role migrator_admin_test login createrole; "
+                    "grant create on database existing_dw to migrator_admin_test")
+    admin_url = (warehouse_url.replace("postgresql://postgres:@", "postgresql://migrator_admin_test:@")
+                 .replace("/warehouse?", "/existing_dw?"))
+    reset_schema(admin_url, "ext_raw")
+    reset_schema(admin_url, "ext", "ext")
+    with connect(admin_url) as conn, conn.cursor() as cur:
+        cur.execute("create table ext_raw.dbo__t (id int); insert into ext_raw.dbo__t values (5)")
+        conn.commit()
+    with _as_dbt(admin_url, "ext") as cur:
+        cur.execute("create table ext.model as select id from ext_raw.dbo__t")
+        with pytest.raises(errors.InsufficientPrivilege):
+            cur.execute("copy (select 1) to program 'true'")
+    with connect(admin_url) as conn, conn.cursor() as cur:
+        cur.execute("select id from ext.model")  # the tool reads what dbt built, to count and compare rows
+        assert cur.fetchall() == [(5,)]
+    reset_schema(admin_url, "ext", "ext")  # and a re-run can drop it
+    assert not _exists(admin_url, "ext.model")
+
+
+def test_dbt_roles_cannot_reach_dagsters_database(warehouse_url):
+    _claim(warehouse_url, "nosy")
+    env = dbt_connection_env(warehouse_url, project="nosy")
+    with pytest.raises(psycopg2.OperationalError, match="permission denied for database"):
+        psycopg2.connect(host=env["MIGRATOR_PG_HOST"], port=env["MIGRATOR_PG_PORT"],
+                         user=env["MIGRATOR_PG_USER"], dbname="dagster")
