@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     url.set_defaults(handler=cmd_warehouse_url)
     env = commands.add_parser("env", help="print `export` lines for dagster, dbt and psql: "
                                           "eval \"$(migrator env)\"")
+    env.add_argument("--project", help="dbt logs in as this project's own least-privileged role")
     env.set_defaults(handler=cmd_env)
     stop = commands.add_parser("stop", help="stop the embedded PostgreSQL server")
     stop.set_defaults(handler=cmd_stop)
@@ -273,16 +274,21 @@ def cmd_warehouse_url(_args, _extra) -> int:
     return 0
 
 
-def cmd_env(_args, _extra) -> int:
+def cmd_env(args, _extra) -> int:
     import shlex
 
     from migrator_pipeline.warehouse.connection import dbt_connection_env
 
+    if args.project:
+        try:
+            settings.validate_project_name(args.project)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     prepare_environment()
     url = settings.warehouse_url()
     exports = {"DAGSTER_HOME": os.environ["DAGSTER_HOME"],
                "MIGRATOR_DAGSTER_STORAGE_URL": os.environ["MIGRATOR_DAGSTER_STORAGE_URL"],
-               "DATABASE_URL": url, **dbt_connection_env(url)}
+               "DATABASE_URL": url, **dbt_connection_env(url, project=args.project)}
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
     return 0

@@ -124,3 +124,11 @@ def test_cli_tagged_orphans_are_failed_and_dagster_launched_runs_refuse(migrator
     with pytest.raises(UsageError, match=f"being migrated by Dagster run {launched.run_id}"):
         fail_orphaned_runs(instance, "from_ui")
     assert instance.get_run_by_id(launched.run_id).status == DagsterRunStatus.STARTED
+
+
+def test_env_for_a_project_logs_dbt_in_as_its_role(migrator_home, capsys):
+    from migrator_pipeline.cli import main
+
+    assert main(["env", "--project", "demo"]) == 0
+    assert "export MIGRATOR_PG_USER=migrator_dbt_demo" in capsys.readouterr().out.splitlines()
+    assert main(["env", "--project", "../x"]) == 2
