@@ -61,9 +61,12 @@ def _fault(error: BaseException) -> str:
     def line(e: BaseException) -> str:
         text = next((t.strip() for t in str(e).splitlines() if t.strip()), "")
         return f"{type(e).__name__}: {text}" if text else type(e).__name__
-    root = error
-    while root.__cause__ is not None or (root.__context__ is not None and not root.__suppress_context__):
-        root = root.__cause__ or root.__context__
+    root, seen = error, {id(error)}
+    while (cause := root.__cause__ or (None if root.__suppress_context__ else root.__context__)) is not None:
+        if id(cause) in seen:
+            break
+        root = cause
+        seen.add(id(root))
     return line(error) if root is error else f"{line(error)} (caused by {line(root)})"
 
 
@@ -145,6 +148,11 @@ def _variables(pairs: list[str]) -> dict[str, str]:
     return variables
 
 
+# the tag on every run this CLI starts: while the CLI holds the project's lock, such a run that is
+# still in progress is an orphan of a CLI that was killed
+LAUNCHED_BY_CLI = ("migrator/launched_by", "cli")
+
+
 def migrate(source: SourceSpec, project: str) -> int:
     from migrator_pipeline.warehouse.project_lock import ProjectBusy, project_lock
     from migrator_pipeline.warehouse.schemas import SchemaConflict, check_project_schemas
@@ -189,11 +197,6 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
         return 1
     print_summary(files, time.monotonic() - started)
     return 0
-
-
-# the tag on every run this CLI starts: while the CLI holds the project's lock, such a run that is
-# still in progress is an orphan of a CLI that was killed
-LAUNCHED_BY_CLI = ("migrator/launched_by", "cli")
 
 
 def fail_orphaned_runs(instance, project: str) -> None:
