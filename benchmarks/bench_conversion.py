@@ -70,7 +70,7 @@ def pipeline_counts(evaluation: dict) -> dict[str, KindCounts]:
     counts: dict[str, KindCounts] = {}
     for obj in evaluation["objects"]:
         kind = counts.setdefault(obj["kind"], KindCounts())
-        evidence = obj.get("evidence") or []
+        evidence = obj.get("model_results") or []
         kind.objects += 1
         macro_ok = obj.get("artifact") == "macro" and obj["status"] != "failed"
         converted = macro_ok or (bool(evidence) and all(e["drafted"] for e in evidence))
@@ -88,7 +88,7 @@ def pipeline_counts(evaluation: dict) -> dict[str, KindCounts]:
 def data_match_of(obj: dict) -> tuple[bool, bool]:
     """(compared, matched) from the evaluator's `data_match`, on the object or on its models."""
     found = [obj["data_match"]] if isinstance(obj.get("data_match"), dict) else []
-    found += [e["data_match"] for e in obj.get("evidence") or [] if isinstance(e.get("data_match"), dict)]
+    found += [e["data_match"] for e in obj.get("model_results") or [] if isinstance(e.get("data_match"), dict)]
     compared = [m for m in found if m.get("compared")]
     if not compared:
         return False, False

@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
                                           "eval \"$(migrator env)\"")
     env.add_argument("--project", help="dbt logs in as this project's own least-privileged role")
     env.set_defaults(handler=cmd_env)
+    kit = commands.add_parser("capture-kit", help="write the read-only script and bcp commands that export "
+                                                  "SQL Server's reference rows into expected/")
+    kit.add_argument("--project", required=True, help="a migrated project's name")
+    kit.add_argument("--output", metavar="DIR", help="where to write the kit (default: the project's capture_kit/)")
+    kit.set_defaults(handler=cmd_capture_kit)
     stop = commands.add_parser("stop", help="stop the embedded PostgreSQL server")
     stop.set_defaults(handler=cmd_stop)
     return parser
@@ -220,7 +225,11 @@ def fail_orphaned_runs(instance, project: str) -> None:
 def print_summary(files: ProjectFiles, seconds: float) -> None:
     evaluation = json.loads(files.path("evaluation.json").read_text(encoding="utf-8"))
     summary = evaluation["summary"]
-    statuses = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items())
+    from migrator_pipeline.evaluation.report import passed_summary
+
+    # a `passed` that rests on a build alone is never shown as proven: say how many rest on rows
+    statuses = ", ".join(passed_summary(summary) if status == "passed" else f"{count} {status}"
+                         for status, count in summary["by_status"].items())
     print(f"project {evaluation['project']}: {summary['objects']} objects: {statuses} "
           f"(success rate {summary['success_rate']:.0%})")
     print(f"dbt: {summary['models_built']} models built, {summary['tests_passed']} tests passed, "
@@ -294,6 +303,32 @@ def cmd_env(args, _extra) -> int:
                "DATABASE_URL": url, **dbt_connection_env(url, project=args.project)}
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def cmd_capture_kit(args, _extra) -> int:
+    from migrator_pipeline.evaluation.built_types import load_column_types
+    from migrator_pipeline.evaluation.capture_kit import KIT_FOLDER, capture_kit, write_capture_kit
+
+    try:
+        project = settings.validate_project_name(args.project)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    files = ProjectFiles(project)
+    if not (files.root / "catalog.json").is_file() or not (files.root / "plan.json").is_file():
+        raise UsageError(f"no migrated project '{project}' in {settings.migrator_home()}: "
+                         f"run `migrator migrate SOURCE --project {project}` first")
+    try:
+        kit = capture_kit(files.catalog(), files.plan(), load_column_types(files.root / "column_types.json"))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise UsageError(f"cannot read project '{project}': {error}") from None
+    folder = Path(args.output).resolve() if args.output else files.root / KIT_FOLDER
+    write_capture_kit(kit, folder)
+    print(f"capture kit for '{project}': {len(kit.queries)} read-only SELECTs in {folder}/capture.sql")
+    for note in kit.notes:
+        print(f"note: {note}")
+    print(f"run: SERVER=host,1433 DATABASE=yourdb {folder}/capture.sh   (bcp; AUTH=-T or AUTH='-U user')")
+    print("then copy its expected/ folder beside the scripts and run `migrator migrate` again")
     return 0
 
 

@@ -3,6 +3,8 @@ models by the tester, the evidence in evaluation.json and evaluation.md."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 
@@ -92,8 +94,11 @@ def migrated(migrator_home, warehouse_url, tmp_path_factory):
     (expected / "dbo.vw_CustomerDirectory.csv").write_text(CUSTOMER_DIRECTORY, encoding="utf-8")
     (expected / "dbo.vw_ProductCatalog.csv").write_text(WRONG_PRODUCT_CATALOG, encoding="utf-8")
     (expected / "dbo.NoSuchView.csv").write_text("a\n1\n", encoding="utf-8")
-    assert main(["migrate", str(source), "--project", "datacheck"]) == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["migrate", str(source), "--project", "datacheck"]) == 0
     files = ProjectFiles("datacheck")
+    files.path("printed.txt").write_text(printed.getvalue(), encoding="utf-8")  # the CLI's summary
     return files, {o["source"]: o for o in json.loads(files.path("evaluation.json").read_text())["objects"]}
 
 
@@ -135,3 +140,45 @@ def test_objects_without_expected_rows_are_not_compared_and_the_report_shows_it_
            "| Unknown | N |" in markdown
     assert "- warning: expected rows for dbo.NoSuchView, which is not in the source, skipped " \
            "(`expected/dbo.NoSuchView.csv`)" in markdown
+
+
+def test_every_count_of_passed_objects_says_how_many_rest_on_rows(migrated):
+    from dagster import AssetKey, AssetRecordsFilter, DagsterInstance
+
+    files, objects = migrated
+    summary = json.loads(files.path("evaluation.json").read_text())["summary"]
+    levels = summary["passed_by_evidence"]
+    assert objects["dbo.vw_CustomerDirectory"]["evidence"] == "rows_matched"
+    assert objects["dbo.vw_MonthlySales"]["evidence"] == "built_and_tested"
+    assert objects["dbo.vw_ProductCatalog"]["evidence"] == "none"
+    assert levels["rows_matched"] == 1
+    assert sum(levels.values()) == summary["by_status"]["passed"]
+    phrase = (f"{summary['by_status']['passed']} passed (1 verified by rows, "
+              f"{levels['built_and_tested']} built and tested only")
+    assert f"objects: {phrase}" in files.path("printed.txt").read_text()  # the CLI's summary line
+    assert f"objects passed: 1 verified by rows, {levels['built_and_tested']} built and tested only" in \
+        files.path("evaluation.md").read_text()
+    records = DagsterInstance.get().fetch_materializations(
+        AssetRecordsFilter(asset_key=AssetKey("evaluation"), asset_partitions=["datacheck"]), limit=1).records
+    metadata = records[0].asset_materialization.metadata
+    assert metadata["passed_verified_by_rows"].value == 1
+    assert metadata["passed_built_and_tested_only"].value == levels["built_and_tested"]
+    assert metadata["passed_summary"].value.startswith(phrase)
+
+
+def test_the_yaml_holds_the_built_types_and_the_capture_kit_uses_them(migrated, capsys):
+    import yaml
+
+    files, _ = migrated
+    types = json.loads(files.path("column_types.json").read_text())
+    built = types["datacheck.vw_customerdirectory"]
+    assert built["customersinceyear"] == "integer" and built["fullname"].startswith(("character varying", "text"))
+    models = [m for path in (files.dbt_dir / "models").glob("*/_*__models.yml")
+              for m in yaml.safe_load(path.read_text())["models"]]
+    directory = next(m for m in models if m["name"] == "vw_customerdirectory")
+    assert {c["name"]: c["data_type"] for c in directory["columns"]} == built
+    assert main(["capture-kit", "--project", "datacheck"]) == 0
+    assert "type unknown" not in capsys.readouterr().out  # every view column typed by its build
+    script = (files.root / "capture_kit" / "capture.sql").read_text()
+    assert "-> expected/dbo.vw_CustomerDirectory.csv" in script
+    assert "ISNULL(CONVERT(nvarchar(max), [CustomerSinceYear]), N'')" in script

@@ -16,7 +16,7 @@ from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
 from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
 
 pytestmark = pytest.mark.slow
-CONTRACT_FIELDS = {"source", "kind", "status", "method", "attempts", "models", "reason"}
+CONTRACT_FIELDS = {"source", "kind", "status", "method", "attempts", "models", "reason", "evidence"}
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,8 @@ def test_every_source_object_is_scored_with_the_contract_fields(demo):
         assert scored["status"] in ("passed", "failed", "needs_review", "skipped")
         assert scored["method"] in ("rules", "llm", "none")
         assert (scored["reason"] is None) == (scored["status"] == "passed")
+        assert scored["evidence"] in (("rows_matched", "built_and_tested", "none") if scored["status"] == "passed"
+                                      else ("none",))
     summary = evaluation["summary"]
     assert sum(summary["by_status"].values()) == len(evaluation["objects"])
     assert summary["llm"]["tokens"] == 0  # the LLM is off by default

@@ -21,9 +21,10 @@ from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
-from migrator_pipeline.evaluation.report import render_evaluation
-from migrator_pipeline.evaluation.scorecard import evaluate
+from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
+from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.tsql.identifiers import raw_schema_name
@@ -248,22 +249,37 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")),
                       validation)
     files.save("evaluation.json", result.save)
+    # the YAML's column types, as built: written back after the build, so they can neither lie nor fail it
+    typed_columns = record_built_types(warehouse.resolved_url(), files.dbt_dir, plan, files.path("column_types.json"))
     markdown = render_evaluation(result, validation)
     files.write_text("evaluation.md", markdown)
     summary = result.summary
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(markdown),
         "passed": summary["by_status"]["passed"],
+        **evidence_metadata(summary),
         "failed": summary["by_status"]["failed"],
         "needs_review": summary["by_status"]["needs_review"],
         "success_rate": summary["success_rate"],
         "data_compared": summary["data_compared"],
         "data_matched": summary["data_matched"],
+        "typed_columns": typed_columns,
         **usage_metadata(objects=summary["objects"], models=summary["models_built"],
                          input_tokens=summary["llm"]["input_tokens"],
                          output_tokens=summary["llm"]["output_tokens"],
                          cost_usd=summary["llm"]["cost_usd"], seconds=time.monotonic() - started),
     })
+
+
+def evidence_metadata(summary: dict) -> dict:
+    """What the passed objects rest on, for the evaluator's materialization: rows or a build."""
+    levels = summary.get("passed_by_evidence") or {}
+    return {
+        "passed_summary": passed_summary(summary),
+        "passed_verified_by_rows": levels.get(ROWS_MATCHED, 0),
+        "passed_built_and_tested_only": levels.get(BUILT_AND_TESTED, 0),
+        "passed_without_evidence": levels.get(NO_EVIDENCE, 0),
+    }
 
 
 MIGRATION_ASSETS = [source_catalog, source_tables, assessment, migration_plan, draft_models,

@@ -2,13 +2,16 @@
 
 "Correct" means the same rows as SQL Server. When expected results are available, each
 compared model's rows are fetched from PostgreSQL and compared with them as a MULTISET
-(order ignored, duplicates counted), after normalising each value by its column's kind so
-that equal values spelled differently compare equal:
-- numbers compare numerically, at the scale of the expected text: '12.50' equals 12.5, and
-  33.3333 equals an expected '33.33' (the expected column's largest scale sets the precision,
-  rounding half away from zero as SQL Server does);
+(order ignored, duplicates counted). Values are compared EXACTLY; only their spelling is
+normalised, by the kind of the model's column:
+- numbers compare by value: '10' equals 10.000 and '1e1' equals 10, but 10.3333 never equals
+  '10' (nothing is rounded to the expected text's scale); float columns compare as IEEE doubles
+  (real ones as singles), so '0.1' equals the float 0.1;
+- a column SQL Server returns as an integer must hold integers: a model column that returns a
+  fraction where SQL Server's is an integer type is a mismatch, named in `type_differences`;
 - booleans: SQL Server's bit 1/0 equals PostgreSQL's true/false;
-- dates, times and timestamps compare as values: '2024-01-02 03:04:05.120' equals the datetime;
+- dates, times and timestamps compare as values: '2024-01-02 03:04:05.120' equals the datetime
+  (datetime2's 100 ns are rounded to microseconds, as PostgreSQL rounds them when it stores them);
 - NULL equals only NULL (or an empty CSV field, which cannot tell NULL from '');
 - strings compare exactly: a case-insensitive collation compares case-insensitively, but
   returns values in the case they were stored in, so 'Smith' is not 'SMITH'.
@@ -18,6 +21,9 @@ Expected results come from
   as SQL Server names them, UTF-8, empty field = NULL), or
 - a live SQL Server, by running `SELECT * FROM [schema].[view]` for every migrated view and
   `SELECT * FROM [schema].[table]` for every table a procedure produces (as it last left it).
+`expected/row_counts.csv` (`schema,table,rows`) gives each source table's row count in SQL
+Server; the evaluator fails a table whose raw copy holds another. `migrator capture-kit`
+(capture_kit.py) writes the read-only script that exports all of these files.
 
 The object compared is a view (against its model) or a table produced by a procedure (against
 the model that now produces it). Expected columns are matched to the model's through
@@ -33,6 +39,7 @@ import decimal
 import io
 import json
 import re
+import struct
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -52,6 +59,8 @@ from migrator_pipeline.warehouse.connection import connect
 MAX_SHOWN_ROWS = 10  # rows of each difference kept for the report
 LIVE_ROW_LIMIT = 100_000  # a bigger result is not fetched from SQL Server to compare in memory
 EXPECTED_FOLDER = "expected"
+ROW_COUNTS_FILE = "row_counts.csv"  # in expected/: each source table's row count in SQL Server
+ROW_COUNTS_HEADER = ["schema", "table", "rows"]
 
 # ---------------------------------------------------------------- the evidence
 
@@ -85,6 +94,8 @@ class DataMatch:
     missing_rows: list[dict[str, str | None]] = field(default_factory=list)  # the first MAX_SHOWN_ROWS
     unexpected_rows: list[dict[str, str | None]] = field(default_factory=list)
     reason: str | None = None  # why the rows could not be compared: a missing column, no relation
+    # columns whose values SQL Server's type could not hold: "Total: SQL Server returns integers, ..."
+    type_differences: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -94,6 +105,7 @@ class DataValidation:
     expected: list[ExpectedResult] = field(default_factory=list)
     matches: list[DataMatch] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)  # table key -> its rows in SQL Server
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -104,6 +116,7 @@ class DataValidation:
             expected=[ExpectedResult(**e) for e in raw.get("expected", [])],
             matches=[DataMatch(**m) for m in raw.get("matches", [])],
             findings=[Finding(**f) for f in raw.get("findings", [])],
+            row_counts=dict(raw.get("row_counts", {})),
         )
 
     def save(self, path: Path) -> None:
@@ -119,13 +132,18 @@ class DataValidation:
 # PostgreSQL type OIDs (pg_type.oid) as psycopg2's cursor.description reports them
 _KIND_OF_OID = {
     16: "boolean",
-    20: "number", 21: "number", 23: "number", 26: "number", 700: "number", 701: "number", 1700: "number",
+    20: "integer", 21: "integer", 23: "integer", 26: "integer",
+    1700: "number",
+    700: "real", 701: "float",
     1082: "date",
     1114: "timestamp", 1184: "timestamp",
     1083: "time", 1266: "time",
     17: "bytes",
     2950: "uuid",
 }
+NUMERIC_KINDS = ("integer", "number", "float", "real")
+# SQL Server's integer types: a column of one of them never returns a fraction
+SQL_SERVER_INTEGERS = ("tinyint", "smallint", "int", "bigint")
 _TRUE = {"1", "true", "t", "yes", "y"}
 _FALSE = {"0", "false", "f", "no", "n"}
 _DATETIME = re.compile(
@@ -134,8 +152,8 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$")
 
 
 def column_kind(type_code: int | None) -> str:
-    """How a PostgreSQL column's values are compared: number, boolean, date, timestamp, time,
-    bytes, uuid or text."""
+    """How a PostgreSQL column's values are compared: integer, number, float, real, boolean,
+    date, timestamp, time, bytes, uuid or text."""
     return _KIND_OF_OID.get(type_code or 0, "text")
 
 
@@ -144,20 +162,38 @@ def _unparsed(value: Any) -> tuple[str, str]:
     return ("unparsed", str(value))
 
 
-def _number(value: Any, scale: int | None) -> Any:
+def _decimal(value: Any) -> Decimal | None:
+    """A number as an exact Decimal (a float through its shortest repr); None when it is not one."""
     if isinstance(value, bool):
-        value = int(value)
+        return Decimal(int(value))
+    if isinstance(value, Decimal):
+        return value
     try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
     except decimal.InvalidOperation:
+        return None
+
+
+def _number(value: Any) -> Any:
+    """Exact: Decimal equality ignores only spelling ('10' == 10.000 == '1e1'), never a digit.
+    A bit exported as True/False (SSMS, .NET) is the number 1/0."""
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return Decimal(value.strip().lower() == "true")
+    number = _decimal(value)
+    if number is None:
         return _unparsed(value)
-    if not number.is_finite() or scale is None:
-        return number
-    try:
-        with decimal.localcontext(decimal.Context(prec=100, rounding=decimal.ROUND_HALF_UP)):
-            return number.quantize(Decimal(1).scaleb(-scale))
-    except decimal.InvalidOperation:
-        return number
+    return ("nan",) if number.is_nan() else number
+
+
+def _float(value: Any, single: bool = False) -> Any:
+    """IEEE doubles (or singles, for `real`): the text '0.1' and the float 0.1 are one value."""
+    number = _decimal(value)
+    if number is None:
+        return _unparsed(value)
+    if number.is_nan():
+        return ("nan",)
+    as_float = float(number)
+    return struct.unpack("f", struct.pack("f", as_float))[0] if single else as_float
 
 
 def _boolean(value: Any) -> Any:
@@ -239,34 +275,25 @@ def _bytes(value: Any) -> Any:
 
 
 _NORMALISERS = {
+    "integer": _number, "number": _number, "float": _float, "real": lambda value: _float(value, single=True),
     "boolean": _boolean, "date": _date, "timestamp": _timestamp, "time": _time, "bytes": _bytes,
     "uuid": lambda value: str(value).strip().lower(),
     "text": str,
 }
 
 
-def normalise(value: Any, kind: str, scale: int | None = None) -> Any:
-    """A value in the form it is compared in, for a column of `kind` (see `column_kind`);
-    `scale` is the number of decimals numbers are compared at. None stays None."""
+def normalise(value: Any, kind: str) -> Any:
+    """A value in the form it is compared in, for a column of `kind` (see `column_kind`).
+    Only the spelling changes, never the value. None stays None."""
     if value is None:
         return None
-    if kind == "number":
-        return _number(value, scale)
     return _NORMALISERS.get(kind, str)(value)
 
 
-def expected_scale(values: Iterable[str | None]) -> int | None:
-    """The largest number of decimals written in a column of expected numbers: the precision
-    they are compared at. None when no value is a number."""
-    scales = []
-    for value in values:
-        try:
-            exponent = Decimal(str(value).strip()).as_tuple().exponent if value is not None else None
-        except decimal.InvalidOperation:
-            continue
-        if isinstance(exponent, int):
-            scales.append(max(0, -exponent))
-    return max(scales) if scales else None
+def has_fraction(value: Any) -> bool:
+    """A number with a non-zero fractional part (10.3333, not 10.0000)."""
+    number = _decimal(value)
+    return number is not None and number.is_finite() and number != number.to_integral_value()
 
 
 def display(value: Any) -> str | None:
@@ -290,10 +317,12 @@ def display(value: Any) -> str | None:
 
 
 def compare_rows(expected: ExpectedResult, model: str, relation: str | None, actual_columns: Sequence[str],
-                 kinds: Sequence[str], actual_rows: Iterable[Sequence[Any]]) -> DataMatch:
-    """The model's rows (`actual_columns`, their `kinds`) against the expected ones, as multisets.
-    Expected columns match model columns through `fold_identifier`; model columns the expected
-    result does not name are not compared."""
+                 kinds: Sequence[str], actual_rows: Iterable[Sequence[Any]],
+                 sql_types: dict[str, str] | None = None) -> DataMatch:
+    """The model's rows (`actual_columns`, their `kinds`) against the expected ones, as multisets,
+    exactly. Expected columns match model columns through `fold_identifier`; model columns the
+    expected result does not name are not compared. `sql_types` maps folded column names to the
+    types SQL Server gives them, where the catalog knows them."""
     match = DataMatch(expected.source, model, relation, expected.origin, False, list(expected.columns),
                       expected_rows=len(expected.rows))
     positions = {fold_identifier(name): i for i, name in enumerate(actual_columns)}
@@ -304,12 +333,12 @@ def compare_rows(expected: ExpectedResult, model: str, relation: str | None, act
         return match
     picked = [positions[fold_identifier(name)] for name in expected.columns]
     column_kinds = [kinds[i] for i in picked]
-    scales = [expected_scale(row[i] for row in expected.rows) if kind == "number" else None
-              for i, kind in enumerate(column_kinds)]
+    integers = [_returns_integers(expected, i, (sql_types or {}).get(fold_identifier(name)))
+                for i, name in enumerate(expected.columns)]
 
     def key(row: Sequence[Any], empty_is_null: bool) -> tuple:
-        return tuple(None if empty_is_null and value == "" else normalise(value, kind, scale)
-                     for value, kind, scale in zip(row, column_kinds, scales, strict=True))
+        return tuple(None if empty_is_null and value == "" else normalise(value, kind)
+                     for value, kind in zip(row, column_kinds, strict=True))
 
     wanted: Counter = Counter()
     shown: dict[tuple, list] = {}
@@ -318,13 +347,32 @@ def compare_rows(expected: ExpectedResult, model: str, relation: str | None, act
         wanted[normal] += 1
         shown.setdefault(normal, list(row))
     got: Counter = Counter()
+    fractions: dict[int, Any] = {}
     for row in actual_rows:
         values = [row[i] for i in picked]
         normal = key(values, expected.empty_is_null)
         got[normal] += 1
         shown.setdefault(normal, [display(v) for v in values])
+        for i, value in enumerate(values):
+            if integers[i] and column_kinds[i] in NUMERIC_KINDS and i not in fractions and has_fraction(value):
+                fractions[i] = value
+    match.type_differences = [
+        f"{expected.columns[i]}: SQL Server returns integers, the model returns {display(value)}"
+        for i, value in sorted(fractions.items())]
     _record_differences(match, wanted, got, shown)
     return match
+
+
+_INTEGER_TEXT = re.compile(r"^\s*[+-]?\d+\s*$")
+
+
+def _returns_integers(expected: ExpectedResult, position: int, sql_type: str | None) -> bool:
+    """Whether SQL Server returns integers in a column: its type says so when the catalog knows it,
+    otherwise every value it returned is written as an integer."""
+    if sql_type:
+        return sql_type.split("(")[0].strip().lower() in SQL_SERVER_INTEGERS
+    values = [row[position] for row in expected.rows if row[position] not in (None, "")]
+    return bool(values) and all(_INTEGER_TEXT.match(str(v)) for v in values)
 
 
 def _record_differences(match: DataMatch, wanted: Counter, got: Counter, shown: dict[tuple, list]) -> None:
@@ -333,7 +381,7 @@ def _record_differences(match: DataMatch, wanted: Counter, got: Counter, shown: 
     match.missing, match.unexpected = sum(missing.values()), sum(unexpected.values())
     match.missing_rows = _shown_rows(missing, shown, match.columns)
     match.unexpected_rows = _shown_rows(unexpected, shown, match.columns)
-    match.matched = not missing and not unexpected
+    match.matched = not missing and not unexpected and not match.type_differences
 
 
 def _shown_rows(rows: Counter, shown: dict[tuple, list], columns: list[str]) -> list[dict[str, str | None]]:
@@ -365,13 +413,21 @@ def fetch_model_rows(cursor, relation: str, expected_columns: Sequence[str]) -> 
     return [d[0] for d in cursor.description], [column_kind(d[1]) for d in cursor.description], cursor.fetchall()
 
 
-def match_model(cursor, expected: ExpectedResult, model: str, relation: str | None) -> DataMatch:
+def match_model(cursor, expected: ExpectedResult, model: str, relation: str | None,
+                sql_types: dict[str, str] | None = None) -> DataMatch:
     """One object's expected rows against its model's relation in the warehouse."""
     if relation is None:
         return DataMatch(expected.source, model, None, expected.origin, False, list(expected.columns),
                          len(expected.rows), reason=f"{model} is ephemeral: no relation to read")
     columns, kinds, rows = fetch_model_rows(cursor, relation, expected.columns)
-    return compare_rows(expected, model, relation, columns, kinds, rows)
+    return compare_rows(expected, model, relation, columns, kinds, rows, sql_types)
+
+
+def sql_server_types(catalog: Catalog, key: str) -> dict[str, str]:
+    """An object's column types as SQL Server gives them, by folded column name (empty when the
+    catalog does not know them, e.g. a view read from a script)."""
+    obj = catalog.get(key)
+    return {fold_identifier(c.name): c.data_type for c in obj.columns if c.data_type} if obj else {}
 
 
 # ---------------------------------------------------------------- which model, and validating
@@ -406,7 +462,8 @@ def validate_data(connection, expected: list[ExpectedResult], plan: MigrationPla
         relation = _relation(plan, model)
         with connection.cursor() as cursor:
             try:
-                matches.append(match_model(cursor, result, model.name, relation))
+                matches.append(match_model(cursor, result, model.name, relation,
+                                           sql_server_types(catalog, result.object)))
             except Exception as error:  # noqa: BLE001 - a database error is evidence, not a crash
                 connection.rollback()
                 matches.append(DataMatch(result.source, model.name, relation, result.origin, False,
@@ -462,7 +519,8 @@ def read_expected_files(folder: Path, catalog: Catalog) -> tuple[list[ExpectedRe
     results, findings = [], []
     if not folder.is_dir():
         return results, findings
-    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"):
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".csv"
+                       and p.name.lower() != ROW_COUNTS_FILE):
         result, finding = read_expected_file(path, catalog)
         if result is not None:
             results.append(result)
@@ -499,6 +557,31 @@ def read_expected_file(path: Path, catalog: Catalog) -> tuple[ExpectedResult | N
                                  file, line, obj.source)
         rows.append([value if value != "" else None for value in record])
     return ExpectedResult(obj.key, obj.source, header, rows, file, empty_is_null=True), None
+
+
+def read_row_counts(folder: Path, catalog: Catalog) -> tuple[dict[str, int], list[Finding]]:
+    """`expected/row_counts.csv` (`schema,table,rows`): each source table's row count in SQL
+    Server, by table key. A line that names no table of the source, or no count, is a finding."""
+    path = folder / ROW_COUNTS_FILE
+    file = f"{EXPECTED_FOLDER}/{ROW_COUNTS_FILE}"
+    if not path.is_file():
+        return {}, []
+    try:
+        records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    except (UnicodeDecodeError, csv.Error, OSError) as error:
+        return {}, [Finding("error", f"cannot read the row counts, skipped: {error}", file)]
+    if not records or [c.strip().lower() for c in records[0]] != ROW_COUNTS_HEADER:
+        return {}, [Finding("error", f"row counts need the header {','.join(ROW_COUNTS_HEADER)}, file skipped", file, 1)]
+    counts, findings = {}, []
+    for line, record in enumerate(records[1:], start=2):
+        if not record:
+            continue
+        table = catalog.get(object_key(record[0], record[1])) if len(record) == 3 else None
+        if table is None or table.kind != "table" or not record[2].strip().isdigit():
+            findings.append(Finding("warning", f"row count line not used: {','.join(record)}", file, line))
+            continue
+        counts[table.key] = int(record[2])
+    return counts, findings
 
 
 # ---------------------------------------------------------------- expected results: a live server
@@ -568,7 +651,9 @@ def expected_results(spec: SourceSpec, catalog: Catalog, plan: MigrationPlan) ->
 def data_validation(spec: SourceSpec, catalog: Catalog, plan: MigrationPlan, warehouse_url: str) -> DataValidation:
     """The tester's data step: expected results gathered, then compared with the built models."""
     expected, findings = expected_results(spec, catalog, plan)
-    return revalidate(DataValidation(expected, [], findings), catalog, plan, warehouse_url)
+    folder = expected_folder(spec)
+    counts, count_findings = read_row_counts(folder, catalog) if folder else ({}, [])
+    return revalidate(DataValidation(expected, [], findings + count_findings, counts), catalog, plan, warehouse_url)
 
 
 def revalidate(validation: DataValidation, catalog: Catalog, plan: MigrationPlan,
@@ -576,8 +661,8 @@ def revalidate(validation: DataValidation, catalog: Catalog, plan: MigrationPlan
     """The same expected results compared (again) with the models as they are now built, e.g.
     after the rebuilder rebuilt some."""
     if not validation.expected:
-        return DataValidation([], [], list(validation.findings))
+        return DataValidation([], [], list(validation.findings), dict(validation.row_counts))
     with connect(warehouse_url) as connection:
         connection.autocommit = True
         matches = validate_data(connection, validation.expected, plan, catalog)
-    return DataValidation(validation.expected, matches, list(validation.findings))
+    return DataValidation(validation.expected, matches, list(validation.findings), dict(validation.row_counts))

@@ -3,7 +3,30 @@
 from __future__ import annotations
 
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
-from migrator_pipeline.evaluation.scorecard import STATUSES, Evaluation
+from migrator_pipeline.evaluation.scorecard import (
+    BUILT_AND_TESTED,
+    NO_EVIDENCE,
+    ROWS_MATCHED,
+    STATUSES,
+    Evaluation,
+)
+
+
+def passed_evidence(summary: dict) -> str:
+    """How many passed objects rest on rows and how many on a build only: "12 verified by rows,
+    19 built and tested only". Shown wherever a count of passed objects is, so that a `passed`
+    without rows is never read as proven."""
+    levels = summary.get("passed_by_evidence") or {}
+    parts = [f"{levels.get(ROWS_MATCHED, 0)} verified by rows",
+             f"{levels.get(BUILT_AND_TESTED, 0)} built and tested only"]
+    if levels.get(NO_EVIDENCE):
+        parts.append(f"{levels[NO_EVIDENCE]} without evidence")
+    return ", ".join(parts)
+
+
+def passed_summary(summary: dict) -> str:
+    """"31 passed (12 verified by rows, 19 built and tested only)"."""
+    return f"{summary['by_status']['passed']} passed ({passed_evidence(summary)})"
 
 
 def _cell(value) -> str:
@@ -15,12 +38,17 @@ def render_evaluation(evaluation: Evaluation, validation: DataValidation | None 
     lines = [
         f"# Migration evaluation: `{evaluation.project}`",
         "",
-        f"**{summary['by_status']['passed']} of {summary['objects']} objects passed** "
+        f"**{summary['by_status']['passed']} of {summary['objects']} objects passed: "
+        f"{passed_evidence(summary)}** "
         f"(success rate {summary['success_rate']:.0%}, skipped objects excluded). "
         f"dbt built {summary['models_built']} models ({summary['models_failed']} failed); "
         f"{summary['tests_passed']} dbt tests passed, {summary['tests_failed']} failed; "
         f"{summary['repaired_models']} models repaired by the rebuilder. "
         f"LLM: {summary['llm']['tokens']} tokens, ${summary['llm']['cost_usd']:.4f}.",
+        "",
+        "Verified by rows: the model's rows were compared with SQL Server's and are equal. Built and "
+        "tested only: dbt built it and its tests passed, but no rows from SQL Server were compared, "
+        "so its rows are not proven; `migrator capture-kit` writes the script that exports them.",
         "",
         "## By kind",
         "",
@@ -29,15 +57,32 @@ def render_evaluation(evaluation: Evaluation, validation: DataValidation | None 
     ]
     for kind, counts in sorted(summary["by_kind"].items()):
         lines.append(f"| {kind} | " + " | ".join(str(counts[s]) for s in STATUSES) + " |")
-    lines += ["", "## Objects", "", "| source | kind | status | method | attempts | models | reason |",
-              "|---|---|---|---|---:|---|---|"]
+    lines += ["", "## Objects", "", "| source | kind | status | evidence | method | attempts | models | reason |",
+              "|---|---|---|---|---|---:|---|---|"]
     order = {status: i for i, status in enumerate(("failed", "needs_review", "passed", "skipped"))}
     for score in sorted(evaluation.objects, key=lambda s: (order[s.status], s.source.lower())):
         models = ", ".join(m["name"] for m in score.models)
-        lines.append(f"| {_cell(score.source)} | {score.kind} | {score.status} | {score.method} | "
+        lines.append(f"| {_cell(score.source)} | {score.kind} | {score.status} | {_EVIDENCE[score.evidence]} | "
+                     f"{score.method} | "
                      f"{score.attempts} | {_cell(models)} | {_cell(score.reason)} |")
     lines += render_data_validation(validation)
+    lines += _row_counts(evaluation, validation)
     return "\n".join(lines) + "\n"
+
+
+def _row_counts(evaluation: Evaluation, validation: DataValidation | None) -> list[str]:
+    """How many source tables' raw copies were checked against SQL Server's row counts."""
+    if validation is None or not validation.row_counts:
+        return []
+    short = [s.source for s in evaluation.objects if s.kind == "table" and s.reason
+             and s.reason.startswith("the raw copy has")]
+    tables = len(validation.row_counts)
+    differ = "1 raw copy differs" if len(short) == 1 else f"{len(short)} raw copies differ"
+    return ["", f"Row counts: {tables} source table{'' if tables == 1 else 's'} compared with SQL Server's "
+                f"(`expected/row_counts.csv`); {differ}" + (f": {', '.join(_cell(s) for s in short)}." if short else ".")]
+
+
+_EVIDENCE = {ROWS_MATCHED: "rows matched", BUILT_AND_TESTED: "built and tested only", NO_EVIDENCE: ""}
 
 
 def render_data_validation(validation: DataValidation | None) -> list[str]:
@@ -70,7 +115,8 @@ def _result(match: DataMatch) -> str:
         return "matched"
     if match.reason:
         return f"differs: {_cell(match.reason)}"
-    return f"differs: {match.missing} missing, {match.unexpected} unexpected"
+    types = f"; {'; '.join(_cell(t) for t in match.type_differences)}" if match.type_differences else ""
+    return f"differs: {match.missing} missing, {match.unexpected} unexpected{types}"
 
 
 def _differences(match: DataMatch) -> list[str]:
@@ -78,6 +124,8 @@ def _differences(match: DataMatch) -> list[str]:
     if match.reason:
         return lines + [f"Not compared row by row: {_cell(match.reason)}."]
     shown = len(match.missing_rows) + len(match.unexpected_rows)
+    lines += [f"Type: {_cell(t)}." for t in match.type_differences]
+    lines += [""] if match.type_differences else []
     lines += [f"Missing from `{match.relation}` (SQL Server returns them): {_rows(match.missing)}; "
               f"unexpected (only the model returns them): {_rows(match.unexpected)}"
               + (" (the first of each shown)." if shown < match.missing + match.unexpected else "."), ""]

@@ -3,11 +3,16 @@
 An object is `passed` only when every model it became was drafted, built by dbt, and passed
 all of its dbt tests, and, when SQL Server's rows for it were known, its model returned the same
 rows (`data_match`). Nothing here assumes success.
+
+Each object also says what its `passed` rests on (`evidence`, see EVIDENCE_LEVELS): rows compared
+with SQL Server's and equal, or only a build and its dbt tests. The two are counted apart
+everywhere a count of passed objects is shown, so a build is never presented as proof.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,6 +25,11 @@ from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
 from migrator_pipeline.warehouse.loading import LoadReport
 
 STATUSES = ("passed", "failed", "needs_review", "skipped")
+# what a `passed` rests on, strongest first
+ROWS_MATCHED = "rows_matched"  # every relation it produces was compared with SQL Server's rows: equal
+BUILT_AND_TESTED = "built_and_tested"  # built by dbt and its tests passed, without reference rows
+NO_EVIDENCE = "none"  # not passed, or nothing was built that could be tested
+EVIDENCE_LEVELS = (ROWS_MATCHED, BUILT_AND_TESTED, NO_EVIDENCE)
 
 
 @dataclass
@@ -45,7 +55,8 @@ class ObjectScore:
     models: list[dict]
     reason: str | None
     artifact: str
-    evidence: list[ModelEvidence] = field(default_factory=list)
+    evidence: str = NO_EVIDENCE  # one of EVIDENCE_LEVELS: what a `passed` rests on
+    model_results: list[ModelEvidence] = field(default_factory=list)  # each model's build and tests
     repairs: list[str] = field(default_factory=list)
     tokens: int = 0
     data: str = "not compared"  # "matched", "differs" or "not compared": rows against SQL Server's
@@ -72,7 +83,9 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
              repairs: list[RepairOutcome], load: LoadReport | None,
              validation: DataValidation | None = None) -> Evaluation:
     repairs_by_model = {r.name: r for r in repairs}
-    failed_loads = {t.source.lower(): t.error for t in (load.tables if load else []) if t.error}
+    failed_loads = {t.source.lower(): f"raw data did not load: {t.error}"
+                    for t in (load.tables if load else []) if t.error}
+    failed_loads.update(_short_copies(load, validation))
     matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:
@@ -83,8 +96,19 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
         score = _score(entry, evidence, drafts, repairs_by_model, failed_loads)
         score.names = plan.names.get(entry.source, {})
         _judge_data(score, [m for m in matches if m.model in entry.models])
+        score.evidence = _evidence_level(score, entry, drafts, report)
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
+
+
+def _short_copies(load: LoadReport | None, validation: DataValidation | None) -> dict[str, str]:
+    """Tables whose raw copy does not hold SQL Server's row count (expected/row_counts.csv):
+    table key -> why. Every model built on such a copy is built on other data."""
+    counts = validation.row_counts if validation else {}
+    return {table.source.lower(): f"the raw copy has {table.rows} rows, SQL Server has "
+                                  f"{counts[table.source.lower()]} (expected/row_counts.csv)"
+            for table in (load.tables if load else [])
+            if not table.error and table.source.lower() in counts and counts[table.source.lower()] != table.rows}
 
 
 def data_match_evidence(matches: list[DataMatch]) -> dict:
@@ -104,6 +128,7 @@ def data_match_evidence(matches: list[DataMatch]) -> dict:
         "missing_rows": [row for m in matches for row in m.missing_rows],
         "unexpected_rows": [row for m in matches for row in m.unexpected_rows],
         "reason": next((f"{m.source}: {m.reason}" for m in matches if m.reason), None),
+        "type_differences": [f"{m.source}.{t}" for m in matches for t in m.type_differences],
     }
 
 
@@ -119,9 +144,39 @@ def _judge_data(score: ObjectScore, matches: list[DataMatch]) -> None:
     evidence = score.data_match
     if evidence["reason"]:
         score.reason = f"data differs from SQL Server: {evidence['reason']}"
+    elif evidence["type_differences"]:
+        score.reason = f"data differs from SQL Server: {evidence['type_differences'][0]}"
     else:
         score.reason = (f"data differs from SQL Server: {evidence['missing']} missing, "
                         f"{evidence['unexpected']} unexpected rows")
+
+
+def _evidence_level(score: ObjectScore, entry: PlanEntry, drafts: Drafts, report: TestReport) -> str:
+    """What the object's `passed` rests on. Rows only count when every relation it produces was
+    compared; a macro rests on the models that call it having built and passed their tests."""
+    if score.status != "passed":
+        return NO_EVIDENCE
+    compared = {against["model"] for against in score.data_match.get("against", [])}
+    built = [e for e in score.model_results if e.relation is not None]
+    if score.data == "matched" and built and all(e.name in compared for e in built):
+        return ROWS_MATCHED
+    if score.model_results:
+        return BUILT_AND_TESTED if all(e.built and not e.tests_failed for e in score.model_results) else NO_EVIDENCE
+    if entry.artifact == "macro":
+        macro = next((m for m in drafts.macros if m.origin == entry.object), None)
+        return BUILT_AND_TESTED if macro and _macro_was_built(macro.name, drafts, report) else NO_EVIDENCE
+    return NO_EVIDENCE
+
+
+def _macro_was_built(macro: str, drafts: Drafts, report: TestReport) -> bool:
+    """Some model that calls the macro was built and passed its tests."""
+    call = re.compile(r"\{\{\s*" + re.escape(macro) + r"\s*\(")
+    for draft in drafts.models:
+        node = report.model(draft.name)
+        if draft.sql and call.search(draft.sql) and node is not None and node.status == "success" \
+                and not any(t.failed for t in report.tests_for(draft.name)):
+            return True
+    return False
 
 
 def _model_evidence(name: str, plan: MigrationPlan, drafts: Drafts, report: TestReport) -> ModelEvidence:
@@ -163,7 +218,7 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
         source=entry.source, kind=entry.kind, status="passed", method="rules", artifact=entry.artifact,
         attempts=sum(d.attempts for d in drafted) + sum(r.attempts for r in used_repairs),
         models=[{"name": e.name, "relation": e.relation} for e in evidence],
-        reason=None, evidence=evidence, repairs=[f for r in used_repairs for f in r.fixes],
+        reason=None, model_results=evidence, repairs=[f for r in used_repairs for f in r.fixes],
         tokens=usage.tokens,
     )
     score.method = "llm" if "llm" in methods else ("rules" if methods else "none")
@@ -177,7 +232,7 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
         else:
             score.method, score.attempts = macro.method, 1
     elif entry.object in failed_loads:
-        score.status, score.reason = "failed", f"raw data did not load: {failed_loads[entry.object]}"
+        score.status, score.reason = "failed", failed_loads[entry.object]
     elif not evidence:
         score.status, score.method, score.reason = "failed", "none", "planned without any model"
     else:
@@ -213,6 +268,9 @@ def _summary(scores: list[ObjectScore], drafts: Drafts, repairs: list[RepairOutc
         "repaired_models": sum(1 for r in repairs if r.passed),
         "data_compared": sum(1 for s in scores if s.data_match["compared"]),
         "data_matched": sum(1 for s in scores if s.data == "matched"),
+        # passed objects by what they rest on: rows equal to SQL Server's, or a build and tests only
+        "passed_by_evidence": {level: sum(1 for s in scores if s.status == "passed" and s.evidence == level)
+                               for level in EVIDENCE_LEVELS},
         "llm": {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
                 "tokens": usage.tokens, "cost_usd": round(usage.cost_usd, 6)},
     }

@@ -20,7 +20,7 @@ from migrator_pipeline.evaluation.data_match import (
     compare_rows,
     expected_folder,
     expected_results,
-    expected_scale,
+    has_fraction,
     match_model,
     normalise,
     read_expected_files,
@@ -37,78 +37,97 @@ UTC = dt.timezone.utc
 
 # ---------------------------------------------------------------- normalising values
 
-@pytest.mark.parametrize(("value", "kind", "scale", "normal"), [
-    # numbers: numerically, at the expected text's scale
-    ("12.50", "number", 2, Decimal("12.50")),
-    (Decimal("12.5"), "number", 2, Decimal("12.50")),
-    (Decimal("12.5000"), "number", 2, Decimal("12.50")),
-    (Decimal("33.333333"), "number", 2, Decimal("33.33")),
-    (Decimal("0.125"), "number", 2, Decimal("0.13")),  # half away from zero, as SQL Server rounds
-    (Decimal("-0.125"), "number", 2, Decimal("-0.13")),
-    (7, "number", 0, Decimal("7")),
-    (" 7 ", "number", 0, Decimal("7")),
-    ("1.0E2", "number", 0, Decimal("100")),
-    (0.1 + 0.2, "number", 1, Decimal("0.3")),
-    (True, "number", 0, Decimal("1")),
-    ("12,5", "number", 1, ("unparsed", "12,5")),
-    ("12.5", "number", None, Decimal("12.5")),
+@pytest.mark.parametrize(("value", "kind", "normal"), [
+    # numbers: exactly, by value; only the spelling is normalised
+    ("12.50", "number", Decimal("12.5")),
+    (Decimal("12.5000"), "number", Decimal("12.5")),
+    (Decimal("33.333333"), "number", Decimal("33.333333")),
+    (Decimal("0.125"), "number", Decimal("0.125")),
+    (7, "integer", Decimal("7")),
+    (" 7 ", "integer", Decimal("7")),
+    ("1.0E2", "number", Decimal("100")),
+    ("1e1", "integer", Decimal("10")),
+    (True, "number", Decimal("1")),
+    ("True", "integer", Decimal("1")),  # a bit as SSMS exports it, against a model's 0/1 integer
+    ("false", "integer", Decimal("0")),
+    ("12,5", "number", ("unparsed", "12,5")),
+    # floats as IEEE doubles, reals as singles
+    ("0.1", "float", 0.1),
+    ("1.0000000000000001E-1", "float", 0.1),  # SQL Server's 17-digit float text
+    (0.1 + 0.2, "float", 0.30000000000000004),
+    ("1.00000001E-1", "real", 0.10000000149011612),
+    (0.1, "real", 0.10000000149011612),
+    ("NaN", "float", ("nan",)),
     # booleans: bit 1/0 is true/false
-    ("1", "boolean", None, True),
-    ("0", "boolean", None, False),
-    ("True", "boolean", None, True),
-    ("f", "boolean", None, False),
-    (True, "boolean", None, True),
-    ("2", "boolean", None, ("unparsed", "2")),
+    ("1", "boolean", True),
+    ("0", "boolean", False),
+    ("True", "boolean", True),
+    ("f", "boolean", False),
+    (True, "boolean", True),
+    ("2", "boolean", ("unparsed", "2")),
     # dates and timestamps
-    ("2024-01-02", "date", None, dt.date(2024, 1, 2)),
-    ("2024-01-02 00:00:00.000", "date", None, dt.date(2024, 1, 2)),
-    (dt.date(2024, 1, 2), "date", None, dt.date(2024, 1, 2)),
-    ("2024-01-02 03:04:05", "timestamp", None, dt.datetime(2024, 1, 2, 3, 4, 5)),
-    ("2024-01-02 03:04:05.12", "timestamp", None, dt.datetime(2024, 1, 2, 3, 4, 5, 120000)),
-    ("2024-01-02T03:04:05.123", "timestamp", None, dt.datetime(2024, 1, 2, 3, 4, 5, 123000)),
-    # datetime2(7): 100 ns rounded to microseconds, as PostgreSQL rounds
-    ("2024-01-02 03:04:05.1234567", "timestamp", None, dt.datetime(2024, 1, 2, 3, 4, 5, 123457)),
-    ("2024-01-02 23:59:59.9999999", "timestamp", None, dt.datetime(2024, 1, 3)),
-    ("2024-01-02", "timestamp", None, dt.datetime(2024, 1, 2)),
-    ("2024-01-02 03:04:05 +01:00", "timestamp", None, dt.datetime(2024, 1, 2, 2, 4, 5, tzinfo=UTC)),
-    (dt.datetime(2024, 1, 2, 3, 4, 5), "timestamp", None, dt.datetime(2024, 1, 2, 3, 4, 5)),
-    ("2024-02-30 00:00:00", "timestamp", None, ("unparsed", "2024-02-30 00:00:00")),
-    ("03:04:05.5", "time", None, dt.time(3, 4, 5, 500000)),
+    ("2024-01-02", "date", dt.date(2024, 1, 2)),
+    ("2024-01-02 00:00:00.000", "date", dt.date(2024, 1, 2)),
+    (dt.date(2024, 1, 2), "date", dt.date(2024, 1, 2)),
+    ("2024-01-02 03:04:05", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5)),
+    ("2024-01-02 03:04:05.12", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 120000)),
+    ("2024-01-02T03:04:05.123", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 123000)),
+    # datetime2(7): 100 ns rounded to microseconds, as PostgreSQL rounds when it stores them
+    ("2024-01-02 03:04:05.1234567", "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5, 123457)),
+    ("2024-01-02 23:59:59.9999999", "timestamp", dt.datetime(2024, 1, 3)),
+    ("2024-01-02", "timestamp", dt.datetime(2024, 1, 2)),
+    ("2024-01-02 03:04:05 +01:00", "timestamp", dt.datetime(2024, 1, 2, 2, 4, 5, tzinfo=UTC)),
+    (dt.datetime(2024, 1, 2, 3, 4, 5), "timestamp", dt.datetime(2024, 1, 2, 3, 4, 5)),
+    ("2024-02-30 00:00:00", "timestamp", ("unparsed", "2024-02-30 00:00:00")),
+    ("03:04:05.5", "time", dt.time(3, 4, 5, 500000)),
     # binary, uuid, text
-    ("0x0AFF", "bytes", None, "0aff"),
-    ("\\x0aff", "bytes", None, "0aff"),
-    (memoryview(b"\x0a\xff"), "bytes", None, "0aff"),
-    ("6F9619FF-8B86-D011-B42D-00C04FC964FF", "uuid", None, "6f9619ff-8b86-d011-b42d-00c04fc964ff"),
-    ("Smith", "text", None, "Smith"),
-    ("Smith ", "text", None, "Smith "),
+    ("0x0AFF", "bytes", "0aff"),
+    ("\\x0aff", "bytes", "0aff"),
+    (memoryview(b"\x0a\xff"), "bytes", "0aff"),
+    ("6F9619FF-8B86-D011-B42D-00C04FC964FF", "uuid", "6f9619ff-8b86-d011-b42d-00c04fc964ff"),
+    ("Smith", "text", "Smith"),
+    ("Smith ", "text", "Smith "),
     # NULL is only NULL
-    (None, "number", 2, None),
-    (None, "text", None, None),
+    (None, "number", None),
+    (None, "text", None),
 ])
-def test_normalise(value, kind, scale, normal):
-    assert normalise(value, kind, scale) == normal
+def test_normalise(value, kind, normal):
+    assert normalise(value, kind) == normal
 
 
 def test_normalised_equal_values_compare_equal_and_different_ones_do_not():
-    assert normalise("12.50", "number", 2) == normalise(Decimal("12.5"), "number", 2)
+    assert normalise("12.50", "number") == normalise(Decimal("12.5"), "number")
+    assert normalise("10", "number") == normalise(Decimal("10.000"), "number")
+    assert normalise("1e1", "number") == normalise(10, "integer")
     assert normalise("1", "boolean") == normalise(True, "boolean")
     assert normalise("2024-01-02 03:04:05.120", "timestamp") == normalise(
         dt.datetime(2024, 1, 2, 3, 4, 5, 120000), "timestamp")
     # a case-insensitive collation compares, but does not return, values case-insensitively
     assert normalise("Smith", "text") != normalise("SMITH", "text")
     assert normalise("", "text") != normalise(None, "text")
-    assert normalise("0", "number", 0) != normalise(None, "number", 0)
+    assert normalise("0", "number") != normalise(None, "number")
 
 
-@pytest.mark.parametrize(("values", "scale"), [
-    (["12.5", "3.25", None], 2),
-    (["7", "100"], 0),
-    (["1.0E-3"], 4),
-    (["abc", None], None),
-    ([], None),
+@pytest.mark.parametrize(("expected", "actual", "kind"), [
+    # each of these "matched" when numbers were rounded to the expected text's scale
+    ("10", Decimal("10.3333"), "number"),
+    ("33.33", Decimal("33.333333"), "number"),
+    ("0.13", Decimal("0.125"), "number"),
+    ("-0.13", Decimal("-0.125"), "number"),
+    ("7", Decimal("7.4"), "number"),
+    ("0.3", 0.1 + 0.2, "float"),
+    ("12.5", Decimal("12.5000001"), "number"),
 ])
-def test_expected_scale_is_the_largest_written(values, scale):
-    assert expected_scale(values) == scale
+def test_a_different_number_never_equals_the_expected_one(expected, actual, kind):
+    assert normalise(expected, kind) != normalise(actual, kind)
+
+
+@pytest.mark.parametrize(("value", "fraction"), [
+    (Decimal("10.0000"), False), (Decimal("10.3333"), True), (10, False), (10.5, True), ("7", False),
+    (None, False), ("abc", False), (Decimal("-0.0001"), True),
+])
+def test_has_fraction(value, fraction):
+    assert has_fraction(value) is fraction
 
 
 # ---------------------------------------------------------------- comparing rows as multisets
@@ -130,6 +149,42 @@ def test_equal_rows_in_another_order_and_spelling_match():
                          ["number", "number", "boolean", "timestamp", "text"], actual)
     assert match == DataMatch("dbo.v", "v", "p.v", "expected/dbo.v.csv", True, ["ID", "Amount", "Paid", "At", "Name"],
                               expected_rows=2, actual_rows=2)
+
+
+def test_a_fraction_where_sql_server_returns_an_integer_is_a_mismatch_with_its_type():
+    # SQL Server: SUM(qty) / COUNT(*) on ints is 10; a model that computes 10.3333 is wrong,
+    # even though rounding it to the expected text's scale would give 10
+    expected = _expected(["CustomerID", "AvgQty"], [["1", "10"], ["2", "4"]])
+    match = compare_rows(expected, "v", "p.v", ["customerid", "avgqty"], ["integer", "number"],
+                         [(1, Decimal("10.3333")), (2, Decimal("4.0000"))])
+    assert (match.matched, match.missing, match.unexpected) == (False, 1, 1)
+    assert match.missing_rows == [{"CustomerID": "1", "AvgQty": "10"}]
+    assert match.unexpected_rows == [{"CustomerID": "1", "AvgQty": "10.3333"}]
+    assert match.type_differences == ["AvgQty: SQL Server returns integers, the model returns 10.3333"]
+
+
+def test_integral_numerics_equal_sql_server_integers():
+    expected = _expected(["AvgQty"], [["10"], ["4"]])
+    match = compare_rows(expected, "v", "p.v", ["avgqty"], ["number"], [(Decimal("10.0000"),), (Decimal("4"),)])
+    assert (match.matched, match.type_differences) == (True, [])
+
+
+def test_the_catalog_type_says_which_columns_hold_integers():
+    # SQL Server's type is int: its values are integers even when the CSV spells one 5.0
+    expected = _expected(["Qty", "Price"], [["5.0", "1"]])
+    rows = [(Decimal("5.5"), Decimal("1.5"))]
+    typed = compare_rows(expected, "v", "p.v", ["qty", "price"], ["number", "number"], rows,
+                         {"qty": "int", "price": "decimal(10,2)"})
+    assert typed.type_differences == ["Qty: SQL Server returns integers, the model returns 5.5"]
+    untyped = compare_rows(expected, "v", "p.v", ["qty", "price"], ["number", "number"], rows)
+    assert untyped.type_differences == ["Price: SQL Server returns integers, the model returns 1.5"]
+
+
+def test_exact_values_match_in_any_spelling():
+    expected = _expected(["A", "B", "C"], [["10", "1e1", "12.50"], ["-3", "0.5", "7"]])
+    actual = [(Decimal("10.000"), 10.0, Decimal("12.5")), (-3, 0.5, Decimal("7.00"))]
+    match = compare_rows(expected, "v", "p.v", ["a", "b", "c"], ["number", "float", "number"], actual)
+    assert (match.matched, match.missing, match.unexpected) == (True, 0, 0)
 
 
 def test_duplicates_count_as_a_multiset():
@@ -206,6 +261,24 @@ def test_match_model_reads_the_relation_on_postgres(pg):
                                    "Since": "2022-01-01", "Seen": None}]
     assert match.unexpected_rows == [{"CustomerID": "2", "FullName": "Mary Smith", "Credit": None, "Active": "0",
                                       "Since": "2022-02-03", "Seen": None}]
+
+
+def test_postgres_average_of_integers_is_not_sql_servers(pg):
+    # SQL Server's AVG over an int column is an int (31/3 = 10); PostgreSQL's avg is numeric 10.333...
+    pg.execute("select current_schema()")
+    schema = pg.fetchone()[0]
+    pg.execute("create table qty_lines (customerid int, qty int)")
+    pg.execute("insert into qty_lines values (1, 10), (1, 10), (1, 11), (2, 4), (2, 4)")
+    pg.execute("create view avg_qty as select customerid, avg(qty) as avgqty from qty_lines group by customerid")
+    pg.execute("create view avg_qty_int as select customerid, avg(qty)::int as avgqty from qty_lines group by customerid")
+    expected = _expected(["CustomerID", "AvgQty"], [["1", "10"], ["2", "4"]])
+    wrong = match_model(pg, expected, "avg_qty", f"{schema}.avg_qty", {"customerid": "int", "avgqty": "int"})
+    assert (wrong.matched, wrong.missing, wrong.unexpected) == (False, 1, 1)
+    assert wrong.unexpected_rows == [{"CustomerID": "1", "AvgQty": "10.3333333333333333"}]
+    assert wrong.type_differences == ["AvgQty: SQL Server returns integers, the model returns 10.3333333333333333"]
+    # 4.0000000000000000 for customer 2 is the same value as SQL Server's 4: spelling only
+    right = match_model(pg, expected, "avg_qty_int", f"{schema}.avg_qty_int", {"customerid": "int", "avgqty": "int"})
+    assert (right.matched, right.type_differences) == (True, [])
 
 
 def test_validate_data_turns_an_unreadable_model_into_evidence(pg):

@@ -3,7 +3,7 @@ from migrator_pipeline.agents.rebuilder import RepairOutcome
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
 from migrator_pipeline.dbt_project.results import NodeResult, TestReport
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
-from migrator_pipeline.evaluation.report import render_evaluation
+from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
 from migrator_pipeline.evaluation.scorecard import evaluate
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel, PlannedSource
 from migrator_pipeline.warehouse.loading import LoadedTable, LoadReport
@@ -62,7 +62,7 @@ def test_statuses_come_from_evidence_only():
     }
     assert by_source["dbo.vBroken"].reason == "vbroken: unknown relation dbo.nope"
     assert by_source["dw.usp_Load"].reason == "fact: dbt test unique_fact_id failed: None"
-    assert by_source["dbo.Orders"].evidence[0].tests_passed == 1
+    assert by_source["dbo.Orders"].model_results[0].tests_passed == 1
     assert by_source["dbo.vOrders"].models == [{"name": "vorders", "relation": "p.vorders"}]
     summary = evaluation.summary
     assert summary["by_status"] == {"passed": 3, "failed": 2, "needs_review": 1, "skipped": 0}
@@ -91,7 +91,7 @@ def test_failed_load_fails_the_source():
 def test_markdown_lists_failures_first():
     catalog, plan, drafts, report, load = _inputs()
     markdown = render_evaluation(evaluate(catalog, plan, drafts, report, [], load))
-    assert "**3 of 6 objects passed** (success rate 50%" in markdown
+    assert "**3 of 6 objects passed: 0 verified by rows, 2 built and tested only, 1 without evidence** (success rate 50%" in markdown
     rows = [line for line in markdown.splitlines() if line.startswith("| dbo.") or line.startswith("| dw.")]
     assert rows[0].startswith("| dbo.vBroken | view | failed |")
     assert "| view | 1 | 1 | 0 | 0 |" in markdown
@@ -127,7 +127,7 @@ def test_rows_that_differ_from_sql_server_fail_an_object_that_built_and_tested()
         "against": [{"source": "dbo.vOrders", "origin": "expected/dbo.vOrders.csv", "model": "vorders"}],
         "missing_rows": [{"ID": "1", "Name": "a"}],
         "unexpected_rows": [{"ID": "2", "Name": None}, {"ID": "3", "Name": "x|y"}],
-        "reason": None,
+        "reason": None, "type_differences": [],
     }
     assert by_source["dbo.Orders"].data_match == {"compared": False, "matched": None, "expected_rows": None,
                                                   "actual_rows": None, "missing": None, "unexpected": None}
@@ -204,3 +204,90 @@ def test_a_snapshot_that_built_passes():
     [score] = evaluate(catalog, plan, drafts, report, [], None).objects
     assert (score.status, score.models) == (
         "passed", [{"name": "dimcustomer_history", "relation": "p.dimcustomer_history"}])
+
+
+# ---------------------------------------------------------------- evidence levels
+
+def test_each_object_says_what_its_pass_rests_on():
+    catalog, plan, drafts, report, load = _inputs()
+    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                 attached_to="fact")]))
+    evaluation = evaluate(catalog, plan, drafts, report, [], load, _validation())
+    assert {o.source: (o.status, o.evidence) for o in evaluation.objects} == {
+        "dbo.Orders": ("passed", "built_and_tested"),  # loaded and staged, no reference rows
+        "dbo.vOrders": ("failed", "none"),  # its rows differ
+        "dbo.vBroken": ("failed", "none"),
+        "dw.usp_Load": ("passed", "rows_matched"),  # dw.Fact's rows equal SQL Server's
+        "dbo.fn_Net": ("passed", "none"),  # a macro no built model calls: nothing tested it
+        "dbo.trg_x": ("needs_review", "none"),
+    }
+    assert evaluation.summary["passed_by_evidence"] == {"rows_matched": 1, "built_and_tested": 1, "none": 1}
+    contract = {o["source"]: o for o in evaluation.to_dict()["objects"]}
+    assert contract["dw.usp_Load"]["evidence"] == "rows_matched"
+    assert contract["dbo.Orders"]["model_results"][0]["name"] == "stg_dbo__orders"
+
+
+def test_a_macro_rests_on_the_models_that_call_it():
+    catalog, plan, drafts, report, load = _inputs()
+    drafts.models[1].sql = "select {{ fn_net('qty') }} as net from {{ ref('stg_dbo__orders') }}"
+    fn = next(o for o in evaluate(catalog, plan, drafts, report, [], load).objects if o.source == "dbo.fn_Net")
+    assert (fn.status, fn.evidence) == ("passed", "built_and_tested")
+
+
+def test_rows_count_only_when_every_relation_of_the_object_was_compared():
+    catalog, plan, drafts, report, load = _inputs()
+    plan.models.append(PlannedModel("fact_two", "marts", "table", "dw.usp_load", "", target="dw.facttwo"))
+    plan.entries[3].models.append("fact_two")
+    drafts.models.append(DraftModel("fact_two", "dw.usp_load", "select 1", "rules", 1))
+    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                 attached_to="fact"),
+                                      NodeResult("model.p.fact_two", "fact_two", "model", "success")]))
+    fact = next(o for o in evaluate(catalog, plan, drafts, report, [], load, _validation()).objects
+                if o.source == "dw.usp_Load")
+    assert (fact.status, fact.data, fact.evidence) == ("passed", "matched", "built_and_tested")
+
+
+def test_markdown_and_summary_say_how_many_passes_rest_on_rows():
+    catalog, plan, drafts, report, load = _inputs()
+    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                 attached_to="fact")]))
+    validation = _validation()
+    evaluation = evaluate(catalog, plan, drafts, report, [], load, validation)
+    assert passed_summary(evaluation.summary) == "3 passed (1 verified by rows, 1 built and tested only, 1 without evidence)"
+    markdown = render_evaluation(evaluation, validation)
+    assert "**3 of 6 objects passed: 1 verified by rows, 1 built and tested only, 1 without evidence** " in markdown
+    assert "| dw.usp_Load | procedure | passed | rows matched | llm |" in markdown
+    assert "| dbo.Orders | table | passed | built and tested only | rules |" in markdown
+    summary = {"by_status": {"passed": 31}, "passed_by_evidence": {"rows_matched": 12, "built_and_tested": 19,
+                                                                   "none": 0}}
+    assert passed_summary(summary) == "31 passed (12 verified by rows, 19 built and tested only)"
+
+
+def test_the_evaluator_step_metadata_counts_passes_by_evidence():
+    from migrator_pipeline.defs.assets import evidence_metadata
+
+    summary = {"by_status": {"passed": 31}, "passed_by_evidence": {"rows_matched": 12, "built_and_tested": 19,
+                                                                   "none": 0}}
+    assert evidence_metadata(summary) == {
+        "passed_summary": "31 passed (12 verified by rows, 19 built and tested only)",
+        "passed_verified_by_rows": 12, "passed_built_and_tested_only": 19, "passed_without_evidence": 0}
+
+
+def test_a_raw_copy_short_of_sql_servers_row_count_fails_its_table():
+    catalog, plan, drafts, report, load = _inputs()
+    short = DataValidation(row_counts={"dbo.orders": 830})
+    orders = evaluate(catalog, plan, drafts, report, [], load, short).objects[0]
+    assert (orders.status, orders.evidence, orders.reason) == (
+        "failed", "none", "the raw copy has 5 rows, SQL Server has 830 (expected/row_counts.csv)")
+    same = evaluate(catalog, plan, drafts, report, [], load, DataValidation(row_counts={"dbo.orders": 5})).objects[0]
+    assert (same.status, same.evidence) == ("passed", "built_and_tested")
+
+
+def test_markdown_says_how_many_row_counts_were_compared():
+    catalog, plan, drafts, report, load = _inputs()
+    validation = DataValidation(row_counts={"dbo.orders": 830})
+    markdown = render_evaluation(evaluate(catalog, plan, drafts, report, [], load, validation), validation)
+    assert markdown.endswith("Row counts: 1 source table compared with SQL Server's (`expected/row_counts.csv`); "
+                             "1 raw copy differs: dbo.Orders.\n")
+    assert "| dbo.Orders | table | failed |  | rules | 1 | stg_dbo__orders | the raw copy has 5 rows, SQL Server " \
+           "has 830 (expected/row_counts.csv) |" in markdown
