@@ -17,9 +17,14 @@ from migrator_pipeline.agents.llm import LlmClient
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.tsql.collation_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.identifiers import fold_identifier
-from migrator_pipeline.tsql.string_rewrites import is_case_sensitive
-from migrator_pipeline.tsql.translate import TranslationError, translate_expression, translate_select
+from migrator_pipeline.tsql.translate import (
+    TranslationError,
+    translate_expression,
+    translate_select,
+    with_query_types,
+)
 
 MAX_LLM_ATTEMPTS = 2
 SYSTEM_PROMPT = (
@@ -113,6 +118,9 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
         obj.key: {fold_identifier(c.name): c.data_type for c in obj.columns}
         for obj in catalog.objects if obj.columns
     }
+    # Views (and other translated models) typed in the plan's dependency order.
+    queries = [(m.target or m.origin, m.tsql) for m in plan.models if m.sql is None and m.tsql]
+    column_types = with_query_types(column_types, queries)
     macros = {m.origin: m.name for m in plan.macros}
     return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation))
 

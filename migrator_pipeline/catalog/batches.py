@@ -392,7 +392,6 @@ def _continues(tokens: list[Token], j: int, verb: str, state: dict) -> bool:
     """Whether a statement keyword at depth 0 belongs to the current statement."""
     word = tokens[j].upper
     previous = tokens[j - 1].upper
-    following = tokens[j + 1].upper if j + 1 < len(tokens) else ""
     if word == "END":
         return False
     if word == "INSERT" and previous == "BULK":
@@ -411,9 +410,12 @@ def _continues(tokens: list[Token], j: int, verb: str, state: dict) -> bool:
             return True
         return previous in ("UPDATE", "DELETE") and verb != "SET"  # THEN UPDATE SET, ON DELETE SET NULL
     if word == "WITH":
-        # a CTE is `WITH name AS (` or `WITH name (cols) AS`; anything else is a hint or option
-        starts_cte = j + 1 < len(tokens) and tokens[j + 1].is_identifier
-        return not starts_cte or following in ("CHECK", "NOCHECK")
+        # a CTE is `WITH name AS (` or `WITH name (cols) AS` (`WITH XMLNAMESPACES (`); anything else
+        # is a hint or an option: `WITH (NOLOCK)`, `GROUP BY a WITH ROLLUP`, `TOP 5 WITH TIES`,
+        # `RAISERROR (...) WITH NOWAIT`, `WITH CHECK OPTION`
+        after = tokens[j + 2].upper if j + 2 < len(tokens) else ""
+        starts_cte = j + 1 < len(tokens) and tokens[j + 1].is_identifier and after in ("AS", "(")
+        return not starts_cte
     if word == "IF":
         return previous in _OBJECT_WORDS  # DROP TABLE IF EXISTS
     if word in ("DROP", "ALTER"):

@@ -19,6 +19,13 @@ How it is read:
   of an INSERT without a column list);
 - element types not read here are reported as info findings, one per type.
 An unusable file (missing, not a zip, no model.xml, malformed XML) raises SourceError.
+
+A .dacpac is untrusted input: each member read is capped at MAX_MEMBER_BYTES uncompressed
+and the members read together at MAX_ARCHIVE_BYTES (a zip bomb is refused from its declared
+sizes before anything is inflated, and reading stops at the cap if a header lies), and
+model.xml is parsed by defusedxml with DTDs forbidden (no entity expansion, no external
+entities, whatever the encoding). postdeploy.sql is read by the script reader inside a
+scratch folder: its `BULK INSERT` files and `:r` includes never reach outside it.
 """
 
 from __future__ import annotations
@@ -31,6 +38,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+import defusedxml
+import defusedxml.ElementTree
+
 from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
 from migrator_pipeline.catalog.scripts import SourceError, decode_script, read_catalog
@@ -40,6 +50,12 @@ NAMESPACE = "http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02"
 _NS = f"{{{NAMESPACE}}}"
 MODEL_FILE = "model.xml"
 POSTDEPLOY_FILE = "postdeploy.sql"
+PREDEPLOY_FILE = "predeploy.sql"
+# The largest real model.xml we know (WideWorldImporters) is a few MB; parsing costs ~10x the
+# file in memory, so these caps keep a hostile archive well under a gigabyte.
+MAX_MEMBER_BYTES = 256 * 1024 * 1024
+MAX_ARCHIVE_BYTES = 384 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 _MODULE_KINDS = {
     "SqlView": "view",
@@ -81,30 +97,74 @@ def read_dacpac(path: Path) -> Catalog:
         raise SourceError(f"{path}: model.xml has no <Model> element (namespace {NAMESPACE})")
     reader = _ModelReader(str(path))
     reader.read(model)
-    if predeploy is not None:
-        reader.finding("info", "predeploy.sql not read: it runs before deployment and holds no table data", file="predeploy.sql")
+    if predeploy:
+        reader.finding("info", "predeploy.sql not read: it runs before deployment and holds no table data", file=PREDEPLOY_FILE)
     return reader.finish(postdeploy)
 
 
-def _package_parts(path: Path) -> tuple[bytes, bytes | None, bytes | None]:
-    """model.xml, postdeploy.sql and predeploy.sql bytes (the scripts may be absent)."""
+def check_dacpac(path: Path) -> None:
+    """Cheap checks before anything runs: a zip, with a model.xml, within the size caps (nothing
+    inflated). Raises SourceError with one line."""
     try:
         with zipfile.ZipFile(path) as package:
-            names = {name.lower(): name for name in package.namelist()}
-            if MODEL_FILE not in names:
-                raise SourceError(f"{path}: not a .dacpac: the zip holds no model.xml")
-            parts = [package.read(names[n]) if n in names else None for n in (MODEL_FILE, POSTDEPLOY_FILE, "predeploy.sql")]
-    except (zipfile.BadZipFile, OSError) as error:
+            members = {info.filename.lower(): info for info in package.infolist()}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as error:
         raise SourceError(f"{path}: not a .dacpac (zip) file: {error}") from error
-    return parts[0], parts[1], parts[2]
+    if MODEL_FILE not in members:
+        raise SourceError(f"{path}: not a .dacpac: the zip holds no model.xml")
+    _check_declared_sizes(path, [members[n] for n in (MODEL_FILE, POSTDEPLOY_FILE) if n in members])
+
+
+def _package_parts(path: Path) -> tuple[bytes, bytes | None, bool]:
+    """model.xml and postdeploy.sql bytes (postdeploy may be absent), and whether there is a
+    predeploy.sql (never read: it holds no table data)."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            members = {info.filename.lower(): info for info in package.infolist()}
+            if MODEL_FILE not in members:
+                raise SourceError(f"{path}: not a .dacpac: the zip holds no model.xml")
+            wanted = [members.get(name) for name in (MODEL_FILE, POSTDEPLOY_FILE)]
+            _check_declared_sizes(path, [info for info in wanted if info is not None])
+            parts = [_read_member(package, info, path) if info is not None else None for info in wanted]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError, EOFError) as error:
+        raise SourceError(f"{path}: not a .dacpac (zip) file: {error}") from error
+    return parts[0], parts[1], PREDEPLOY_FILE in members
+
+
+def _check_declared_sizes(path: Path, members: list[zipfile.ZipInfo]) -> None:
+    """Refuse a zip bomb from its directory, before inflating a byte."""
+    for info in members:
+        if info.file_size > MAX_MEMBER_BYTES:
+            raise SourceError(f"{path}: {info.filename} expands to {info.file_size:,} bytes, over the "
+                              f"{MAX_MEMBER_BYTES:,}-byte limit for one .dacpac member")
+    total = sum(info.file_size for info in members)
+    if total > MAX_ARCHIVE_BYTES:
+        raise SourceError(f"{path}: its members expand to {total:,} bytes, over the {MAX_ARCHIVE_BYTES:,}-byte "
+                          "limit for a .dacpac")
+
+
+def _read_member(package: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> bytes:
+    """A member's bytes, reading no further than the cap even when its declared size lies."""
+    chunks: list[bytes] = []
+    size = 0
+    with package.open(info) as member:
+        while chunk := member.read(_CHUNK):
+            size += len(chunk)
+            if size > MAX_MEMBER_BYTES:
+                raise SourceError(f"{path}: {info.filename} expands past the {MAX_MEMBER_BYTES:,}-byte "
+                                  "limit for one .dacpac member")
+            chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _parse_model(raw: bytes, path: Path) -> ElementTree.Element:
-    # model.xml never needs a DTD; refusing one rules out entity-expansion bombs
-    if b"<!DOCTYPE" in raw[:4096].upper():
-        raise SourceError(f"{path}: model.xml declares a DOCTYPE, which a dacpac never does")
+    # model.xml never needs a DTD: forbidding one rules out entity bombs and external entities
     try:
-        return ElementTree.fromstring(raw)
+        return defusedxml.ElementTree.fromstring(raw, forbid_dtd=True)
+    except defusedxml.DTDForbidden as error:
+        raise SourceError(f"{path}: model.xml declares a DOCTYPE, which a dacpac never does") from error
+    except defusedxml.DefusedXmlException as error:
+        raise SourceError(f"{path}: model.xml refused: {error}") from error
     except ElementTree.ParseError as error:
         raise SourceError(f"{path}: malformed model.xml: {error}") from error
 

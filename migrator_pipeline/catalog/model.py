@@ -88,12 +88,35 @@ class SourceObject:
 
 @dataclass
 class TableData:
-    """Rows for one table, as text the way PostgreSQL's COPY reads it (None is NULL)."""
+    """Rows for one table, as text the way PostgreSQL's COPY reads it (None is NULL), stored the
+    way SQL Server stores them (`catalog.values`)."""
 
     table: str  # object key
     columns: list[str]
     rows: list[list[str | None]] = field(default_factory=list)
     origin: str | None = None  # file the rows came from
+    # where each row came from: `lines` holds each row's line, `origins` [first row, file] runs
+    origins: list[list] = field(default_factory=list, compare=False)
+    lines: list[int] = field(default_factory=list, compare=False)
+    dropped: int = 0  # rows the source gave that are not stored (each is a finding)
+    missing: list[str] = field(default_factory=list)  # data files named for the table but not read
+
+    def where(self, index: int) -> tuple[str | None, int | None]:
+        """(file, line) of row `index`, as far as the source said."""
+        file = next((f for first, f in reversed(self.origins) if first <= index), self.origin)
+        line = self.lines[index] if index < len(self.lines) else None
+        return file, line or None
+
+    @property
+    def lost(self) -> str | None:
+        """Why the table holds none of the rows its source gave, or None when it holds them."""
+        if self.rows:
+            return None
+        if self.missing:
+            return f"its data file {', '.join(self.missing)} was not read"
+        if self.dropped:
+            return f"all {self.dropped} of its rows could not be stored"
+        return None
 
 
 @dataclass

@@ -35,10 +35,12 @@ import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from xml.etree import ElementTree
 
+import defusedxml
+import defusedxml.ElementTree
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -54,6 +56,20 @@ from migrator_pipeline.catalog.batches import (
 )
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, TableData, object_key
+from migrator_pipeline.catalog.values import (
+    DEFAULT,
+    ConversionError,
+    NotLiteral,
+    Value,
+    cast,
+    column_converter,
+    convert,
+    default_value,
+    normalise_date_literal,
+    number_value,
+    read_value,
+    type_parts,
+)
 from migrator_pipeline.tsql.procedures import (
     ModuleHeader,
     body_statements,
@@ -82,7 +98,12 @@ _SQLCMD_LINE_START = re.compile(r"\n[ \t]*:[A-Za-z]+\b")
 _VARIABLE = re.compile(r"\$\(([A-Za-z_][\w\-]*)\)")
 _SETVAR = re.compile(r"^\s+([A-Za-z_][\w\-]*)(.*)$")
 _DATEFORMATS = ("mdy", "dmy", "ymd", "ydm", "myd", "dym")
-_DATE_TYPES = ("date", "datetime", "datetime2", "smalldatetime")
+# GETDATE() in a default or a VALUES list is when SQL Server ran the script; here, when this
+# process first read a source: one instant, so that two reads of one estate give the same rows
+READ_TIME = datetime.now().replace(microsecond=0)
+# SQL Server's @@DBTS in a new database: the first rowversion it hands out is one more
+_FIRST_ROWVERSION = 2001
+__all__ = ["SourceError", "normalise_date_literal", "read_catalog", "statement_dependencies", "write_targets"]
 # EXEC of system procedures that define something for the catalog
 _EXTENDED_PROPERTY = ("@name", "@value", "@level0type", "@level0name", "@level1type", "@level1name", "@level2type", "@level2name")
 _ADDTYPE = ("@typename", "@phystype", "@nulltype")
@@ -103,12 +124,23 @@ class SourceError(Exception):
 
 @dataclass
 class _Insert:
+    """Rows for a table as the script gives them: an INSERT's Values (DEFAULT, None for NULL),
+    or a data file's text (None for an empty field)."""
+
     table: str  # object key
     columns: list[str] | None
-    rows: list[list[str | None]]
+    rows: list[list]
     file: str
     line: int
-    dateformat: str | None = "mdy"  # None: values are not T-SQL literals (BULK INSERT files)
+    dateformat: str | None = "mdy"  # None: values are not T-SQL literals (BULK INSERT and CSV files)
+    kind: str = "insert"  # "insert": one statement, all or nothing | "bulk" | "csv": row by row
+    row_lines: list[int] | None = None  # each row's line, when it has one of its own
+    keep_identity: bool = False  # SET IDENTITY_INSERT ON, BULK INSERT ... KEEPIDENTITY, CSV files
+    keep_nulls: bool = False  # BULK INSERT ... KEEPNULLS: an empty field stays NULL, not the default
+    max_errors: int | None = None  # BULK INSERT's MAXERRORS: bad rows it skips before it fails
+
+    def line_of(self, index: int) -> int:
+        return self.row_lines[index] if self.row_lines else self.line
 
 
 @dataclass
@@ -236,8 +268,8 @@ def read_project(root: Path) -> SqlProject:
     path = found[0]
     project.names.add(path.stem.lower())
     try:
-        tree = ElementTree.parse(path)
-    except (ElementTree.ParseError, OSError) as error:
+        tree = defusedxml.ElementTree.parse(path)  # no entity expansion, no external entities
+    except (ElementTree.ParseError, defusedxml.DefusedXmlException, OSError) as error:
         project.findings.append(Finding("error", f"cannot read the project file, all .sql files read: {error}", path.name))
         return project
     for element in tree.iter():
@@ -254,6 +286,9 @@ def read_project(root: Path) -> SqlProject:
             project.variables[include] = default
             continue
         paths = [_local_path(root, part) for part in include.split(";") if part.strip()]
+        if any(not is_inside(p, root) for p in paths):
+            project.findings.append(Finding("error", f"{tag} item outside the source folder, not read: {include}", path.name))
+            paths = [p for p in paths if is_inside(p, root)]
         if tag == "Build" and element.get("Remove"):
             project.excluded.update(paths)
         elif tag == "Build":
@@ -265,6 +300,12 @@ def read_project(root: Path) -> SqlProject:
         elif tag in ("None", "Content"):
             project.excluded.update(paths)
     return project
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """Whether a path, symbolic links followed, lies inside the source folder: nothing outside
+    it (host files named by `BULK INSERT`, `:r ../..`, a project item, a link) is ever read."""
+    return path.resolve().is_relative_to(root.resolve())
 
 
 def _local_path(base: Path, written: str) -> Path:
@@ -303,7 +344,7 @@ def _project_scripts(root: Path, project: SqlProject) -> list[Path]:
 def _files(root: Path, suffix: str) -> list[Path]:
     if not root.is_dir():
         return []
-    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == suffix]
+    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == suffix and is_inside(p, root)]
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
@@ -378,7 +419,7 @@ def _is_rows_insert(statement: Statement) -> bool:
 # read as a value, and a sign is kept for the number after it.
 _ROW_VALUE = re.compile(
     r"""[\s,(]*+(?:
-     [Nn]?'(?P<string>[^']*(?:''[^']*)*)'
+     (?P<national>[Nn])?'(?P<string>[^']*(?:''[^']*)*)'
     |0[xX](?P<hex>[0-9a-fA-F]*)
     |(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
     |(?P<null>[Nn][Uu][Ll][Ll])
@@ -390,18 +431,26 @@ _ROW_VALUE = re.compile(
 )
 
 
-def literal_rows(rows_text: str) -> list[list[str | None]]:
-    """The rows of a "rows" token (`(1, N'a''b'), (-2, NULL)`), values as `_literal` reads them."""
-    rows: list[list[str | None]] = []
-    row: list[str | None] = []
+def literal_rows(rows_text: str) -> tuple[list[list[Value | None]], list[int]]:
+    """The rows of a "rows" token (`(1, N'a''b'), (-2, NULL)`) as Values, and how many lines
+    into the text each row starts."""
+    rows: list[list[Value | None]] = []
+    starts: list[int] = []
+    row: list[Value | None] = []
     sign = ""
+    newlines, counted = 0, 0
     for match in _ROW_VALUE.finditer(rows_text):
         kind = match.lastgroup
+        if len(starts) == len(rows) and kind not in ("row_end", "comment"):  # a row's first value
+            newlines += rows_text.count("\n", counted, match.start(kind))
+            counted = match.start(kind)
+            starts.append(newlines)
         if kind == "string":
             value = match.group("string")
-            row.append(value.replace("''", "'") if "''" in value else value)
+            text = value.replace("''", "'") if "''" in value else value
+            row.append(Value("nvarchar" if match.group("national") else "varchar", text))
         elif kind == "number":
-            row.append("-" + match.group("number") if sign == "-" else match.group("number"))
+            row.append(number_value("-" + match.group("number") if sign == "-" else match.group("number")))
             sign = ""
         elif kind == "null":
             row.append(None)
@@ -409,91 +458,13 @@ def literal_rows(rows_text: str) -> list[list[str | None]]:
             rows.append(row)
             row = []
         elif kind == "hex":
-            row.append("\\x" + match.group("hex"))
+            row.append(Value("varbinary", match.group("hex").upper()))
         elif kind == "sign":
             sign = match.group("sign")
-    return rows
+    return rows, starts
 
 
-# ---------------------------------------------------------------- dates and BULK INSERT files
-
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[ T](.+))?$")
-_ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})T(.+)$")
-# the form exports and generated scripts mostly use, already ISO once the `T` is a space
-_CANONICAL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?")
-_NUMERIC_DATE = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?:\s+(.+))?$")
-_NAMED_MONTH = re.compile(r"^(?:(\d{1,2})\s+([A-Za-z]{3,9})|([A-Za-z]{3,9})\s+(\d{1,2}),?)\s+(\d{4})(?:\s+(.+))?$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.:](\d{1,7}))?)?\s*([AaPp][Mm])?$")
-_MONTHS = {name: n for n, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-
-
-def normalise_date_literal(value: str, data_type: str, dateformat: str = "mdy") -> str | None:
-    """A T-SQL date(time) string literal as ISO `YYYY-MM-DD[ HH:MM:SS[.fff]]`, or None when unreadable.
-
-    'YYYYMMDD' and 'YYYY-MM-DDThh:mm:ss' read the same under every DATEFORMAT. Other numeric
-    forms follow DATEFORMAT; a year-first 'YYYY-MM-DD' is read year-day-month for datetime and
-    smalldatetime under DATEFORMAT dmy/dym/ydm, as SQL Server does (date and datetime2 never).
-    """
-    text = value.strip()
-    if _CANONICAL_DATETIME.fullmatch(text) and _is_datetime(text):
-        # a shortcut (data files hold many of these): what the general path below makes of it
-        return text[:10] if data_type == "date" else f"{text[:10]} {text[11:]}"
-    parts = _date_parts(text, data_type, dateformat)
-    if parts is None:
-        return None
-    (year, month, day), time_text = parts
-    try:
-        day_text = date(year, month, day).isoformat()
-    except ValueError:
-        return None
-    if not time_text or data_type == "date":
-        return day_text
-    time_value = _time_text(time_text.strip())
-    return f"{day_text} {time_value}" if time_value is not None else None
-
-
-def _is_datetime(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _date_parts(text: str, data_type: str, dateformat: str) -> tuple[tuple[int, int, int], str | None] | None:
-    for pattern in (_COMPACT_DATE, _ISO_DATETIME):
-        if match := pattern.match(text):
-            return (int(match.group(1)), int(match.group(2)), int(match.group(3))), match.group(4)
-    if match := _NAMED_MONTH.match(text):
-        day, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        number = _MONTHS.get(month[:3].lower())
-        return ((int(match.group(5)), number, int(day)), match.group(6)) if number else None
-    match = _NUMERIC_DATE.match(text)
-    if match is None:
-        return None
-    first, second, third = match.group(1), match.group(3), match.group(4)
-    if len(first) == 4:
-        order = "ydm" if data_type in ("datetime", "smalldatetime") and dateformat in ("dmy", "dym", "ydm") else "ymd"
-    else:
-        order = dateformat
-    written = dict(zip(order, (first, second, third)))
-    year = int(written["y"])
-    if len(written["y"]) <= 2:  # two-digit year cutoff 2049
-        year += 2000 if year < 50 else 1900
-    return (year, int(written["m"]), int(written["d"])), match.group(5)
-
-
-def _time_text(text: str) -> str | None:
-    match = _TIME.match(text)
-    if match is None:
-        return None
-    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-    if match.group(5):
-        hour = hour % 12 + (12 if match.group(5).lower() == "pm" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    fraction = f".{match.group(4)}" if match.group(4) else ""
-    return f"{hour:02d}:{minute:02d}:{second:02d}{fraction}"
+# ---------------------------------------------------------------- BULK INSERT files
 
 
 def _bulk_options(tokens: list[Token]) -> dict[str, str | None]:
@@ -514,11 +485,18 @@ def _bulk_options(tokens: list[Token]) -> dict[str, str | None]:
 
 
 def _bulk_file(script: Path, written: str, root: Path) -> Path | None:
-    """The data file: as written, beside the script, or by file name beside the script or in data/."""
+    """The data file: as written, beside the script, or by file name beside the script or in data/,
+    only ever inside the source folder."""
     name = re.split(r"[\\/]", written)[-1]
     folder = script.parent
     candidates = [Path(written), folder / written.replace("\\", "/"), folder / name, folder / "data" / name, root / name, root / "data" / name]
-    return next((c for c in candidates if name and c.is_file()), None)
+    return next((c for c in candidates if name and is_inside(c, root) and c.is_file()), None)
+
+
+def _outside(script: Path, written: str, root: Path) -> bool:
+    """A BULK INSERT path that names a place outside the source folder (`/etc/passwd`, `../x`)."""
+    as_written = Path(written) if Path(written).is_absolute() else script.parent / written
+    return not is_inside(as_written, root)
 
 
 def _terminator(written: str | None, default: str) -> str:
@@ -537,20 +515,108 @@ def _bulk_encoding(options: dict[str, str | None]) -> str:
     return named.get(codepage, f"cp{codepage}")
 
 
-def _bulk_rows(raw: bytes, options: dict[str, str | None]) -> list[list[str | None]]:
-    """Rows of a BULK INSERT data file; an empty field is NULL (None)."""
+def _csv_records(text: str, delimiter: str, quote: str) -> tuple[list[list[str]], list[int]]:
+    """The non-empty records of CSV text, and the line each starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
+    records, lines = [], []
+    line = 1
+    for record in reader:
+        if record:
+            records.append(record)
+            lines.append(line)
+        line = reader.line_num + 1
+    return records, lines
+
+
+def _terminated_records(text: str, field_end: str, row_end: str, fields: int) -> tuple[list[list[str]], list[int]]:
+    """Records read field by field, as BULK INSERT reads them: `fields - 1` field terminators,
+    then the row terminator."""
+    records: list[list[str]] = []
+    lines: list[int] = []
+    position, line, end_of_text = 0, 1, len(text)
+    while position < end_of_text:
+        record, first_line = [], line
+        for index in range(fields):
+            terminator = row_end if index == fields - 1 else field_end
+            end = text.find(terminator, position)
+            end = end_of_text if end < 0 else end
+            record.append(text[position:end])
+            line += text.count("\n", position, min(end + len(terminator), end_of_text))
+            position = end + len(terminator)
+            if end == end_of_text:
+                break
+        if record != [""]:
+            records.append(record)
+            lines.append(first_line)
+    return records, lines
+
+
+def _bulk_rows(raw: bytes, options: dict[str, str | None], fields: int | None = None) -> tuple[list[list[str | None]], list[int]]:
+    """Rows of a BULK INSERT data file (an empty field is NULL: None), and the line of each.
+
+    Like BULK INSERT, a row is `fields` fields: every field but the last ends at the field
+    terminator, so a row terminator inside one is data (a comment with a line break)."""
     text = raw.decode(_bulk_encoding(options)).lstrip("\ufeff").replace("\r\n", "\n")
     field_end = _terminator(options.get("FIELDTERMINATOR"), "\t")
     row_end = _terminator(options.get("ROWTERMINATOR"), "\n")
     if (options.get("FORMAT") or "").upper() == "CSV" and len(field_end) == 1:
         quote = options.get("FIELDQUOTE") or '"'
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=field_end, quotechar=quote[:1]))
+        records, lines = _csv_records(text, field_end, quote[:1])
     else:
         records = [line.split(field_end) for line in text.split(row_end)]
+        lines = list(range(1, len(records) + 1))
+        kept = [k for k, record in enumerate(records) if record and record != [""]]
+        records, lines = [records[k] for k in kept], [lines[k] for k in kept]
+        if fields and any(len(record) != fields for record in records):
+            records, lines = _terminated_records(text, field_end, row_end, fields)
     first = int(options.get("FIRSTROW") or 1)
     last = int(options.get("LASTROW") or 0) or len(records)
-    rows = [record for record in records[first - 1 : last] if record and record != [""]]
-    return [[value if value != "" else None for value in record] for record in rows]
+    # bcp's character format: an empty field is NULL, a lone NUL character an empty string
+    rows = [[None if value == "" else "" if value == "\0" else value for value in record] for record in records[first - 1 : last]]
+    return rows, lines[first - 1 : last]
+
+
+_INTEGER = re.compile(r"^-?\d+$")
+_STRING_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext", "sysname"})
+_NO_DEFAULT = object()  # a DEFAULT that cannot be computed while reading (reported once)
+
+
+class _IdentityCounter:
+    """A table's IDENTITY: values in insertion order from its seed by its increment; a value
+    given under IDENTITY_INSERT moves it on when it passes the current one, as in SQL Server.
+    A statement SQL Server refuses hands out nothing: its values are rolled back."""
+
+    def __init__(self, seed: int, increment: int, data_type: str) -> None:
+        self.seed, self.increment, self.data_type = seed, increment, data_type
+        self.current: int | None = None  # the last value handed out or given
+        self._committed: int | None = None
+
+    def next(self) -> str:
+        self.current = self.seed if self.current is None else self.current + self.increment
+        return convert(Value("numeric", str(self.current)), self.data_type)
+
+    def given(self, text: str | None) -> None:
+        if text is None:
+            return
+        value = int(text)
+        ahead = self.current is None or (value > self.current if self.increment > 0 else value < self.current)
+        if ahead:
+            self.current = value
+
+    def commit(self) -> None:
+        self._committed = self.current
+
+    def rollback(self) -> None:
+        self.current = self._committed
+
+
+def _as_written(value) -> str | None:
+    """A value of a table the catalog has no CREATE TABLE for: its text, as COPY reads it."""
+    if value is None or value is DEFAULT:
+        return None
+    if isinstance(value, str):
+        return value
+    return "\\x" + value.text if value.type == "varbinary" else value.text
 
 
 class _ScriptReader:
@@ -568,6 +634,18 @@ class _ScriptReader:
         self.properties: list[_Property] = []
         self.dateformat = "mdy"
         self.bulk_files: set[Path] = set()
+        # storing rows as SQL Server does: the session's IDENTITY_INSERT tables, each table's
+        # identity spec and counter, computed defaults, the database's rowversion counter
+        self.identity_insert: set[str] = set()
+        self.identity_specs: dict[str, tuple[int, int]] = {}
+        self.identities: dict[str, _IdentityCounter] = {}
+        self.defaults: dict[tuple[str, str], str | None | object] = {}
+        self.rowversion = _FIRST_ROWVERSION - 1
+        self.now = READ_TIME  # GETDATE() in a default or a VALUES list
+        self.dropped: dict[str, int] = {}  # rows the source gave that are not stored, by table
+        self.missing: dict[str, list[str]] = {}  # data files named for a table but not read
+        self.variables: dict[str, Value | None] = {}  # the batch's DECLAREd constants, by name
+        self.variable_types: dict[str, str] = {}
 
     def finding(self, severity: str, message: str, file: str | None = None, line: int | None = None, obj: str | None = None) -> None:
         self.catalog.findings.append(Finding(severity, message, file, line, obj))
@@ -598,8 +676,9 @@ class _ScriptReader:
         return included
 
     def read_top_script(self, path: Path) -> None:
-        """A script as sqlcmd runs it: a session of its own (variables, DATEFORMAT)."""
+        """A script as sqlcmd runs it: a session of its own (variables, DATEFORMAT, IDENTITY_INSERT)."""
         self.dateformat = "mdy"
+        self.identity_insert = set()
         self.read_script(path, dict(self.seed_variables), ())
 
     def read_script(self, path: Path, variables: dict[str, str], including: tuple[Path, ...]) -> None:
@@ -665,7 +744,9 @@ class _ScriptReader:
     def _include(self, path: Path, written: str, variables: dict[str, str], including: tuple[Path, ...], file: str, line: int) -> None:
         target = _local_path(path.resolve().parent, written)
         chain = including + (path.resolve(),)
-        if target in chain:
+        if Path(written.strip().strip('"')).is_absolute() or not is_inside(target, self.root):
+            self.finding("error", f"included file outside the source folder, not read: {written.strip()}", file, line)
+        elif target in chain:
             cycle = " -> ".join(self.file_name(p) for p in chain[chain.index(target) :] + (target,))
             self.finding("error", f"include cycle, not followed: {cycle}", file, line)
         elif not target.is_file():
@@ -677,10 +758,15 @@ class _ScriptReader:
         # one tokenizing pass over the script; statements keep offsets into the whole script
         lines = LineIndex(text, first_line)
         for batch in script_batches(text, compact_rows=True):
+            self.variables = {}  # a batch's variables end with it
             self._read_tokens(text, batch.tokens, lines, file)
 
     def _read_batch(self, text: str, first_line: int, file: str) -> None:
-        self._read_tokens(text, tokenize(text), LineIndex(text, first_line), file)
+        outer, self.variables = self.variables, {}  # dynamic SQL is a batch of its own
+        try:
+            self._read_tokens(text, tokenize(text), LineIndex(text, first_line), file)
+        finally:
+            self.variables = outer
 
     def _read_tokens(self, text: str, tokens: list[Token], lines: LineIndex, file: str) -> None:
         split = split_statements(tokens)
@@ -712,14 +798,56 @@ class _ScriptReader:
             self._read_bulk_insert(tokens, file, line)
         elif verb in _IGNORED_VERBS:
             return
+        elif verb == "DECLARE" and self._read_declare(tokens):
+            return
         elif verb in ("WITH", "SELECT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DECLARE"):
             self.finding("info", f"{verb} statement outside a module ignored", file, line)
         else:
             excerpt = " ".join(_span(text, tokens[:8]).split())[:80]
             self.finding("warning", f"unrecognised statement ignored: {excerpt}", file, line)
 
+    def _read_declare(self, tokens: list[Token]) -> bool:
+        """`DECLARE @x type [= constant], ...`: the batch's variables, for the VALUES that use
+        them (WideWorldImportersDW's post-deployment rows). False for cursors and table variables."""
+        declared = []
+        for piece in split_commas(tokens[1:]):
+            if not piece[0].text.startswith("@") or len(piece) < 2:
+                return False
+            start = 2 if piece[1].upper == "AS" else 1
+            if start < len(piece) and piece[start].upper in ("TABLE", "CURSOR"):
+                return False
+            data_type, end = data_type_at(piece, start)
+            declared.append((piece[0].text.lower(), data_type, piece[end + 1 :] if end < len(piece) and piece[end].text == "=" else None))
+        for name, data_type, expression in declared:
+            self._assign(name, data_type, expression)
+        return True
+
+    def _assign(self, name: str, data_type: str, expression: list[Token] | None) -> None:
+        """A variable's value: a constant converted to its type, or unknown (left out) when it is not one."""
+        self.variable_types[name] = data_type
+        try:
+            value = read_value(expression, self.now, self.variables) if expression else None
+            self.variables[name] = cast(value, data_type, self.dateformat)
+        except (NotLiteral, ConversionError, ValueError):
+            self.variables.pop(name, None)
+
     def _read_set(self, tokens: list[Token]) -> None:
+        if len(tokens) > 2 and tokens[1].text.startswith("@"):
+            name = tokens[1].text.lower()
+            if tokens[2].text == "=" and name in self.variable_types:
+                self._assign(name, self.variable_types[name], tokens[3:])
+            else:
+                self.variables.pop(name, None)  # SET @x += 1 and the like: no longer known
+            return
         option = tokens[1].upper if len(tokens) > 2 else ""
+        if option == "IDENTITY_INSERT":
+            parts, i = multipart_name(tokens, 2)
+            key = object_key(*schema_and_name(parts)) if parts else ""
+            if i < len(tokens) and tokens[i].upper == "ON":
+                self.identity_insert = {key}  # one table per session at a time, as in SQL Server
+            elif key in self.identity_insert:
+                self.identity_insert.discard(key)
+            return
         if option == "DATEFORMAT":
             written = tokens[2].text.strip("'").lower()
             self.dateformat = written if written in _DATEFORMATS else self.dateformat
@@ -946,6 +1074,12 @@ class _ScriptReader:
             column.nullable = True
         elif word == "IDENTITY":
             column.identity = True
+            if i + 1 < len(tokens) and tokens[i + 1].text == "(":
+                close = matching_paren(tokens, i + 1)
+                spec = [_literal(piece)[1] for piece in split_commas(tokens[i + 2 : close])] if close > 0 else []
+                if len(spec) == 2 and all(v is not None and _INTEGER.match(v) for v in spec):
+                    self.identity_specs[table.key] = (int(spec[0]), int(spec[1]))
+                return close + 1 if close > 0 else len(tokens)
         elif word == "CONSTRAINT":
             return i + 2
         elif word == "DEFAULT":
@@ -1004,91 +1138,227 @@ class _ScriptReader:
         if not parts or parts[-1].startswith(("#", "@")):
             return
         schema, name = schema_and_name(parts)
+        key = object_key(schema, name)
         columns = None
         if i < len(tokens) and tokens[i].text == "(":
             columns, i = _name_list(tokens, i)
+        if i + 1 < len(tokens) and (tokens[i].upper, tokens[i + 1].upper) == ("DEFAULT", "VALUES"):
+            self.inserts.append(self._insert(key, [], [[]], file, line, None))
+            return
         if i >= len(tokens) or tokens[i].upper != "VALUES":
             self.finding("info", f"INSERT into {schema}.{name} without VALUES outside a module ignored", file, line)
             return
         values = tokens[i + 1 :]
         if len(values) == 1 and values[0].kind == "rows":
-            rows = literal_rows(values[0].text)  # checked by the lexer: no findings to make
+            rows, starts = literal_rows(values[0].text)  # checked by the lexer: no findings to make
+            first = line + text.count("\n", tokens[0].start, values[0].start)
+            row_lines = [first + offset for offset in starts]
         else:
-            row_lists = split_commas(expand_rows(text, values))
-            rows = [row for row_tokens in row_lists if (row := self._row(row_tokens, file, line)) is not None]
+            rows, row_lines = [], []
+            for row_tokens in split_commas(expand_rows(text, values)):
+                row_line = line + text.count("\n", tokens[0].start, row_tokens[0].start)
+                row = self._row(key, row_tokens, file, row_line)
+                if row is not None:
+                    rows.append(row)
+                    row_lines.append(row_line)
         if rows:
-            self.inserts.append(_Insert(object_key(schema, name), columns, rows, file, line, self.dateformat))
+            self.inserts.append(self._insert(key, columns, rows, file, line, row_lines))
 
-    def _row(self, tokens: list[Token], file: str, line: int) -> list[str | None] | None:
+    def _insert(self, key: str, columns: list[str] | None, rows: list[list], file: str, line: int,
+                row_lines: list[int] | None) -> _Insert:
+        return _Insert(key, columns, rows, file, line, self.dateformat, "insert", row_lines,
+                       keep_identity=key in self.identity_insert)
+
+    def _row(self, key: str, tokens: list[Token], file: str, line: int) -> list | None:
         if tokens[0].text != "(" or matching_paren(tokens, 0) != len(tokens) - 1:
             self.finding("warning", "VALUES row that is not a parenthesised list skipped", file, line)
+            self.dropped[key] = self.dropped.get(key, 0) + 1
             return None
         row = []
         for item in split_commas(tokens[1:-1]):
-            is_literal, value = _literal(item)
-            if not is_literal:
+            try:
+                row.append(read_value(item, self.now, self.variables))
+            except NotLiteral:
                 excerpt = " ".join(t.text for t in item)[:60]
                 self.finding("warning", f"VALUES row with a non-literal value skipped: {excerpt}", file, line)
+                self.dropped[key] = self.dropped.get(key, 0) + 1
                 return None
-            row.append(value)
+            except ConversionError as error:  # its own CAST fails: so does the row in SQL Server
+                self.finding("warning", f"row not stored, SQL Server refuses it: {error}", file, line)
+                self.dropped[key] = self.dropped.get(key, 0) + 1
+                return None
         return row
 
     def _apply_insert(self, insert: _Insert) -> None:
         table = self.objects.get(insert.table)
-        columns = insert.columns
-        if table is not None and table.kind == "table":
-            columns = self._insert_columns(table, insert)
-        if columns is None:
-            self.finding("warning", f"INSERT rows for {insert.table} skipped: no column list and no CREATE TABLE", insert.file, insert.line)
+        if table is None or table.kind != "table":
+            if insert.columns is None:
+                self.finding("warning", f"INSERT rows for {insert.table} skipped: no column list and no CREATE TABLE", insert.file, insert.line)
+                return
+            rows = [[_as_written(value) for value in row] for row in insert.rows]
+            self._add_rows(insert.table, insert.columns, rows, insert.file, insert.line, insert.row_lines)
             return
-        if table is not None and insert.dateformat is not None:
-            self._normalise_dates(table, columns, insert)
-        self._add_rows(insert.table, columns, insert.rows, insert.file, insert.line)
+        writable = [c for c in table.columns if c.computed is None]
+        given = self._given_columns(table, writable, insert)
+        stored = self._store_rows(table, writable, given, insert) if given is not None else None
+        if stored is None:
+            self.dropped[table.key] = self.dropped.get(table.key, 0) + len(insert.rows)
+            return
+        rows, lines = stored
+        self._add_rows(table.key, [c.name for c in writable], rows, insert.file, insert.line, lines)
 
-    def _normalise_dates(self, table: SourceObject, columns: list[str], insert: _Insert) -> None:
-        """Date literals as SQL Server read them under the DATEFORMAT in force, written as ISO text."""
-        types = {c.name.lower(): c.data_type.split("(")[0] for c in table.columns}
-        for position, column in enumerate(columns):
-            data_type = types.get(column.lower(), "")
-            if data_type not in _DATE_TYPES:
-                continue
-            for row in insert.rows:
-                if position >= len(row) or row[position] is None:
-                    continue
-                value = normalise_date_literal(row[position], data_type, insert.dateformat)
-                if value is None:
-                    self.finding("warning", f"{table.source}.{column}: cannot read the date {row[position]!r}, kept as written", insert.file, insert.line, table.source)
-                else:
-                    row[position] = value
+    def _given_columns(self, table: SourceObject, writable: list[Column], insert: _Insert) -> list[Column] | None:
+        """The columns an INSERT's values go to, checked as SQL Server checks them; None (with a
+        finding) when SQL Server refuses the statement."""
+        def refuse(message: str) -> None:
+            self.finding("warning", f"INSERT rows for {table.source} not stored, SQL Server refuses the statement: {message}",
+                          insert.file, insert.line, table.source)
 
-    def _insert_columns(self, table: SourceObject, insert: _Insert) -> list[str] | None:
-        spelled = {c.name.lower(): c.name for c in table.columns}
+        identity = next((c for c in writable if c.identity), None)
         if insert.columns is not None:
-            return [spelled.get(c.lower(), c) for c in insert.columns]
-        width = len(insert.rows[0]) if insert.rows else 0
-        writable = [c for c in table.columns if not c.computed]
-        without_identity = [c for c in writable if not c.identity]
-        for candidate in (writable, without_identity):
-            if len(candidate) == width:
-                return [c.name for c in candidate]
-        self.finding("warning", f"INSERT rows for {table.source}: {width} values do not match its columns", insert.file, insert.line, table.source)
-        return None
+            by_name = {c.name.lower(): c for c in table.columns}
+            # an export may hold a computed column's values: read, and ignored as a data file's are
+            unknown = [c for c in insert.columns if c.lower() not in by_name
+                       or (by_name[c.lower()].computed is not None and insert.kind == "insert")]
+            if unknown:
+                return refuse(f"Invalid or computed column name '{unknown[0]}'.")
+            given = [by_name[c.lower()] for c in insert.columns]
+        elif insert.kind == "insert" and insert.keep_identity and identity is not None:
+            return refuse(f"An explicit value for the identity column in table '{table.source}' can only be specified "
+                          "when a column list is used and IDENTITY_INSERT is ON.")
+        else:
+            width = len(insert.rows[0]) if insert.rows else 0
+            positional = writable if insert.kind != "insert" else [c for c in writable if c is not identity]
+            if insert.kind == "bulk" and width == len(table.columns):
+                positional = table.columns  # a data file holds a field for a computed column too, ignored
+            if width != len(positional) and insert.kind == "insert" and identity is not None and width == len(writable):
+                return refuse(f"An explicit value for the identity column in table '{table.source}' can only be specified "
+                              "when a column list is used and IDENTITY_INSERT is ON.")
+            if width != len(positional) and insert.kind != "insert" and width == len(positional) - (identity is not None):
+                positional = [c for c in positional if c is not identity]
+            if width != len(positional):
+                self.finding("warning", f"INSERT rows for {table.source}: {width} values do not match its columns", insert.file, insert.line, table.source)
+                return None
+            given = positional
+        if insert.kind == "insert" and identity is not None:
+            if identity in given and not insert.keep_identity:
+                return refuse(f"Cannot insert explicit value for identity column in table '{table.source}' when IDENTITY_INSERT is set to OFF.")
+            if identity not in given and insert.keep_identity:
+                return refuse(f"Explicit value must be specified for identity column in table '{table.source}' when IDENTITY_INSERT is set to ON.")
+        return given
 
-    def _add_rows(self, key: str, columns: list[str], rows: list[list[str | None]], file: str, line: int | None) -> None:
+    def _store_rows(self, table: SourceObject, writable: list[Column], given: list[Column],
+                    insert: _Insert) -> tuple[list[list[str | None]], list[int]] | None:
+        """Rows as SQL Server stores them: every column converted to its type, DEFAULTs for the
+        omitted, IDENTITY and rowversion generated. An INSERT is one statement: one bad row and
+        SQL Server stores none of it. A data file loads row by row (BULK INSERT up to MAXERRORS)."""
+        positions = {id(c): k for k, c in enumerate(given)}
+        identity = self._identity(table, writable)
+        # per column, once: where its value is in a row, and its converter
+        plans = [(column, positions.get(id(column)), column_converter(column.data_type, insert.dateformat))
+                 for column in writable]
+        rows: list[list[str | None]] = []
+        lines: list[int] = []
+        errors = 0
+        for index, row in enumerate(insert.rows):
+            try:
+                stored_row = []
+                for column, position, converter in plans:
+                    value = row[position] if position is not None else DEFAULT
+                    if value is None or value is DEFAULT or column.identity:
+                        stored_row.append(self._stored(table, column, row, position, insert, identity))
+                    else:
+                        stored_row.append(converter(value))
+                rows.append(stored_row)
+                lines.append(insert.line_of(index))
+            except ConversionError as error:
+                where = f"{table.source} row not stored"
+                if insert.kind == "insert":
+                    count = f" (nor any of the {len(insert.rows)} rows of its INSERT)" if len(insert.rows) > 1 else ""
+                    self.finding("warning", f"{where}{count}: {error}", insert.file, insert.line_of(index), table.source)
+                    identity.rollback()
+                    return None
+                errors += 1
+                self.finding("warning", f"{where}: {error}", insert.file, insert.line_of(index), table.source)
+                self.dropped[table.key] = self.dropped.get(table.key, 0) + 1
+                if insert.max_errors is not None and errors > insert.max_errors:
+                    self.finding("error", f"BULK INSERT into {table.source} fails after {errors} bad rows (MAXERRORS {insert.max_errors}): "
+                                 "none of its rows are stored", insert.file, insert.line, table.source)
+                    identity.rollback()
+                    self.dropped[table.key] -= errors
+                    return None
+        identity.commit()
+        return rows, lines
+
+    def _stored(self, table: SourceObject, column: Column, row: list, position: int | None,
+                insert: _Insert, identity: _IdentityCounter) -> str | None:
+        value = row[position] if position is not None else DEFAULT
+        if column.identity and (position is None or not insert.keep_identity):
+            return identity.next()  # BULK INSERT without KEEPIDENTITY ignores the file's values too
+        if value is None and insert.kind == "bulk" and not insert.keep_nulls and column.default is not None:
+            value = DEFAULT  # an empty field takes the column's default, unless KEEPNULLS
+        if value is None and insert.kind == "csv" and not column.nullable and type_parts(column.data_type)[0] in _STRING_TYPES:
+            value = ""  # an export writes a NOT NULL empty string as an empty field
+        if value is DEFAULT:
+            text = self._default(table, column)
+            if text is _NO_DEFAULT:
+                return None  # reported once: the default cannot be computed here
+        else:
+            text = convert(value, column.data_type, insert.dateformat)
+        if column.identity:
+            identity.given(text)
+        if text is None and not column.nullable:
+            raise ConversionError(f"Cannot insert the value NULL into column '{column.name}', table '{table.source}'; "
+                                  "column does not allow nulls.")
+        return text
+
+    def _default(self, table: SourceObject, column: Column) -> str | None | object:
+        """An omitted column's value: its DEFAULT (evaluated once), a new rowversion, or NULL."""
+        if type_parts(column.data_type)[0] in ("timestamp", "rowversion"):
+            self.rowversion += 1
+            return "\\x" + f"{self.rowversion:016X}"
+        if column.default is None:
+            return None
+        cache_key = (table.key, column.name.lower())
+        if cache_key not in self.defaults:
+            try:
+                self.defaults[cache_key] = convert(default_value(column.default, self.now), column.data_type)
+            except (NotLiteral, ConversionError) as error:
+                self.defaults[cache_key] = _NO_DEFAULT
+                self.finding("warning", f"{table.source}.{column.name}: DEFAULT ({column.default}) cannot be computed here "
+                             f"({type(error).__name__}: {error}); omitted values are stored as NULL", table.file, table.line, table.source)
+        return self.defaults[cache_key]
+
+    def _identity(self, table: SourceObject, writable: list[Column]) -> _IdentityCounter:
+        column = next((c for c in writable if c.identity), None)
+        if table.key not in self.identities:
+            seed, increment = self.identity_specs.get(table.key, (1, 1))
+            self.identities[table.key] = _IdentityCounter(seed, increment, column.data_type if column else "int")
+        return self.identities[table.key]
+
+    def _add_rows(self, key: str, columns: list[str], rows: list[list[str | None]], file: str, line: int | None,
+                  lines: list[int] | None = None) -> None:
+        lines = lines or [line or 0] * len(rows)
         if any(len(row) != len(columns) for row in rows):
             self.finding("warning", f"rows for {key} with a wrong number of values skipped", file, line)
-            rows = [row for row in rows if len(row) == len(columns)]
+            self.dropped[key] = self.dropped.get(key, 0) + sum(1 for row in rows if len(row) != len(columns))
+            kept = [k for k, row in enumerate(rows) if len(row) == len(columns)]
+            rows, lines = [rows[k] for k in kept], [lines[k] for k in kept]
         existing = self.data.get(key)
         if existing is None:
-            self.data[key] = TableData(key, list(columns), list(rows), file)
+            self.data[key] = TableData(key, list(columns), list(rows), file, origins=[[0, file]], lines=list(lines))
             return
         order = [c.lower() for c in existing.columns]
         given = [c.lower() for c in columns]
         if sorted(order) != sorted(given):
             self.finding("warning", f"rows for {key} with another column list than earlier rows skipped", file, line)
+            self.dropped[key] = self.dropped.get(key, 0) + len(rows)
             return
+        if existing.origins[-1][1] != file:
+            existing.origins.append([len(existing.rows), file])
         positions = [given.index(c) for c in order]
         existing.rows.extend([row[p] for p in positions] for row in rows)
+        existing.lines.extend(lines)
 
     def _read_bulk_insert(self, tokens: list[Token], file: str, line: int) -> None:
         """`BULK INSERT t FROM 'path' WITH (...)`: the file's rows, found beside the script."""
@@ -1100,17 +1370,29 @@ class _ScriptReader:
         written = _literal([tokens[i + 1]])[1] or ""
         options = _bulk_options(tokens[i + 2 :])
         path = _bulk_file(self.root / file, written, self.root)
-        if path is None:
-            self.finding("error", f"BULK INSERT file for {key} not found: {written}", file, line)
+        if path is None and _outside(self.root / file, written, self.root):
+            self.finding("error", f"BULK INSERT file for {key} is outside the source folder, not read: {written}", file, line, key)
+            self.missing.setdefault(key, []).append(written)
             return
+        if path is None:
+            self.finding("error", f"BULK INSERT file for {key} not found: {written}", file, line, key)
+            self.missing.setdefault(key, []).append(written)
+            return
+        table = self.objects.get(key)
+        fields = len(table.columns) if table is not None and table.kind == "table" else None
         try:
-            rows = _bulk_rows(path.read_bytes(), options)
-        except (UnicodeDecodeError, LookupError, csv.Error, OSError) as error:
-            self.finding("error", f"cannot read the BULK INSERT file {written}: {error}", file, line)
+            rows, lines = _bulk_rows(path.read_bytes(), options, fields)
+        except (UnicodeDecodeError, LookupError, csv.Error, OSError, ValueError) as error:
+            self.finding("error", f"cannot read the BULK INSERT file {written}: {error}", file, line, key)
+            self.missing.setdefault(key, []).append(written)
             return
         self.bulk_files.add(path.resolve())
         if rows:
-            self.inserts.append(_Insert(key, None, rows, self.file_name(path), line, None))
+            max_errors = options.get("MAXERRORS")
+            self.inserts.append(_Insert(
+                key, None, rows, self.file_name(path), line, None, "bulk", lines,
+                keep_identity="KEEPIDENTITY" in options, keep_nulls="KEEPNULLS" in options,
+                max_errors=int(max_errors) if max_errors and max_errors.isdigit() else 10))
 
     def read_csv(self, path: Path) -> None:
         if path.resolve() in self.bulk_files:
@@ -1120,16 +1402,18 @@ class _ScriptReader:
         if not dot:
             self.finding("warning", "CSV file name is not <schema>.<table>.csv, skipped", file)
             return
+        key = object_key(schema, table)
         try:
-            records = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+            records, lines = _csv_records(path.read_text(encoding="utf-8-sig"), ",", '"')
         except (UnicodeDecodeError, csv.Error, OSError) as error:
-            self.finding("error", f"cannot read the CSV file, skipped: {error}", file)
+            self.finding("error", f"cannot read the CSV file, skipped: {error}", file, None, key)
+            self.missing.setdefault(key, []).append(file)
             return
         if not records:
             self.finding("warning", "empty CSV file, skipped", file)
             return
-        rows = [[value if value != "" else None for value in record] for record in records[1:] if record]
-        self._add_rows(object_key(schema, table), records[0], rows, file, None)
+        rows = [[value if value != "" else None for value in record] for record in records[1:]]
+        self.inserts.append(_Insert(key, records[0], rows, file, 1, None, "csv", lines[1:], keep_identity=True))
 
     # ------------------------------------------------------------ finish
 
@@ -1138,7 +1422,13 @@ class _ScriptReader:
             self._apply_alter(alter)
         self._resolve_types()
         for insert in self.inserts:
-            self._apply_insert(insert)
+            try:
+                self._apply_insert(insert)
+            except Exception as error:  # noqa: BLE001 - one unreadable statement must not stop the estate
+                self.finding("error", f"rows for {insert.table} not stored: {type(error).__name__}: {error}",
+                             insert.file, insert.line, insert.table)
+                self.dropped[insert.table] = self.dropped.get(insert.table, 0) + len(insert.rows)
+        self._record_losses()
         for prop in self.properties:
             self._apply_property(prop)
         for obj in self.objects.values():
@@ -1152,6 +1442,18 @@ class _ScriptReader:
         self.catalog.data = list(self.data.values())
         self.catalog.findings.extend(dependency_findings(self.catalog))
         return self.catalog
+
+    def _record_losses(self) -> None:
+        """Each table's rows not stored and data files not read travel with its data, so that the
+        load and the evaluation can tell a table that is empty from one that lost its rows."""
+        for key in sorted(set(self.dropped) | set(self.missing)):
+            data = self.data.get(key)
+            if data is None:
+                table = self.objects.get(key)
+                columns = [c.name for c in table.columns if c.computed is None] if table is not None else []
+                data = self.data[key] = TableData(key, columns, [], None)
+            data.dropped = self.dropped.get(key, 0)
+            data.missing = list(self.missing.get(key, []))
 
     def _resolve_types(self) -> None:
         """Columns and parameters of an alias type get its base type (`dbo.Phone` -> `varchar(20)`)."""

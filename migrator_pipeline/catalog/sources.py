@@ -47,6 +47,10 @@ def check_source(spec: SourceSpec) -> None:
         raise SourceError(f"source not found: {path}")
     if path.is_file() and spec.kind == "scripts" and path.suffix.lower() not in SCRIPT_SUFFIXES:
         raise SourceError(f"unsupported source file {path}: expected a folder, a .sql script or a .dacpac")
+    if path.is_file() and spec.kind == "dacpac":
+        from migrator_pipeline.catalog.dacpac import check_dacpac
+
+        check_dacpac(path)
     if path.is_dir() and not any(p.suffix.lower() in SCRIPT_SUFFIXES for p in path.rglob("*")):
         raise SourceError(f"no .sql scripts found in {path}")
 

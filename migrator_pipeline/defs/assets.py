@@ -81,11 +81,12 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for)
     files.save("load.json", report.save)
-    table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or ''} |" for t in report.tables)
+    table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return dg.MaterializeResult(metadata={
         "tables": len(report.tables),
         "rows": report.total_rows,
         "failed_tables": sum(1 for t in report.tables if t.error),
+        "incomplete_tables": sum(1 for t in report.tables if t.incomplete),
         "row_counts": dg.MetadataValue.md("| table | relation | rows | error |\n|---|---|---:|---|\n" + table_rows),
         **usage_metadata(objects=len(report.tables), seconds=time.monotonic() - started),
     })

@@ -7,6 +7,11 @@ rows (`data_match`). Nothing here assumes success.
 Each object also says what its `passed` rests on (`evidence`, see EVIDENCE_LEVELS): rows compared
 with SQL Server's and equal, or only a build and its dbt tests. The two are counted apart
 everywhere a count of passed objects is shown, so a build is never presented as proof.
+
+An object that rests on an incomplete raw table (one whose data file was not read, whose rows
+could none be stored, or that PostgreSQL could not hold whole: `LoadedTable.incomplete`),
+itself or through what it reads, is never `passed`: a model over missing rows builds and
+passes its tests on nothing. It is `needs_review`, its reason naming the table.
 """
 
 from __future__ import annotations
@@ -86,6 +91,7 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
     failed_loads = {t.source.lower(): f"raw data did not load: {t.error}"
                     for t in (load.tables if load else []) if t.error}
     failed_loads.update(_short_copies(load, validation))
+    incomplete = {t.source.lower(): (t.source, t.incomplete) for t in (load.tables if load else []) if t.incomplete}
     matches = validation.matches if validation else []
     scores = []
     for entry in plan.entries:
@@ -96,6 +102,7 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Test
         score = _score(entry, evidence, drafts, repairs_by_model, failed_loads)
         score.names = plan.names.get(entry.source, {})
         _judge_data(score, [m for m in matches if m.model in entry.models])
+        _judge_raw_data(score, entry.object, catalog, incomplete)
         score.evidence = _evidence_level(score, entry, drafts, report)
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
@@ -130,6 +137,28 @@ def data_match_evidence(matches: list[DataMatch]) -> dict:
         "reason": next((f"{m.source}: {m.reason}" for m in matches if m.reason), None),
         "type_differences": [f"{m.source}.{t}" for m in matches for t in m.type_differences],
     }
+
+
+def _judge_raw_data(score: ObjectScore, key: str, catalog: Catalog,
+                    incomplete: dict[str, tuple[str, str]]) -> None:
+    """A `passed` that rests on an incomplete raw table is not one: needs_review, naming it."""
+    if score.status != "passed" or not incomplete:
+        return
+    seen: set[str] = set()
+    pending = [key]
+    while pending:
+        current = pending.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        if current in incomplete:
+            source, why = incomplete[current]
+            score.status = "needs_review"
+            score.reason = f"rests on {source}, whose raw copy is incomplete: {why}"
+            return
+        obj = catalog.get(current)
+        if obj is not None:
+            pending.extend(obj.reads + obj.calls)
 
 
 def _judge_data(score: ObjectScore, matches: list[DataMatch]) -> None:

@@ -19,15 +19,11 @@ from sqlglot.tokens import TokenType
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrite_order import apply_rewrites
-from migrator_pipeline.tsql.rewrites import (
-    RewriteContext,
-    TranslationError,
-    error_at,
-    is_cte_reference,
-    table_key,
-)
+from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, error_at
+from migrator_pipeline.tsql.sqlserver_types import Typing
+from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, table_key
 
-__all__ = ["TranslationError", "translate_expression", "translate_select"]
+__all__ = ["TranslationError", "translate_expression", "translate_select", "with_query_types"]
 
 # PostgreSQL's reserved key words (and those that cannot name a function or type):
 # a folded identifier among them must be quoted. https://www.postgresql.org/docs/16/sql-keywords-appendix.html
@@ -147,6 +143,26 @@ def translate_expression(
     return placeholders.render(_generate(expression, pretty=False))
 
 
+def with_query_types(
+    column_types: Mapping[str, Mapping[str, str]], queries: list[tuple[str, str]]
+) -> dict[str, dict[str, str]]:
+    """The column types of tables, and of the queries (object key, T-SQL SELECT) that read them,
+    in dependency order: each query is typed with the types of those before it, so a view over
+    a view keeps every type-aware rewrite. A query that cannot be parsed adds nothing."""
+    known = {key: dict(columns) for key, columns in column_types.items()}
+    for key, tsql in queries:
+        if key in known:
+            continue
+        try:
+            query = _parse_query(tsql)
+        except TranslationError:
+            continue
+        output = Typing(known).output_types(query)
+        if output:
+            known[key] = output
+    return known
+
+
 def _parse_query(tsql: str) -> exp.Expression:
     statements = _parse(tsql)
     if len(statements) != 1:
@@ -179,7 +195,7 @@ def _parse_expression(tsql_expression: str) -> exp.Select:
 
 def _parse(tsql: str) -> list[exp.Expression]:
     try:
-        return [s for s in sqlglot.parse(tsql, read="tsql") if s is not None]
+        return [s for s in parse_tsql(tsql) if s is not None]
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
         description = str(first.get("description", error)).split(" but got ")[0]

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
+import psycopg2
+
+from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, TableData
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
 from migrator_pipeline.warehouse.schemas import reset_schema
+
+
+# rows PostgreSQL refuses (one COPY each to find) before the table is given up as a whole
+MAX_REFUSED_ROWS = 20
 
 
 @dataclass
@@ -21,6 +28,9 @@ class LoadedTable:
     relation: str  # `raw_schema.identifier` in the warehouse
     rows: int
     error: str | None = None
+    # why the raw table lacks rows its source gave: a data file not read, every row refused,
+    # rows PostgreSQL could not hold. No object that reads it can pass (`evaluation.scorecard`).
+    incomplete: str | None = None
 
 
 @dataclass
@@ -46,14 +56,6 @@ RowBatches = tuple[list[str], Iterable[list[list[str | None]]]]
 RowsFor = Callable[[SourceObject], RowBatches | None]
 
 
-def catalog_rows(catalog: Catalog) -> RowsFor:
-    """Rows held in the catalog itself: INSERT statements and CSV files of a script source."""
-    def rows_for(table: SourceObject) -> RowBatches | None:
-        data = catalog.data_for(table.key)
-        return (data.columns, [data.rows]) if data else None
-    return rows_for
-
-
 def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
                        on_progress=None, rows_for: RowsFor | None = None) -> LoadReport:
     """Replace the raw schema with a copy of every SQL Server table, each loaded in its own
@@ -61,8 +63,8 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
     the source whole; the plan decides which of these tables become dbt sources.
 
     `rows_for` gives each table's rows in batches (a live server streams them); by default the
-    rows come from the catalog."""
-    rows_for = rows_for or catalog_rows(catalog)
+    rows come from the catalog, and a row PostgreSQL refuses is left out with a finding naming
+    its file and line, the rest of the table loading without it."""
     findings: list[Finding] = []
     tables: list[LoadedTable] = []
     # cascade drops the project's dbt views over the raw tables; the tester rebuilds them anyway
@@ -74,26 +76,97 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
             ddl, type_findings = create_table_sql(relation, table.columns, table.source)
             findings.extend(type_findings)
             data = catalog.data_for(table.key)
-            try:
-                with conn.cursor() as cur:
-                    cur.execute(ddl)
-                    batches = rows_for(table)
-                    rows = (copy_rows(cur, relation, *batches, raw_column_names(table.columns))
-                            if batches else 0)
-                conn.commit()
-                tables.append(LoadedTable(table.source, relation, rows))
-            except Exception as error:  # a bad row or type: report it, keep loading the rest
-                conn.rollback()
-                message = str(error).strip().splitlines()[0]
-                findings.append(Finding("error", f"loading {table.source} failed: {message}",
-                                        data.origin if data else table.file, None, table.source))
-                with conn.cursor() as cur:
-                    cur.execute(ddl)
-                conn.commit()
-                tables.append(LoadedTable(table.source, relation, 0, message))
+            if rows_for is None:
+                loaded = _load_catalog_rows(conn, table, relation, ddl, data, findings)
+            else:
+                loaded = _load_streamed_rows(conn, table, relation, ddl, rows_for, data, findings)
+            tables.append(loaded)
             if on_progress:
                 on_progress(index, len(tables_to_load), table.source)
     return LoadReport(tables, findings)
+
+
+def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: str, rows_for: RowsFor,
+                        data: TableData | None, findings: list[Finding]) -> LoadedTable:
+    """Rows streamed batch by batch (a live server): one COPY; a bad row fails the table."""
+    try:
+        with conn.cursor() as cur:
+            cur.execute(ddl)
+            batches = rows_for(table)
+            rows = copy_rows(cur, relation, *batches, raw_column_names(table.columns)) if batches else 0
+        conn.commit()
+        return LoadedTable(table.source, relation, rows, incomplete=data.lost if data else None)
+    except Exception as error:  # a bad row or type: report it, keep loading the rest
+        message = _first_line(error)
+        conn.rollback()
+        findings.append(Finding("error", f"loading {table.source} failed: {message}",
+                                data.origin if data else table.file, None, table.source))
+        _create_empty(conn, ddl)
+        return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
+
+
+def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: str, data: TableData | None,
+                       findings: list[Finding]) -> LoadedTable:
+    """The catalog's rows in one COPY. A row PostgreSQL refuses (COPY names its line) is left
+    out with a finding, and the COPY runs again without it, up to MAX_REFUSED_ROWS rows."""
+    rows = data.rows if data else []
+    kept = list(range(len(rows)))
+    refused = 0
+    while True:
+        try:
+            with conn.cursor() as cur:
+                cur.execute(ddl)
+                loaded = (copy_rows(cur, relation, data.columns, [[rows[k] for k in kept]],
+                                    raw_column_names(table.columns)) if data else 0)
+            conn.commit()
+            break
+        except Exception as error:  # a row or a type PostgreSQL cannot hold: find it, go on
+            message = _first_line(error)
+            conn.rollback()
+            line = _copy_line(error)
+            if line is None or line > len(kept) or refused >= MAX_REFUSED_ROWS:
+                findings.append(Finding("error", f"loading {table.source} failed: {message}",
+                                        data.origin if data else table.file, None, table.source))
+                _create_empty(conn, ddl)
+                return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
+            row = kept.pop(line - 1)
+            refused += 1
+            file, row_line = data.where(row)
+            findings.append(Finding("warning", f"{table.source} row not loaded, PostgreSQL refuses it: {message}",
+                                    file, row_line, table.source))
+    return LoadedTable(table.source, relation, loaded, incomplete=_incomplete(data, loaded, refused))
+
+
+def _incomplete(data: TableData | None, loaded: int, refused: int) -> str | None:
+    if data is None:
+        return None
+    if data.lost:
+        return data.lost
+    if refused and not loaded:
+        return f"PostgreSQL refused all {refused} of its rows"
+    if refused:
+        return f"PostgreSQL refused {refused} of its {loaded + refused} rows"
+    return None
+
+
+_COPY_LINE = re.compile(r"\bCOPY \S+, line (\d+)")
+
+
+def _copy_line(error: Exception) -> int | None:
+    """The line of the COPY stream (one row per line) that PostgreSQL refused, if it says."""
+    context = getattr(getattr(error, "diag", None), "context", None) if isinstance(error, psycopg2.Error) else None
+    match = _COPY_LINE.search(context or "")
+    return int(match.group(1)) if match else None
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _create_empty(conn, ddl: str) -> None:
+    with conn.cursor() as cur:
+        cur.execute(ddl)
+    conn.commit()
 
 
 def raw_column_names(columns) -> dict[str, str]:

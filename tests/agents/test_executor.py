@@ -95,3 +95,20 @@ def test_the_source_collation_decides_case_sensitivity():
         sql = translate_select(query, relations=context.relations, column_types=context.column_types,
                                case_sensitive=context.case_sensitive)
         assert expected in sql, sql
+
+
+def test_views_are_typed_in_the_plans_dependency_order():
+    """A view over a view keeps its types: AVG of an int column read through two views is an int."""
+    from migrator_pipeline.agents.executor import translation_context
+    from migrator_pipeline.catalog.model import Catalog, Column, SourceObject
+    from migrator_pipeline.planning.model import MigrationPlan
+
+    table = SourceObject("dbo", "Scores", "table", columns=[Column("Score", "int"), Column("Name", "nvarchar(20)")])
+    views = [PlannedModel(name="v_scores", layer="marts", materialized="view", origin="dbo.v_scores",
+                          tsql="SELECT Score, Name AS Who FROM dbo.Scores"),
+             PlannedModel(name="v_average", layer="marts", materialized="view", origin="dbo.v_average",
+                          tsql="SELECT Who, AVG(Score) AS Average FROM dbo.v_scores GROUP BY Who")]
+    plan = MigrationPlan("p", "p_raw", models=views)
+    context = translation_context(plan, Catalog("x", objects=[table]))
+    assert context.column_types["dbo.v_scores"] == {"score": "int", "who": "nvarchar(20)"}
+    assert context.column_types["dbo.v_average"] == {"who": "nvarchar(20)", "average": "int"}

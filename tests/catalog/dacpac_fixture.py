@@ -43,7 +43,9 @@ SELECT 'orders: ' + CAST(COUNT(*) AS varchar(10)) FROM sales.Orders"""
 
 POSTDEPLOY = """\
 /* Post-deployment script: reference data */
+SET IDENTITY_INSERT dbo.Customers ON
 INSERT INTO dbo.Customers (CustomerID, Name, Email, Credit) VALUES (1, N'Ann', NULL, 10.50), (2, N'O''Brien', 'ob@x', 0)
+SET IDENTITY_INSERT dbo.Customers OFF
 GO
 INSERT sales.Orders VALUES (10, 1, 5.25)
 """

@@ -46,6 +46,14 @@ def test_split_batches(script, expected):
         ("DECLARE c CURSOR FOR SELECT a FROM t OPEN c", [("DECLARE", "DECLARE c CURSOR FOR SELECT a FROM t"), ("OPEN", "OPEN c")]),
         ("SET IDENTITY_INSERT t ON INSERT t VALUES (1) SET IDENTITY_INSERT t OFF", [("SET", "SET IDENTITY_INSERT t ON"), ("INSERT", "INSERT t VALUES (1)"), ("SET", "SET IDENTITY_INSERT t OFF")]),
         ("CREATE VIEW v AS SELECT 1 AS a UNION SELECT 2", [("CREATE", "CREATE VIEW v AS SELECT 1 AS a UNION SELECT 2")]),
+        # options after WITH are not a CTE: pubs' reports group WITH ROLLUP, its script raises WITH NOWAIT
+        ("SELECT a, COUNT(*) FROM t GROUP BY a WITH ROLLUP ORDER BY a SELECT 2",
+         [("SELECT", "SELECT a, COUNT(*) FROM t GROUP BY a WITH ROLLUP ORDER BY a"), ("SELECT", "SELECT 2")]),
+        ("SELECT a FROM t GROUP BY a, b WITH CUBE", [("SELECT", "SELECT a FROM t GROUP BY a, b WITH CUBE")]),
+        ("SELECT TOP 2 WITH TIES a FROM t ORDER BY a", [("SELECT", "SELECT TOP 2 WITH TIES a FROM t ORDER BY a")]),
+        ("RAISERROR('x', 0, 1) WITH NOWAIT SELECT 1", [("RAISERROR", "RAISERROR('x', 0, 1) WITH NOWAIT"), ("SELECT", "SELECT 1")]),
+        ("SELECT 1 WITH c (x) AS (SELECT 2) SELECT x FROM c",
+         [("SELECT", "SELECT 1"), ("WITH", "WITH c (x) AS (SELECT 2) SELECT x FROM c")]),
     ],
 )
 def test_split_statements(text, expected):
@@ -64,3 +72,13 @@ def test_catch_blocks_and_unbalanced_blocks_are_reported():
 def test_unterminated_string_is_an_error_token():
     tokens = tokenize("select 'abc")
     assert [(t.kind, t.text) for t in tokens] == [("word", "select"), ("error", "unterminated string")]
+
+
+def test_a_procedure_grouping_with_rollup_is_one_statement():
+    from migrator_pipeline.tsql.procedures import body_statements
+
+    statements, errors = body_statements(
+        "select pub_id, avg(price) from titles group by pub_id with rollup order by pub_id")
+    assert errors == []
+    assert [s.sql("tsql") for s in statements] == [
+        "SELECT pub_id, AVG(price) FROM titles GROUP BY pub_id WITH ROLLUP ORDER BY pub_id"]

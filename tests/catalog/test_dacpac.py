@@ -10,7 +10,7 @@ import pytest
 
 from migrator_pipeline.catalog.dacpac import NAMESPACE, read_dacpac, type_text
 from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Column, Finding, ForeignKey, TableData
-from migrator_pipeline.catalog.scripts import SourceError, read_catalog
+from migrator_pipeline.catalog.scripts import READ_TIME, SourceError, read_catalog
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dacpac_fixture import COLLATION, EQUIVALENT_SCRIPT, FUNCTION_BODY, PROCEDURE_BODY, TRIGGER_BODY, VIEW_QUERY, build_dacpac, model_xml  # noqa: E402
@@ -82,10 +82,15 @@ def test_recorded_kinds_collation_data_and_no_findings(catalog) -> None:
         ("sales.orders.ix_orders_customer", "index", "CREATE NONCLUSTERED INDEX [IX_Orders_Customer] ON [sales].[Orders] ([CustomerID])"),
     ]
     assert catalog.collation == COLLATION
+    # stored as SQL Server stores them: at the column's scale, the omitted Created by its DEFAULT (getdate())
+    created = READ_TIME.isoformat(" ", "milliseconds")
     assert catalog.data == [
-        TableData("dbo.customers", ["CustomerID", "Name", "Email", "Credit"], [["1", "Ann", None, "10.50"], ["2", "O'Brien", "ob@x", "0"]], "postdeploy.sql"),
+        TableData("dbo.customers", ["CustomerID", "Name", "Email", "Credit", "Created"],
+                  [["1", "Ann", None, "10.50", created], ["2", "O'Brien", "ob@x", "0.00", created]],
+                  "postdeploy.sql", [[0, "postdeploy.sql"]], [3, 3]),
         # no column list: the columns come from the table in model.xml
-        TableData("sales.orders", ["OrderID", "CustomerID", "Amount"], [["10", "1", "5.25"]], "postdeploy.sql"),
+        TableData("sales.orders", ["OrderID", "CustomerID", "Amount"], [["10", "1", "5.2500"]],
+                  "postdeploy.sql", [[0, "postdeploy.sql"]], [6]),
     ]
     assert catalog.findings == []
 
@@ -251,10 +256,10 @@ def test_defaults_without_collation_or_postdeploy(tmp_path: Path) -> None:
 
 
 def test_postdeploy_problems_become_findings(tmp_path: Path) -> None:
-    postdeploy = "INSERT INTO dbo.AuditLog (Message) VALUES (N'ok')\nGO\nINSERT INTO dbo.AuditLog (Message) VALUES (getdate())\n"
+    postdeploy = "INSERT INTO dbo.AuditLog (Message) VALUES (N'ok')\nGO\nINSERT INTO dbo.AuditLog (Message) VALUES (@message)\n"
     catalog = read_dacpac(build_dacpac(tmp_path, postdeploy=postdeploy))
-    assert catalog.data == [TableData("dbo.auditlog", ["Message"], [["ok"]], "postdeploy.sql")]
-    assert catalog.findings == [Finding("warning", "VALUES row with a non-literal value skipped: getdate ( )", "postdeploy.sql", 3)]
+    assert catalog.data == [TableData("dbo.auditlog", ["Message"], [["ok"]], "postdeploy.sql", [[0, "postdeploy.sql"]], [1], dropped=1)]
+    assert catalog.findings == [Finding("warning", "VALUES row with a non-literal value skipped: @message", "postdeploy.sql", 3)]
 
 
 BROKEN_REFERENCES = """

@@ -29,9 +29,10 @@ so that a change there is noticed too:
   dacpac model leave it empty;
 - the spelling of a computed expression: the server stores it re-spelled (`[Name]+N'!'`);
 - the collation: a plain script folder does not say it (the default); an SSDT project, a dacpac and a server do;
-- rows: a server returns numbers at the column's scale (`0.00`, `5.2500`) where a script keeps
-  the literal (`0`, `5.25`), it holds the values defaults filled in (`Created`) and the rows
-  the trigger wrote (`dbo.AuditLog`); a script holds only what its INSERTs say.
+- rows: a script's rows are stored as SQL Server stores them (`catalog.values`): numbers at the
+  column's scale (`0.00`, `5.2500`), the defaults filled in; what still differs is the instant a
+  `getdate()` default took (the deployment's, or the read's) and the rows the trigger wrote
+  (`dbo.AuditLog`): a script holds only what its INSERTs give.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from dacpac_fixture import COLLATION, EQUIVALENT_SCRIPT, POSTDEPLOY, build_dacpa
 from migrator_pipeline.catalog.dacpac import read_dacpac
 from migrator_pipeline.catalog.live import LiveSource, copy_columns, read_live_catalog, stream_table_rows
 from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Catalog, SourceObject
-from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
 
 SOURCES = ("script", "ssdt", "dacpac", "live")
 MODULE_KINDS = ("view", "procedure", "function", "trigger")
@@ -397,10 +398,12 @@ def test_what_differs_by_source(tmp_path: Path) -> None:
     label = [(col.data_type, col.computed) for c in (script, ssdt, dacpac, live) for col in c.get("dbo.customers").columns if col.name == "Label"]
     assert label == [("", "[Name] + N'!'")] * 3 + [("nvarchar(51)", "[Name]+N'!'")]
     assert [c.collation for c in (script, dacpac, live)] == [DEFAULT_COLLATION, COLLATION, COLLATION]
-    # data: a script keeps the literals; a server returns values at the column's scale, defaults filled in
+    # data: a script's rows as the server stores them, values at the column's scale, defaults filled in
+    created = READ_TIME.isoformat(" ", "milliseconds")
     assert [(d.table, d.columns, d.rows, d.origin) for d in script.data] == [
-        ("dbo.customers", ["CustomerID", "Name", "Email", "Credit"], [["1", "Ann", None, "10.50"], ["2", "O'Brien", "ob@x", "0"]], "estate.sql"),
-        ("sales.orders", ["OrderID", "CustomerID", "Amount"], [["10", "1", "5.25"]], "estate.sql"),
+        ("dbo.customers", ["CustomerID", "Name", "Email", "Credit", "Created"],
+         [["1", "Ann", None, "10.50", created], ["2", "O'Brien", "ob@x", "0.00", created]], "estate.sql"),
+        ("sales.orders", ["OrderID", "CustomerID", "Amount"], [["10", "1", "5.2500"]], "estate.sql"),
     ]
     assert [d.origin for d in ssdt.data] == ["Script.PostDeployment.sql"] * 2
     assert [d.origin for d in dacpac.data] == ["postdeploy.sql"] * 2

@@ -6,7 +6,7 @@ import pytest
 
 from migrator_pipeline.catalog.dependencies import dependency_cycles
 from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, TableData
-from migrator_pipeline.catalog.scripts import SourceError, normalise_date_literal, read_catalog
+from migrator_pipeline.catalog.scripts import READ_TIME, SourceError, normalise_date_literal, read_catalog
 
 TABLES = """\
 CREATE TABLE [dbo].[Customers] (
@@ -41,7 +41,7 @@ INSERT INTO dbo.Customers (CustomerID, Name, Email, Credit) VALUES (1, N'O''Brie
 SET IDENTITY_INSERT dbo.Customers OFF
 GO
 INSERT dbo.Orders VALUES (10, 1, 5.25)
-INSERT dbo.Orders VALUES (11, 2, getdate())
+INSERT dbo.Orders VALUES (11, 2, @amount)
 INSERT INTO dbo.Lines VALUES (10, 1, 0x0AFF)
 """
 
@@ -148,16 +148,19 @@ def test_modules_and_dependencies(estate):
 
 def test_data_from_inserts_and_csv(estate):
     catalog = read_catalog(estate)
+    created = READ_TIME.isoformat(" ", "microseconds") + "0"  # getdate() into datetime2(7)
+    # stored as SQL Server stores them: at each column's scale, Created by its DEFAULT (getdate()),
+    # 0x0AFF into an int column is 2815; the row with @amount is not a constant and is left out
     assert catalog.data == [
-        TableData("sales.ordertotals", ["CustomerID", "Total"], [["1", "5"], ["2", None]], "data/Sales.OrderTotals.csv"),
         TableData(
             "dbo.customers",
-            ["CustomerID", "Name", "Email", "Credit"],
-            [["1", "O'Brien", None, "10.50"], ["2", "Ann", "a@x", "-1"]],
+            ["CustomerID", "Name", "Email", "Credit", "Created"],
+            [["1", "O'Brien", None, "10.50", created], ["2", "Ann", "a@x", "-1.00", created]],
             "tables/01_tables.sql",
         ),
-        TableData("dbo.orders", ["OrderID", "CustomerID", "Amount"], [["10", "1", "5.25"]], "tables/01_tables.sql"),
-        TableData("dbo.lines", ["OrderID", "LineNo", "Qty"], [["10", "1", "\\x0AFF"]], "tables/01_tables.sql"),
+        TableData("dbo.orders", ["OrderID", "CustomerID", "Amount"], [["10", "1", "5.2500"]], "tables/01_tables.sql", dropped=1),
+        TableData("dbo.lines", ["OrderID", "LineNo", "Qty"], [["10", "1", "2815"]], "tables/01_tables.sql"),
+        TableData("sales.ordertotals", ["CustomerID", "Total"], [["1", "5.0000"], ["2", None]], "data/Sales.OrderTotals.csv"),
     ]
 
 
@@ -175,7 +178,7 @@ def test_findings(estate):
     ]
     assert messages[0] == "duplicate object: dbo.vCustomerOrders is defined more than once; the definition at modules.sql:24 wins over modules.sql:1"
     assert messages[1] == "unrecognised statement ignored: FROBNICATE dbo.Customers"
-    assert messages[2] == "VALUES row with a non-literal value skipped: getdate ( )"
+    assert messages[2] == "VALUES row with a non-literal value skipped: @amount"
     assert messages[3].startswith("cannot read the file, skipped: ")
     assert messages[4] == "dbo.Broken: BEGIN without a matching END"
     assert messages[5] == "dbo.LoadTotals references dbo.logit, which is not in the catalog"
@@ -282,7 +285,7 @@ def test_included_files_are_not_read_twice_in_a_folder(tmp_path):
         (
             "DECLARE @s nvarchar(max) = N'x'\nEXEC (N'CREATE VIEW dbo.w AS SELECT ' + @s)\n",
             [],
-            [("info", 1, "DECLARE statement outside a module ignored"), ("warning", 2, "dynamic SQL that is not a string literal creates dbo.w: not read")],
+            [("warning", 2, "dynamic SQL that is not a string literal creates dbo.w: not read")],
         ),
     ],
 )
@@ -413,7 +416,9 @@ CREATE TABLE dbo.Events (id int, happened datetime, day date, blob varbinary(10)
 GO
 INSERT dbo.Events VALUES (1, '12/05/2023 10:00', '12/05/2023', 0xFF00, N'caf\u00e9')
 SET DATEFORMAT dmy;
-INSERT INTO dbo.Dated (id, happened, day) VALUES (2, '12/05/2023', '2023-05-12'), (3, '20230512', 'not a date')
+INSERT INTO dbo.Dated (id, happened, day) VALUES (2, '12/05/2023', '2023-05-12'), (3, '20230512', '2023-05-13')
+INSERT INTO dbo.Dated (id, happened, day) VALUES (4, '20230512', 'not a date'),
+  (5, '20230512', '2023-05-14')
 GO
 BULK INSERT dbo.Events FROM '$(DataPath)\\events.csv' WITH (FIELDTERMINATOR = ',', ROWTERMINATOR = '\\n', FIRSTROW = 2, CODEPAGE = '65001')
 BULK INSERT dbo.Wide FROM 'C:\\data\\wide.dat' WITH (DATAFILETYPE = 'widechar', FIELDTERMINATOR = '|')
@@ -431,17 +436,20 @@ def test_data_dateformat_and_bulk_insert(tmp_path):
     events = catalog.data_for("dbo.events")
     assert events.columns == ["id", "happened", "day", "blob", "note"]
     assert events.rows == [
-        ["1", "2023-12-05 10:00:00", "2023-12-05", "\\xFF00", "caf\u00e9"],
-        ["4", "2023-01-02 03:04:05", None, None, "x"],
+        ["1", "2023-12-05 10:00:00.000", "2023-12-05", "\\xFF00", "caf\u00e9"],
+        ["4", "2023-01-02 03:04:05.000", None, None, "x"],
     ]
     second = [d for d in catalog.data if d.table == "dbo.events"]
     assert len(second) == 1
     assert catalog.data_for("dbo.wide").rows == [["\u00e9", "1"], [None, "2"]]
     assert messages(catalog) == [
-        ("error", "s.sql", 9, "BULK INSERT file for dbo.events not found: C:\\data\\missing.csv"),
-        ("warning", "s.sql", 5, "dbo.Dated.day: cannot read the date 'not a date', kept as written"),
+        ("error", "s.sql", 11, "BULK INSERT file for dbo.events not found: C:\\data\\missing.csv"),
+        ("warning", "s.sql", 6, "dbo.Dated row not stored (nor any of the 2 rows of its INSERT): "
+         "Conversion failed when converting date and/or time from character string."),
     ]
-    assert catalog.data_for("dbo.dated").rows == [["2", "2023-05-12", "2023-05-12"], ["3", "2023-05-12", "not a date"]]
+    # as SQL Server: one bad value fails its whole INSERT statement, the other statements store their rows
+    assert catalog.data_for("dbo.dated").rows == [["2", "2023-05-12 00:00:00.000", "2023-05-12"], ["3", "2023-05-12 00:00:00.000", "2023-05-13"]]
+    assert catalog.data_for("dbo.dated").dropped == 2
     assert catalog.data_for("dbo.events").origin == "s.sql"
 
 

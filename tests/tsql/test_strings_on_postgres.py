@@ -11,9 +11,12 @@ import re
 import pytest
 import sqlglot
 
+from migrator_pipeline.tsql.collation_rewrites import (
+    is_case_sensitive,
+    like_pattern_as_regex,
+)
 from migrator_pipeline.tsql.rewrite_order import apply_rewrites
 from migrator_pipeline.tsql.rewrites import RewriteContext
-from migrator_pipeline.tsql.string_rewrites import is_case_sensitive, like_pattern_as_regex
 from migrator_pipeline.tsql.translate import translate_select
 
 WORDS_TYPES = {

@@ -4,7 +4,11 @@ from textwrap import dedent
 
 import pytest
 
-from migrator_pipeline.tsql.translate import TranslationError, translate_expression, translate_select
+from migrator_pipeline.tsql.translate import (
+    TranslationError,
+    translate_expression,
+    translate_select,
+)
 
 RELATIONS = {
     "dbo.customers": "{{ ref('customers') }}",
@@ -282,7 +286,7 @@ CASES = [
         from {{ ref('customers') }} as customers
         """,
     ),
-    # cast types go through postgres_type
+    # cast types go through postgres_type; datetime2 to datetime rounds to datetime's 1/300 s ticks
     (
         "SELECT CAST(Score AS money), CAST(Id AS tinyint), CAST(Name AS nvarchar(max)), CAST(Seen AS datetime) FROM dbo.Customers",
         """
@@ -290,7 +294,9 @@ CASES = [
           cast(score as decimal(19, 4)),
           cast(id as smallint),
           cast(name as text),
-          cast(seen as timestamp)
+          date_trunc('second', cast(seen as timestamp)) + round(
+            round(extract(microseconds from cast(seen as timestamp)) % 1000000 * 0.0003) * 10 / 3.0
+          ) * interval '1 MILLISECOND'
         from {{ ref('customers') }} as customers
         """,
     ),
@@ -322,7 +328,17 @@ CASES = [
           name
         from {{ ref('customers') }} as customers
         order by
+          translate(
+            lower(rtrim(city)),
+            'àáâãäåāăąçćčďèéêëēęěìíîïīñńňòóôõöøōőřśšťùúûüūůűýÿžźż',
+            'aaaaaaaaacccdeeeeeeeiiiiinnnoooooooorsstuuuuuuuyyzzz'
+          ) nulls first,
           lower(rtrim(city)) nulls first,
+          translate(
+            lower(rtrim(name)),
+            'àáâãäåāăąçćčďèéêëēęěìíîïīñńňòóôõöøōőřśšťùúûüūůűýÿžźż',
+            'aaaaaaaaacccdeeeeeeeiiiiinnnoooooooorsstuuuuuuuyyzzz'
+          ) desc nulls last,
           lower(rtrim(name)) desc nulls last
         """,
     ),
