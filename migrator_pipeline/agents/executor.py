@@ -134,7 +134,10 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     for macro in plan.macros:
         drafts.macros.append(draft_macro(macro, context))
     for index, model in enumerate(plan.models, start=1):
-        final = graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
+        try:
+            final = graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
+        except Exception as error:  # a bug while drafting one model costs that model, never the run
+            final = {"attempts": 1, "error": f"executor failed: {type(error).__name__}: {str(error)[:200]}"}
         drafts.models.append(DraftModel(
             name=model.name, origin=model.origin, sql=final.get("sql"),
             method=final.get("method", "none") if final.get("sql") else "none",

@@ -431,6 +431,9 @@ def _to_decimal(value: Value, name: str, args: list[str], dateformat: str) -> st
         amount = Decimal(text)
     else:
         amount = _exact(value, name)
+    # checked before rounding too: quantizing 1e30 to two places needs more digits than Decimal holds
+    if amount != 0 and amount.adjusted() + 1 > precision - scale:
+        raise ConversionError(f"Arithmetic overflow error converting {_type_label(value)} to data type numeric.")
     rounded = amount.quantize(Decimal(1).scaleb(-scale), rounding=ROUND_HALF_UP)
     if rounded != 0 and rounded.adjusted() + 1 > precision - scale:
         raise ConversionError(f"Arithmetic overflow error converting {_type_label(value)} to data type numeric.")
@@ -449,6 +452,8 @@ def _to_money(value: Value, name: str, args: list[str], dateformat: str) -> str:
             amount = Decimal(match.group(1) + match.group(2) + match.group(3).replace(",", ""))
     else:
         amount = _exact(value, name)
+    if abs(amount) > _MONEY_RANGES[name] + 1:  # before rounding: 1e30 has too many digits to quantize
+        raise _overflow(value, name)
     rounded = amount.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     if abs(rounded) > _MONEY_RANGES[name]:
         raise _overflow(value, name)

@@ -84,7 +84,7 @@ def repair(sql: str, error: str) -> tuple[str, str] | None:
             continue
         try:
             tree = sqlglot.parse_one(parseable, read="postgres")
-        except sqlglot.errors.ParseError:
+        except sqlglot.errors.SqlglotError:
             return None
         before = tree.sql(dialect="postgres", pretty=True)
         fixed = fixup.rewrite(tree).sql(dialect="postgres", pretty=True)

@@ -17,10 +17,11 @@ import yaml
 
 from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
-from migrator_pipeline.dbt_project.jinja_sql import output_columns
+from migrator_pipeline.dbt_project.jinja_sql import (
+    TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
+from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"
@@ -34,9 +35,10 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
     """Write the whole project; returns the names of the models, snapshots and analyses written
     (drafted ones only)."""
     _copy_template(dbt_dir, plan.project)
+    macros = frozenset(m.name for m in drafts.macros if m.sql is not None)
     for macro in drafts.macros:
         if macro.sql is not None:
-            _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_macro(macro))
+            _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_macro(macro, macros))
     written = []
     for planned in plan.models:
         draft = drafts.model(planned.name)
@@ -66,19 +68,35 @@ def model_path(dbt_dir: Path, planned: PlannedModel) -> Path:
 
 
 def write_model(dbt_dir: Path, planned: PlannedModel, sql: str) -> None:
-    _write(model_path(dbt_dir, planned), render_model(planned, sql))
+    _write(model_path(dbt_dir, planned), render_model(planned, sql, macros=migrated_macros(dbt_dir)))
 
 
-def render_model(planned: PlannedModel, sql: str, disabled_because: str | None = None) -> str:
-    """The file of a planned model, snapshot or analysis, around its drafted SQL."""
-    sql = with_variables(planned, sql).strip()
+def migrated_macros(dbt_dir: Path) -> frozenset[str]:
+    """The macros this project defines for migrated functions: the only calls, besides dbt's
+    `ref`, `source`, `var` and `is_incremental`, that a model's SQL may make."""
+    return frozenset(path.stem for path in (dbt_dir / "macros" / "migrated").glob("*.sql"))
+
+
+def render_model(planned: PlannedModel, sql: str, disabled_because: str | None = None,
+                 macros: frozenset[str] = frozenset()) -> str:
+    """The file of a planned model, snapshot or analysis, around its drafted SQL. Only our own
+    Jinja in the SQL runs (`neutralise_sql`); text from the source renders as itself. A disabled
+    model whose Jinja does not even parse keeps its SQL in a comment: dbt reads disabled files too."""
+    sql = neutralise_sql(with_variables(planned, sql).strip(), TRUSTED_CALLS | macros)
+    if disabled_because and not jinja_parses(sql):
+        sql = jinja_comment(f"Its Jinja does not parse; the SQL, kept for review:\n{sql}\n")
     if planned.resource == "snapshot":
         return _render_snapshot(planned, sql, disabled_because)
     if planned.resource == "analysis":
         return _render_analysis(planned, sql, disabled_because)
     config = [f"materialized='{planned.materialized}'"]
+    if planned.incremental_strategy:
+        config.append(f"incremental_strategy='{planned.incremental_strategy}'")
     if planned.unique_key:
-        config.append(f"unique_key={planned.unique_key!r}")
+        config.append(f"unique_key={[sql_name(k) for k in planned.unique_key]!r}")
+    if planned.pre_hook:
+        # dbt renders a hook as Jinja too: the window condition comes from the source
+        config.append(f"pre_hook={neutralise_sql(planned.pre_hook)!r}")
     return f"{_disabled_header(disabled_because, config)}{{{{ config({', '.join(config)}) }}}}\n\n{sql}\n"
 
 
@@ -88,9 +106,10 @@ def with_variables(planned: PlannedModel, sql: str) -> str:
 
 
 def _render_snapshot(planned: PlannedModel, sql: str, disabled_because: str | None) -> str:
-    unique_key = planned.unique_key[0] if len(planned.unique_key) == 1 else planned.unique_key
-    config = ["strategy='check'", f"unique_key={unique_key!r}",
-              f"check_cols={planned.check_cols or 'all'!r}"]
+    keys = [sql_name(k) for k in planned.unique_key]
+    unique_key = keys[0] if len(keys) == 1 else keys
+    check_cols = [sql_name(c) for c in planned.check_cols] or "all"
+    config = ["strategy='check'", f"unique_key={unique_key!r}", f"check_cols={check_cols!r}"]
     if planned.meta_columns:
         config.append(f"snapshot_meta_column_names={planned.meta_columns!r}")
     header = _disabled_header(disabled_because, config)
@@ -101,8 +120,9 @@ def _render_snapshot(planned: PlannedModel, sql: str, disabled_because: str | No
 def _render_analysis(planned: PlannedModel, sql: str, disabled_because: str | None) -> str:
     names = [re.search(r"var\('(\w+)'", v)[1] for v in planned.variables.values()]
     example = ", ".join(f"{name}: ..." for name in names)
-    note = (f"{{#- Migrated from {planned.origin}; review its parameters. They are dbt vars holding SQL\n"
-            f"    literals: dbt compile --select {planned.name} --vars '{{{example}}}' -#}}\n")
+    note = jinja_comment(f"Migrated from {planned.origin}; review its parameters. They are dbt vars holding "
+                         f"SQL\n    literals: dbt compile --select {planned.name} --vars '{{{example}}}'",
+                         strip=True) + "\n"
     config = []
     header = _disabled_header(disabled_because, config)
     configured = f"{{{{ config({', '.join(config)}) }}}}\n" if config else ""
@@ -114,8 +134,8 @@ def _disabled_header(disabled_because: str | None, config: list[str]) -> str:
     if not disabled_because:
         return ""
     config.append("enabled=false")
-    reason = disabled_because.replace("#}", "# }")
-    return f"{{# Disabled by migrator: {reason}\n   Fix the SQL below, then remove enabled=false. #}}\n"
+    return jinja_comment(f"Disabled by migrator: {disabled_because}\n   Fix the SQL below, then remove "
+                         "enabled=false.") + "\n"
 
 
 def disable_failed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict[str, str],
@@ -136,17 +156,27 @@ def disable_failed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict
             if child_name and child_name not in disabled:
                 disabled[child_name] = f"depends on {name}, which did not pass"
                 pending.append(child_name)
-    for name, reason in disabled.items():
-        planned = plan.model(name)
-        if planned is not None and name in sql_by_model:
-            _write(model_path(dbt_dir, planned), render_model(planned, sql_by_model[name], reason))
+    write_disabled(dbt_dir, plan, sql_by_model, disabled)
     return disabled
 
 
-def render_macro(macro) -> str:
+def write_disabled(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict[str, str],
+                   reasons: dict[str, str]) -> None:
+    """Rewrite each model of `reasons` (model name -> why) disabled, its reason on top."""
+    macros = migrated_macros(dbt_dir)
+    for name, reason in reasons.items():
+        planned = plan.model(name)
+        if planned is not None and name in sql_by_model:
+            _write(model_path(dbt_dir, planned), render_model(planned, sql_by_model[name], reason, macros))
+
+
+def render_macro(macro, macros: frozenset[str] = frozenset()) -> str:
+    """A migrated scalar function as a dbt macro: its body may call the other migrated macros
+    and read its own parameters, nothing else (`neutralise_sql`)."""
     params = ", ".join(macro.parameters)
-    return (f"{{#- Migrated from the scalar function {macro.origin}. -#}}\n"
-            f"{{% macro {macro.name}({params}) -%}}\n({macro.sql.strip()})\n{{%- endmacro %}}\n")
+    body = neutralise_sql(macro.sql.strip(), TRUSTED_CALLS | macros, TRUSTED_NAMES | set(macro.parameters))
+    return (jinja_comment(f"Migrated from the scalar function {macro.origin}.", strip=True) + "\n"
+            f"{{% macro {macro.name}({params}) -%}}\n({body})\n{{%- endmacro %}}\n")
 
 
 def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
@@ -216,8 +246,10 @@ def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
         if target is not None:
             tests.append({"relationships": {"arguments": {
                 "to": f"source('{target.source_name}', '{target.table_name}')",
-                "field": fold_identifier(fk.ref_columns[0])}}})
+                "field": sql_name(fold_identifier(fk.ref_columns[0]))}}})
         doc = {"name": names[column.name], "description": _column_description(column)}
+        if sql_name(doc["name"]) != doc["name"]:
+            doc["quote"] = True  # a reserved word: dbt's tests must quote it
         try:
             doc["data_type"] = postgres_type(column.data_type)
         except UnknownTypeError:
@@ -239,7 +271,7 @@ def _composite_key_tests(table: SourceObject) -> dict:
     if len(table.primary_key) < 2:
         return {}
     names = {name.lower(): folded for name, folded in fold_columns([c.name for c in table.columns]).items()}
-    columns = [names.get(c.lower(), fold_identifier(c)) for c in table.primary_key]
+    columns = [sql_name(names.get(c.lower(), fold_identifier(c))) for c in table.primary_key]
     return {"data_tests": [{"unique_combination_of_columns": {
         "arguments": {"combination_of_columns": columns}}}]}
 
@@ -261,4 +293,16 @@ def _write(path: Path, text: str) -> None:
 
 
 def _write_yaml(path: Path, document: dict) -> None:
-    _write(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100))
+    """dbt renders every string of a properties file with Jinja (names at parse time,
+    descriptions in its docs step, test arguments when compiling): each is made `inert`."""
+    _write(path, yaml.safe_dump(_inert_strings(document), sort_keys=False, allow_unicode=True, width=100))
+
+
+def _inert_strings(value):
+    if isinstance(value, str):
+        return inert(value)
+    if isinstance(value, dict):
+        return {key: _inert_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_inert_strings(item) for item in value]
+    return value

@@ -17,6 +17,8 @@ from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.scripts import SourceError
 from migrator_pipeline.catalog.sources import live_rows, read_source
+from migrator_pipeline.dbt_project.isolation import (
+    disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
 from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
@@ -170,8 +172,17 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     drafts = files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
     reset_schema(warehouse.resolved_url(), files.project, files.project)  # no model of an earlier run survives
+    sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
+    disabled = disable_dependents_of_undrafted(files.dbt_dir, plan, sql_by_model)
     context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
     report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
+    if report.error:  # dbt refused the whole project: disable the models it names, build the rest
+        disabled, parse_error = isolate_parse_failures(
+            files.dbt_dir, plan, sql_by_model, lambda: dbt.parse(files.dbt_dir, warehouse.resolved_url()), disabled)
+        context.log.warning(f"disabled models dbt could not take: {sorted(disabled)}")
+        report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
+        report.error = report.error and (parse_error or report.error)  # dbt's own words
+    report = with_disabled(report, plan, disabled)
     files.save("test_report.json", report.save)
     validation = data_validation(files.source(), catalog, plan, warehouse.resolved_url())
     files.save("data_validation.json", validation.save)

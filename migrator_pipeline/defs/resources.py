@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import anthropic
+import psycopg2
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -47,6 +48,8 @@ class DbtResource(dg.ConfigurableResource):
             args += ["--select", select]
         command = "dbt " + " ".join(args)
         started = time.monotonic()
+        # an earlier build's results must not pass for this one's when dbt refuses the project
+        (dbt_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # dbt's own log is progress, not output: keep stdout for the summary
         with contextlib.redirect_stdout(sys.stderr):
             invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
@@ -60,11 +63,14 @@ class DbtResource(dg.ConfigurableResource):
         return report
 
 
-    def parse(self, dbt_dir: Path, warehouse_url: str) -> None:
-        """Refresh target/manifest.json after model files changed, for the dbt assets to load."""
+    def parse(self, dbt_dir: Path, warehouse_url: str) -> str | None:
+        """Refresh target/manifest.json after model files changed, for the dbt assets to load.
+        Returns dbt's error when it rejects the project, None when it parsed."""
         os.environ.update(dbt_connection_env(warehouse_url, project=dbt_dir.parent.name))
         with contextlib.redirect_stdout(sys.stderr):
-            dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False, target_path=dbt_dir / "target").wait()
+            invocation = dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False,
+                                              target_path=dbt_dir / "target").wait()
+        return None if invocation.is_successful() else str(invocation.get_error() or "dbt parse failed")
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,12 +90,19 @@ def dbt_executable() -> str:
 
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
     """Rows in each model that dbt built: evidence that data flows, not only that SQL compiles."""
-    built = [n.name for n in report.nodes if n.resource_type in RELATIONS and n.status == "success"]
+    built = [n for n in report.nodes if n.resource_type in RELATIONS and n.status == "success"]
     counts = {}
     with connect(warehouse_url) as conn, conn.cursor() as cur:
-        for name in built:
-            cur.execute(f'select count(*) from "{schema}"."{name}"')
-            counts[name] = cur.fetchone()[0]
+        for node in built:
+            try:
+                # `t::text` reads every column: a plain count(*) lets PostgreSQL skip a view's
+                # expressions, and a view whose columns cannot be computed would pass unread
+                cur.execute(f'select count(*) from "{schema}"."{node.name}" as t where t::text is not null')
+            except psycopg2.Error as error:  # a view that builds but cannot be read fails alone
+                conn.rollback()
+                node.status, node.message = "error", "reading the relation: " + " ".join(str(error).split())[:240]
+                continue
+            counts[node.name] = cur.fetchone()[0]
     return counts
 
 

@@ -42,6 +42,10 @@ class PlannedModel:
     # snapshots: strategy='check' columns, and dbt meta column -> the SQL Server column it replaces
     check_cols: list[str] = field(default_factory=list)
     meta_columns: dict[str, str] = field(default_factory=dict)
+    # incremental models: dbt's incremental_strategy when not the adapter's default (`delete+insert`)
+    incremental_strategy: str | None = None
+    # SQL run before each incremental build (a DELETE of the window the load replaces), with Jinja
+    pre_hook: str | None = None
 
 
 @dataclass

@@ -18,6 +18,16 @@ Rules, in the order they apply:
     (`snapshots/<t>.sql`, strategy 'check', `unique_key`, `check_cols` = the columns the
     UPDATE compares, the end/start dates as `dbt_valid_to`/`dbt_valid_from`). The exact
     shapes, and what makes a pair need review instead, are in `planning.upserts`;
+  - warehouse loads (exact shapes in `planning.warehouse_loads`): `DELETE` of the staged keys
+    then `INSERT` of them -> `incremental`, strategy `delete+insert`, `unique_key` the key; a
+    type 2 close-off with the source's own dates (no NOT EXISTS) -> `incremental`
+    `delete+insert` on the business key, closing and opening versions; a staging table updated
+    in place then read -> a CTE of the table as the UPDATE leaves it; bookkeeping (control-table
+    UPDATE/INSERT VALUES, BEGIN TRAN/COMMIT, RETURN) -> listed in the description, dropped;
+    local variables assigned once -> their value (constants, or lookups read at build time);
+  - a model that reads its own target reads the placeholder `migrator_var__this`, which the
+    writer renders `{{ this }}` in incremental runs and an empty relation of the model's columns
+    otherwise (the table before its first load): never a self-`ref`;
   - `SELECT ... INTO #tmp` and `CREATE TABLE #tmp` + `INSERT INTO #tmp SELECT` are inlined
     as CTEs (named after the temp table, without `#`) into the statements that read them;
   - each model's SELECT outputs the target table's column names: the INSERT column list,
@@ -31,7 +41,8 @@ Rules, in the order they apply:
     (`analyses/<procedure>.sql`, parameters as vars), needs review with the reason
     "analysis: review parameters"; with several SELECTs it needs review (result sets);
   - cursors, WHILE loops, dynamic SQL, IF/ELSE around anything but DROP, UPDATE outside an
-    upsert/SCD pair, DELETE with WHERE, INSERT ... VALUES/EXEC, or nothing recognisable ->
+    upsert/SCD pair, DELETE with WHERE (other than of staged keys), INSERT ... VALUES/EXEC (other
+    than bookkeeping), or nothing recognisable ->
     `needs_review` naming the construct and why dbt cannot express it. `EXEC` of other
     procedures is left to those procedures' own plans;
   - two procedures producing the same table: the later (by source name) needs review.
@@ -39,8 +50,8 @@ Rules, in the order they apply:
   tables written only by procedures that need review) is a dbt source in `<project>_raw`, with a
   staging view `stg_<schema>__<table>` selecting all its columns.
 - Views -> `view` models.
-- Functions: scalar functions whose body is a single `RETURN <expr>` -> macros; other scalar
-  functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
+- Functions: scalar functions whose body is a single `RETURN <expr>`, or folds into one
+  (`planning.scalar_functions`) -> macros; other scalar functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
   without parameters -> `view` models; with parameters -> analyses ("analysis: review
   parameters (...)": a model cannot take arguments); multi-statement table-valued functions
   need review. Triggers need review, naming their table.
@@ -65,6 +76,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -75,12 +87,17 @@ from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
+from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function
 from migrator_pipeline.planning.upserts import PairError, read_pair
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
+from migrator_pipeline.planning.warehouse_loads import (
+    DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
+    substitute_variables, updated_select, window_condition)
+from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier, raw_identifier, sql_name
 from migrator_pipeline.tsql.procedures import (
     block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
     schema_and_name, split_commas, table_key)
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
+from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 READ_ONLY_REASON = "analysis: review parameters"
 TABLE_FUNCTION_REASON = "analysis: review parameters (a table-valued function with parameters cannot be a dbt model)"
@@ -88,6 +105,10 @@ CURSOR_REASON = "cursor: row-by-row logic, needs a set-based rewrite"
 WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
 DYNAMIC_SQL_REASON = "dynamic SQL (EXEC of a string / sp_executesql): the statement is only known at run time"
 VARIABLE_PREFIX = "migrator_var__"  # placeholder column of a dbt var, replaced by the writer
+# placeholder relation of a model reading its own table: `{{ this }}` in incremental runs, else an
+# empty relation of the same columns (the table as SQL Server had it before the first load)
+THIS_PLACEHOLDER = f"{VARIABLE_PREFIX}this"
+DELETE_REASON = "DELETE with WHERE: removes some rows in place, which no dbt model does"
 # statements that carry no data flow for a model
 _INERT = (exp.Transaction, exp.Commit, exp.Rollback, exp.Set, exp.Declare, exp.Drop, exp.Return)
 _PLURAL = {"index": "indexes", "schema": "schemas"}
@@ -118,6 +139,8 @@ class _Draft:
     columns: list[str] | None = None  # target columns produced, as in SQL Server; None: unknown
     outputs: dict[str, str] = field(default_factory=dict)  # views, functions: output -> dbt column
     review: str | None = None  # written, but a person must review it (analyses)
+    incremental_strategy: str | None = None
+    pre_hook: str | None = None
 
 
 @dataclass
@@ -129,11 +152,14 @@ class _ProcedureAnalysis:
 def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     """The migration plan of a catalog (rules in the module docstring)."""
     plan = MigrationPlan(project=project, raw_schema=f"{project}_raw")
-    analyses = {p.key: _analyse_procedure(p, catalog) for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)}
+    failures: dict[str, str] = {}
+    analyses = {p.key: analysis for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)
+                if (analysis := _isolated(p, failures, _analyse_procedure, p, catalog))}
     produced = _claim_targets(analyses)
     reasons: dict[str, str] = {key: "; ".join(a.reasons) for key, a in analyses.items() if a.reasons}
+    reasons.update(failures)
     drafts = [d for a in analyses.values() if not a.reasons for d in a.drafts]
-    drafts += [_view_draft(v) for v in catalog.of_kind("view")]
+    drafts += [d for v in catalog.of_kind("view") if (d := _isolated(v, reasons, _view_draft, v))]
     drafts += _plan_functions(plan, catalog, reasons)
     _settle_layers(drafts, catalog)
     _settle_names(drafts)
@@ -141,6 +167,8 @@ def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     for draft in drafts:
         if draft.resource != "analysis":
             plan.relations[draft.target or draft.origin] = "{{ ref('%s') }}" % draft.name
+        if THIS_PLACEHOLDER in draft.variables:  # the writer puts the relation in its place
+            plan.relations[f"dbo.{THIS_PLACEHOLDER}"] = THIS_PLACEHOLDER
     models = staging + [_model(d) for d in drafts]
     plan.models, cycle_reasons = _in_dependency_order(models, plan)
     reasons.update(cycle_reasons)
@@ -160,8 +188,8 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
         if table.key in produced:
             continue
         schema, name = fold_identifier(table.schema), fold_identifier(table.name)
-        plan.sources.append(PlannedSource(table.key, schema, name, f"{schema}__{name}"))
-        model_name = f"stg_{schema}__{name}"
+        plan.sources.append(PlannedSource(table.key, schema, name, raw_identifier(table.schema, table.name)))
+        model_name = fit_identifier(f"stg_{schema}__{name}")
         columns, dropped = _staging_columns(table)
         sql = "select\n" + ",\n".join(f"    {c}" for c in columns) + f"\nfrom {{{{ source('{schema}', '{name}') }}}}"
         description = None
@@ -184,10 +212,10 @@ def _staging_columns(table: SourceObject) -> tuple[list[str], list[tuple[str, st
     for column in table.columns:
         name = names[column.name]
         if column.computed is None:
-            columns.append(name)
+            columns.append(sql_name(name))
             continue
         try:
-            columns.append(f"{translate_expression(column.computed, [])} as {name}")
+            columns.append(f"{translate_expression(column.computed, [])} as {sql_name(name)}")
         except TranslationError as error:
             dropped.append((column.name, str(error)))
     return columns, dropped
@@ -238,6 +266,7 @@ def _model(draft: _Draft) -> PlannedModel:
         draft.name, draft.layer, draft.materialized, draft.origin, draft.tsql, draft.target,
         draft.unique_key, draft.depends_on, draft.description, resource=draft.resource,
         variables=draft.variables, check_cols=draft.check_cols, meta_columns=draft.meta_columns,
+        incremental_strategy=draft.incremental_strategy, pre_hook=draft.pre_hook,
     )
 
 
@@ -247,7 +276,7 @@ def _settle_names(drafts: list[_Draft]) -> None:
         by_name.setdefault(draft.desired, []).append(draft)
     for desired, group in by_name.items():
         for draft in sorted(group, key=lambda d: d.source.lower()):
-            draft.name = desired if len(group) == 1 else f"{fold_identifier(draft.schema)}__{desired}"
+            draft.name = desired if len(group) == 1 else fit_identifier(f"{fold_identifier(draft.schema)}__{desired}")
             if len(group) > 1:
                 others = ", ".join(d.source for d in group if d is not draft)
                 draft.description = f"named {draft.name}: {desired} is also the name of {others}"
@@ -282,19 +311,51 @@ class _ProcedureReader:
         self.results: list[exp.Query] = []  # SELECTs returned to the caller
         self.defaults = _parameter_defaults(procedure)
         self.analysis = _ProcedureAnalysis()
+        self.variables: dict[str, Variable] = {}  # local variables (lower case, without @)
+        self.orchestration: list[str] = []  # bookkeeping dropped from the models, for their docs
+        self.lookups: list[str] = []
+        self.deleted: dict[str, DeletedKeys] = {}  # target key -> keys deleted before its INSERT
+        self.windows: dict[str, exp.Expression] = {}  # target key -> WHERE of a window deleted before it
+        self.updated: dict[str, exp.Select] = {}  # table updated in place -> the table as left
+        self.updated_read: set[str] = set()
+        self.unread_updates: dict[str, str] = {}  # table updated in place -> why, if nothing reads it
+        self.inserted: set[str] = set()  # keys the procedure INSERTs into or MERGEs
 
     def read(self, statements: list[exp.Expression]) -> _ProcedureAnalysis:
+        self.inserted = {k for s in statements if isinstance(s, (exp.Insert, exp.Merge))
+                         for t in write_targets(s) if (k := table_key(t))}
         for index, statement in enumerate(statements):
             following = statements[index + 1] if index + 1 < len(statements) else None
             self._statement(statement, following)
         for key in self.updates:
             self._review(f"UPDATE of {key} without a following INSERT of new rows: not an upsert or SCD type 2 load")
+        for key, reason in self.unread_updates.items():
+            if key not in self.updated_read:
+                self._review(reason)
+        if self.deleted or self.windows:
+            self._review(DELETE_REASON)
         if not self.analysis.reasons and not self.analysis.drafts:
             self._read_only()
+        self._document()
         return self.analysis
 
+    def _document(self) -> None:
+        """Bookkeeping and lookups go into the docs of the procedure's models."""
+        notes = []
+        if self.orchestration:
+            notes.append(f"Orchestration in {self.procedure.source} left to the scheduler (not in the SQL): "
+                         + ", ".join(dict.fromkeys(self.orchestration)) + ".")
+        notes += [f"{lookup}." for lookup in dict.fromkeys(self.lookups)]
+        if not notes:
+            return
+        for draft in self.analysis.drafts:
+            draft.description = " ".join([draft.description or f"Loaded by {self.procedure.source}."] + notes)
+
     def _read_only(self) -> None:
-        if not self.results or not self.procedure.parameters:
+        if not self.results and self.orchestration:
+            self._review("orchestration only (" + ", ".join(dict.fromkeys(self.orchestration)) + "): nothing "
+                         "for a model to build; the scheduler runs the loads and keeps the bookkeeping")
+        elif not self.results or not self.procedure.parameters:
             self._review("no recognisable data-loading statement")
         elif len(self.results) > 1:
             self._review(f"read-only procedure returning {len(self.results)} result sets")
@@ -315,7 +376,16 @@ class _ProcedureReader:
             self.analysis.reasons.append(reason)
 
     def _statement(self, statement: exp.Expression, following: exp.Expression | None) -> None:
-        if isinstance(statement, exp.Command):
+        note = bookkeeping(statement)
+        if note is not None:
+            self.orchestration.append(note)
+        elif isinstance(statement, (exp.Declare, exp.Set)):
+            declared_variables(statement, self.variables)
+        elif isinstance(statement, (exp.Transaction, exp.Commit)):
+            self.orchestration.append("BEGIN TRAN/COMMIT (dbt builds each model in a transaction of its own)")
+        elif isinstance(statement, exp.Return):
+            self.orchestration.append("RETURN")
+        elif isinstance(statement, exp.Command):
             self._command(statement, following)
         elif isinstance(statement, (exp.Execute, exp.ExecuteSql)):
             if isinstance(statement, exp.ExecuteSql) or not isinstance(statement.this, exp.Table):
@@ -354,17 +424,37 @@ class _ProcedureReader:
 
     def _delete(self, delete: exp.Delete) -> None:
         targets = [k for t in write_targets(delete) if (k := table_key(t))]
-        if delete.args.get("where") is not None:
-            self._review("DELETE with WHERE: removes some rows in place, which no dbt model does")
-        else:
+        if delete.args.get("where") is None:
             self.truncated.update(targets)
+            return
+        deleted = read_deleted_keys(delete)
+        window = window_condition(delete)
+        if len(targets) == 1 and deleted is not None and deleted.source is not None:
+            self.deleted[targets[0]] = deleted  # resolved by the INSERT that follows
+        elif len(targets) == 1 and window is not None:
+            self.windows[targets[0]] = window
+        else:
+            self._review(DELETE_REASON)
 
     def _update(self, update: exp.Update) -> None:
         targets = [k for t in write_targets(update) if (k := table_key(t))]
+        if targets and targets[0] not in self.inserted:
+            table = self.catalog.get(targets[0])
+            select = updated_select(update, [c.name for c in table.columns]) if table else None
+            if select is not None:
+                self.updated[targets[0]] = self._inline_temps(select)
+                self.unread_updates.setdefault(targets[0], self._update_reason(targets[0], update))
+                return
         if not targets or update.args.get("from_") is None:
-            self._review("UPDATE in place (no FROM): not an upsert or SCD type 2 load")
+            self._review(self._update_reason(targets[0] if targets else "?", update))
             return
         self.updates[targets[0]] = update
+
+    @staticmethod
+    def _update_reason(key: str, update: exp.Update) -> str:
+        if update.args.get("from_") is None:
+            return "UPDATE in place (no FROM): not an upsert or SCD type 2 load"
+        return f"UPDATE of {key} without a following INSERT of new rows: not an upsert or SCD type 2 load"
 
     def _create(self, create: exp.Create) -> None:
         table = create.this.this if isinstance(create.this, exp.Schema) else create.this
@@ -409,6 +499,21 @@ class _ProcedureReader:
             return
         materialized = "table" if key in self.truncated else "incremental"
         columns = self._target_columns(key, columns, query)
+        deleted = self.deleted.pop(key, None)
+        if deleted is not None:
+            why = reloads_keys(deleted, columns or [], insert.expression)
+            if why is not None:
+                self._review(f"DELETE of the rows of {key} whose {deleted.column} is in {deleted.source}, then an "
+                             f"INSERT that does not reload exactly those keys: {why}")
+                return
+            unique_key = [fold_identifier(c) for c in self._column_names(key, [deleted.column])]
+            self._add_model(key, query, "incremental", unique_key, columns=columns, strategy="delete+insert")
+            return
+        window = self.windows.pop(key, None)
+        if window is not None and materialized == "incremental":
+            self._add_model(key, query, materialized, self._primary_key(key, columns), columns=columns,
+                            window=window)
+            return
         unique_key = self._primary_key(key, columns) if materialized == "incremental" else []
         self._add_model(key, query, materialized, unique_key, columns=columns)
 
@@ -427,7 +532,7 @@ class _ProcedureReader:
         try:
             pair = read_pair(key, update, columns or [], insert.expression)
         except PairError as error:
-            self._review(str(error))
+            self._close_off(key, update, insert, columns, str(error))
             return
         query = self._with_ctes(insert, self._inline_temps(pair.select))
         unique_key = [fold_identifier(c) for c in self._column_names(key, pair.unique_key)]
@@ -442,6 +547,28 @@ class _ProcedureReader:
             description=_snapshot_description(key, self.procedure, pair.dropped, pair.valid_to),
         )
 
+    def _close_off(self, key: str, update: exp.Update, insert: exp.Insert, columns: list[str] | None,
+                   pair_error: str) -> None:
+        """Type 2 close-off with the source's own validity dates: an incremental model that closes
+        and opens versions (`planning.warehouse_loads`); else the pair's reason for review."""
+        table = self.catalog.get(key)
+        columns = columns or []
+        given = {c.lower() for c in columns}
+        generated = [c.name for c in (table.columns if table else []) if c.name.lower() not in given and not c.computed
+                     and (c.identity or "next value for" in (c.default or "").lower())]
+        target = exp.table_(table.name, db=table.schema, quoted=True) if table else None
+        try:
+            query, unique_key = close_off_select(key, update, columns, insert.expression, generated, target)
+        except PairError:
+            self._review(pair_error)
+            return
+        query = self._with_ctes(insert, self._inline_temps(query))
+        self._add_model(key, query, "incremental", [fold_identifier(c) for c in self._column_names(key, unique_key)],
+                        columns=generated + columns, strategy="delete+insert",
+                        description=(f"Type 2 history of {key}, loaded by {self.procedure.source}: each run deletes "
+                                     "every version of the staged keys and inserts them again, the current ones "
+                                     "closed off as the procedure's UPDATE does, with the new versions."))
+
     def _merge(self, merge: exp.Merge) -> None:
         key = table_key(merge.this)
         insert = next((w.args["then"] for w in merge.args["whens"].expressions if isinstance(w.args.get("then"), exp.Insert)), None)
@@ -454,6 +581,7 @@ class _ProcedureReader:
         query = exp.select(*[v.copy() for v in insert.expression.expressions]).from_(using)
         if merge.args.get("with_") is not None:  # `WITH cte AS (...) MERGE ... USING cte`
             query.set("with_", merge.args["with_"].copy())
+        query = self._inline_temps(query)
         columns = [c.name for c in insert.this.expressions] if isinstance(insert.this, exp.Tuple) else None
         target_alias = (merge.this.alias or merge.this.name).lower()
         unique_key = [
@@ -487,15 +615,28 @@ class _ProcedureReader:
         return named
 
     def _inline_temps(self, query: exp.Query) -> exp.Query:
-        """Replace `#tmp` references by CTEs over the temp tables' SELECTs."""
+        """Replace `#tmp` references by CTEs over the temp tables' SELECTs, and tables the
+        procedure updated in place by CTEs over the table as the UPDATE left it."""
+        ctes = []
+        updated = [k for k in self.updated if any(table_key(t) == k for t in query.find_all(exp.Table))]
+        for key in updated:
+            name = f"{fold_identifier(key.split('.', 1)[1])}_updated"
+            for table in list(query.find_all(exp.Table)):
+                if table_key(table) == key:
+                    if table.args.get("alias") is None:
+                        table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+                    table.set("this", exp.to_identifier(name))
+                    table.set("db", None)
+            ctes.append((name, self.updated[key]))
+            self.updated_read.add(key)
         used = [t.name.lower() for t in query.find_all(exp.Table) if table_key(t) is None and t.name.lower() in self.temps]
-        if not used:
+        ctes = [(fold_identifier(name), self.temps[name]) for name in self.temps if name in used] + ctes
+        if not ctes:
             return query
-        ctes = [(name, self.temps[name]) for name in self.temps if name in used]
         for table in list(query.find_all(exp.Table)):
             if table_key(table) is None and table.name.lower() in self.temps:
                 table.set("this", exp.to_identifier(fold_identifier(table.name)))
-        return _prepend_ctes(query, [(fold_identifier(name), select) for name, select in ctes])
+        return _prepend_ctes(query, ctes)
 
     def _with_ctes(self, insert: exp.Insert, query: exp.Query) -> exp.Query:
         """`WITH x AS (...) INSERT ... SELECT`: the CTEs move onto the SELECT."""
@@ -506,7 +647,8 @@ class _ProcedureReader:
 
     def _add_model(self, key: str, query: exp.Query, materialized: str, unique_key: list[str] | None = None, *,
                    columns: list[str] | None = None, resource: str = "model", check_cols: list[str] | None = None,
-                   meta_columns: dict[str, str] | None = None, description: str | None = None) -> None:
+                   meta_columns: dict[str, str] | None = None, description: str | None = None,
+                   strategy: str | None = None, window: exp.Expression | None = None) -> None:
         table = self.catalog.get(key)
         name = table.name if table else key.split(".", 1)[1]
         schema = table.schema if table else key.split(".", 1)[0]
@@ -516,14 +658,78 @@ class _ProcedureReader:
         if missing:
             self._review(f"parameter {missing[0]} has no default: a model cannot take arguments")
             return
+        query, lookups = substitute_variables(query, self.variables)
+        self.lookups += lookups
         reads, _, _ = statement_dependencies([query])
+        if key in reads and resource == "model":
+            query = self._reading_itself(query, key, columns)
+            variables[THIS_PLACEHOLDER] = self._this_relation(key, columns)
         draft = _Draft(
             fold_identifier(name), schema, f"{schema}.{name}", materialized, self.procedure.key,
             query.sql("tsql", pretty=True), key, unique_key or [], [k for k in reads if k != key],
             description=description, resource=resource, variables=variables, check_cols=check_cols or [],
-            meta_columns=meta_columns or {}, columns=columns,
+            meta_columns=meta_columns or {}, columns=columns, incremental_strategy=strategy,
         )
+        if window is not None:
+            hook = self._window_hook(window)
+            if hook is None:
+                return
+            draft.pre_hook = hook
+            draft.description = (f"Each incremental run first deletes the rows of {key} where "
+                                 f"{window.sql('tsql')}, as {self.procedure.source} does, then appends.")
         self.analysis.drafts = [d for d in self.analysis.drafts if d.target != key] + [draft]
+
+
+    def _window_hook(self, window: exp.Expression) -> str | None:
+        """`delete from {{ this }} where <window>` in incremental runs, the window in PostgreSQL
+        (parameters as dbt vars, local variables as their values)."""
+        condition = window.copy()
+        for column in condition.find_all(exp.Column):
+            column.set("table", None)
+        holder = exp.select(condition)
+        holder, variables, missing = _bind_parameters(holder, self.procedure, self.defaults)
+        holder, lookups = substitute_variables(holder, self.variables)
+        if missing or holder.find(exp.Parameter) is not None:
+            self._review("DELETE of a window whose bounds are variables without a value: a model cannot take arguments")
+            return None
+        try:
+            sql = translate_expression(holder.expressions[0].sql("tsql"), [])
+        except TranslationError as error:
+            self._review(f"DELETE of a window that cannot be translated: {error}")
+            return None
+        sql = re.sub(rf"\b{VARIABLE_PREFIX}\w+\b", lambda m: variables.get(m[0], m[0]), sql)
+        self.lookups += lookups
+        return "{% if is_incremental() %}delete from {{ this }} where " + sql + "{% endif %}"
+
+    def _reading_itself(self, query: exp.Query, key: str, columns: list[str] | None) -> exp.Query:
+        """A model never refs itself (dbt would find a cycle): its own table becomes the
+        placeholder of `{{ this }}`."""
+        for table in list(query.find_all(exp.Table)):
+            if table_key(table) == key:
+                if table.args.get("alias") is None:
+                    table.set("alias", exp.TableAlias(this=exp.to_identifier(table.name)))
+                table.set("this", exp.to_identifier(THIS_PLACEHOLDER))
+                table.set("db", None)
+                table.set("catalog", None)
+        return query
+
+    def _this_relation(self, key: str, columns: list[str] | None) -> str:
+        """`{{ this }}` in an incremental run; otherwise the table as it stands before the first
+        load: empty, with the model's columns and their PostgreSQL types."""
+        table = self.catalog.get(key)
+        types = {c.name.lower(): c.data_type for c in table.columns} if table else {}
+        names = self._column_names(key, columns or [])
+        empty = ", ".join(f"cast(null as {_raw_type(types.get(c.lower()))}) as {fold_identifier(n)}"
+                          for c, n in zip(columns or [], names))
+        return ("{% if is_incremental() %}{{ this }}{% else %}(select " + empty + " where false){% endif %}")
+
+
+def _raw_type(sqlserver_type: str | None) -> str:
+    """The PostgreSQL type of a column as the raw copy holds it (unknown types are loaded as text)."""
+    try:
+        return postgres_type(sqlserver_type) if sqlserver_type else "text"
+    except UnknownTypeError:
+        return "text"
 
 
 def _snapshot_description(key: str, procedure: SourceObject, dropped: list[str], valid_to: str | None) -> str:
@@ -650,30 +856,52 @@ def _jinja_string(text: str) -> str:
 # ---------------------------------------------------------------- functions, order, entries
 
 
+def _isolated(obj: SourceObject, reasons: dict[str, str], plan_one, *args):
+    """`plan_one(*args)` for one object; an exception there (a RecursionError on deeply nested
+    SQL, or a bug of ours) costs that object only: it needs review, with the error as reason."""
+    try:
+        return plan_one(*args)
+    except Exception as error:
+        reasons[obj.key] = f"could not be planned: {type(error).__name__}: {str(error)[:200]}"
+        return None
+
+
 def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, str]) -> list[_Draft]:
     """Macros into the plan, reasons for what needs review; drafts of table-valued functions."""
     drafts = []
     for function in catalog.of_kind("function"):
-        header = parse_module_header(tokenize(function.body))
-        if header is None or header.body_start is None:
-            reasons[function.key] = "function without a readable header"
-            continue
-        statements = [s for s in block_statements(function.body[header.body_start :]) if not isinstance(s, exp.Declare)]
-        if function.function_kind == "table":
-            draft = _table_function_draft(function, statements, reasons)
-            drafts += [draft] if draft else []
-            continue
-        if function.function_kind != "scalar":
-            reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
-            continue
-        if len(statements) != 1 or not isinstance(statements[0], exp.Return) or statements[0].this is None:
-            reasons[function.key] = "scalar function with more than a single RETURN expression"
-            continue
-        parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
-        plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, statements[0].this.sql("tsql")))
+        drafts += _isolated(function, reasons, _plan_function, plan, function, reasons) or []
     for trigger in catalog.of_kind("trigger"):
         reasons[trigger.key] = _trigger_reason(trigger)
     return drafts
+
+
+def _plan_function(plan: MigrationPlan, function: SourceObject, reasons: dict[str, str]) -> list[_Draft]:
+    """A scalar function's macro into the plan, or a table-valued function's draft."""
+    header = parse_module_header(tokenize(function.body))
+    if header is None or header.body_start is None:
+        reasons[function.key] = "function without a readable header"
+        return []
+    body = block_statements(function.body[header.body_start :])
+    statements = [s for s in body if not isinstance(s, exp.Declare)]
+    if function.function_kind == "table":
+        draft = _table_function_draft(function, statements, reasons)
+        return [draft] if draft else []
+    if function.function_kind != "scalar":
+        reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
+        return []
+    if len(statements) == 1 and isinstance(statements[0], exp.Return) and statements[0].this is not None:
+        expression = statements[0].this
+    else:
+        nested = sum(t.upper == "BEGIN" for t in tokenize(function.body[header.body_start :])) > 1
+        try:
+            expression = fold_scalar_function(body, nested)
+        except FoldError as error:
+            reasons[function.key] = str(error)
+            return []
+    parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
+    plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, expression.sql("tsql")))
+    return []
 
 
 def _table_function_draft(function: SourceObject, statements: list[exp.Expression],

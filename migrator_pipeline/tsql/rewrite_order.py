@@ -74,6 +74,7 @@ from migrator_pipeline.tsql.string_function_rewrites import (
     space_negative_is_null,
     str_function,
 )
+from migrator_pipeline.tsql.xml_rewrites import xml_methods
 from migrator_pipeline.tsql.string_rewrites import (
     char_padding,
     datalength_in_bytes,
@@ -92,6 +93,9 @@ REWRITES: list[Rewrite] = [
     for_xml_read_back,
     # before anything reads columns: sqlglot reads `$12.50` as a column
     money_literals,
+    # after the FOR XML read-back, before anything reads CASTs or functions: xml methods become
+    # xpath() calls and typed CASTs
+    xml_methods,
     # first: every later rewrite then sees a plain grouped subquery, CASE and comparisons
     pivots,
     recursive_ctes,

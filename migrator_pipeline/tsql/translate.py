@@ -17,6 +17,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, ParseError, TokenError, UnsupportedError
 from sqlglot.tokens import TokenType
 
+from migrator_pipeline.tsql.identifiers import POSTGRES_RESERVED as _POSTGRES_RESERVED
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrite_order import apply_rewrites
 from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, error_at
@@ -24,23 +25,6 @@ from migrator_pipeline.tsql.sqlserver_types import Typing
 from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, table_key
 
 __all__ = ["TranslationError", "translate_expression", "translate_select", "with_query_types"]
-
-# PostgreSQL's reserved key words (and those that cannot name a function or type):
-# a folded identifier among them must be quoted. https://www.postgresql.org/docs/16/sql-keywords-appendix.html
-_POSTGRES_RESERVED = frozenset(
-    """all analyse analyze and any array as asc asymmetric authorization between bigint binary
-    bit boolean both case cast char character check coalesce collate collation column
-    concurrently constraint create cross current_catalog current_date current_role
-    current_schema current_time current_timestamp current_user dec decimal default deferrable
-    desc distinct do else end except exists extract false fetch float for foreign freeze from
-    full grant greatest group grouping having ilike in initially inner inout int integer
-    intersect interval into is isnull join lateral leading least left like limit localtime
-    localtimestamp national natural nchar none normalize not notnull null nullif numeric offset
-    on only or order out outer overlaps overlay placing position precision primary real
-    references returning right row select session_user setof similar smallint some substring
-    symmetric system_user table tablesample then time timestamp to trailing treat trim true
-    union unique user using values varchar variadic verbose when where window with""".split()
-)
 
 # Tokens whose text is data, not SQL words: never change their case.
 _STRING_TOKENS = {

@@ -136,7 +136,7 @@ def test_literal_types():
 
 import re  # noqa: E402
 
-from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import assume, example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 TYPES = ["int", "tinyint", "bit", "decimal(5,2)", "money", "smallmoney", "float", "real", "varchar(5)", "nchar(3)",
@@ -147,6 +147,8 @@ TEXT = st.one_of(st.text(max_size=30), st.from_regex(r"-?\d{1,12}(\.\d{0,9})?(e-
 
 
 @settings(max_examples=150, deadline=None)
+@example("1e30", "decimal(5,2)", "number")  # once raised decimal.InvalidOperation instead of an overflow
+@example("1e30", "money", "number")
 @given(TEXT, st.sampled_from(TYPES), st.sampled_from(["literal", "national", "number", "file"]))
 def test_any_value_is_stored_or_refused_never_a_crash(text, column_type, kind):
     if kind == "file":

@@ -94,7 +94,7 @@ def test_entries(plan):
         PlanEntry("dbo.dynamic", "dbo.Dynamic", "procedure", "needs_review", [], DYNAMIC_SQL_REASON),
         PlanEntry("dbo.getorders", "dbo.GetOrders", "procedure", "needs_review", [], "analysis: review parameters"),
         PlanEntry("dbo.fn_net", "dbo.fn_Net", "function", "macro", ["fn_net"]),
-        PlanEntry("dbo.fn_loop", "dbo.fn_Loop", "function", "needs_review", [], "scalar function with more than a single RETURN expression"),
+        PlanEntry("dbo.fn_loop", "dbo.fn_Loop", "function", "needs_review", [], "scalar function with WHILE: cannot fold into one expression"),
         PlanEntry("dbo.trorders", "dbo.trOrders", "trigger", "needs_review", [],
                   "trigger on dbo.Orders: no dbt equivalent (it runs inside every write); "
                   "fold its logic into the models that load the table"),

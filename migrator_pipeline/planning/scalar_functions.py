@@ -1,0 +1,148 @@
+"""A multi-statement scalar function folded into the one expression of a dbt macro.
+
+The body is run symbolically, statement by statement, keeping each local variable's value as
+an expression over the parameters:
+- `DECLARE @v type [= value]`: @v is `CAST(value AS type)`, or NULL;
+- `SET @v = value` and `SELECT @v = value` without FROM: @v is `CAST(value AS type)` (an
+  assignment converts to the variable's type), the value read with the variables as they are;
+- `IF cond SET @v = a [ELSE SET @v = b]`: @v is `CASE WHEN cond THEN a ELSE b END` (b: @v as it
+  was);
+- `RETURN value` as the last statement: the function's expression.
+
+Anything else raises `FoldError` with the reason: a SELECT that reads tables (a lookup: no
+relation can be named in a macro), a loop, an IF over more than one statement, several RETURNs.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+
+class FoldError(Exception):
+    """The body is not a straight line of assignments; the message says what stops it."""
+
+
+def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool) -> exp.Expression:
+    """The RETURN expression of a scalar function body with its variables substituted.
+    `nested_blocks`: the body has a BEGIN ... END inside its own (the statement list does not
+    show where such a block ends, so an IF cannot be folded)."""
+    types: dict[str, exp.DataType | None] = {}
+    values: dict[str, exp.Expression] = {}
+    index = 0
+    while index < len(statements):
+        statement = statements[index]
+        if isinstance(statement, exp.Return):
+            if index != len(statements) - 1 or statement.this is None:
+                raise FoldError("scalar function with a RETURN before its end")
+            return _substituted(statement.this, values)
+        if isinstance(statement, exp.Declare):
+            _declare(statement, types, values)
+        elif _assignments(statement) is not None:
+            for name, value in _assignments(statement):
+                values[name] = _assigned(value, name, types, values)
+        elif isinstance(statement, exp.Command) and statement.name.upper() == "IF":
+            if nested_blocks:
+                raise FoldError("scalar function with IF over a BEGIN ... END block: cannot fold into one expression")
+            index = _if(statements, index, types, values)
+            continue
+        else:
+            raise FoldError(_reason(statement))
+        index += 1
+    raise FoldError("scalar function without a final RETURN")
+
+
+def _reason(statement: exp.Expression) -> str:
+    if isinstance(statement, exp.Select) and statement.args.get("from_") is not None:
+        return ("scalar function that reads tables (a lookup): a macro cannot name relations; "
+                "rewrite the callers with a join")
+    if isinstance(statement, exp.Command):
+        return f"scalar function with {statement.name.upper()}: cannot fold into one expression"
+    return f"scalar function with {statement.key.upper()}: cannot fold into one expression"
+
+
+def _declare(statement: exp.Declare, types: dict, values: dict) -> None:
+    for item in statement.expressions:
+        names = item.this if isinstance(item.this, list) else [item.this]
+        kind = item.args.get("kind")
+        for name in names:
+            if not isinstance(name, exp.Parameter) or not isinstance(kind, exp.DataType):
+                raise FoldError("scalar function declaring a table variable or cursor")
+            key = name.name.lower()
+            types[key] = kind
+            default = item.args.get("default")
+            values[key] = _assigned(default, key, types, values) if isinstance(default, exp.Expression) else exp.Null()
+
+
+def _assignments(statement: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
+    """`SET @v = x` or `SELECT @v = x, @w = y` without FROM: (name, value) pairs; else None."""
+    if isinstance(statement, exp.Set):
+        items = [i.this for i in statement.expressions if isinstance(i, exp.SetItem)]
+    elif isinstance(statement, exp.Select) and statement.args.get("from_") is None:
+        items = list(statement.expressions)
+    else:
+        return None
+    if not items or not all(isinstance(i, exp.EQ) and isinstance(i.this, exp.Parameter) for i in items):
+        return None
+    return [(i.this.name.lower(), i.expression) for i in items]
+
+
+def _assigned(value: exp.Expression, name: str, types: dict, values: dict) -> exp.Expression:
+    value = _substituted(value, values)
+    if isinstance(value, exp.Null):
+        return value
+    kind = types.get(name)
+    return exp.Cast(this=value, to=kind.copy()) if kind is not None else value
+
+
+def _substituted(expression: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:
+    expression = expression.copy()
+    for parameter in list(expression.find_all(exp.Parameter)):
+        value = values.get(parameter.name.lower())
+        if value is None:
+            continue  # a parameter of the function: the macro's argument
+        replacement = value.copy() if isinstance(value, (exp.Null, exp.Literal, exp.Cast)) else exp.paren(value.copy())
+        if parameter is expression:
+            return replacement
+        parameter.replace(replacement)
+    return expression
+
+
+def _if(statements: list[exp.Expression], index: int, types: dict, values: dict) -> int:
+    """Fold `IF cond <SET>` [`ELSE <SET>`] starting at `index`; the index after it."""
+    condition = _condition(str(statements[index].args.get("expression") or ""))
+    then = _single_assignment(statements, index + 1)
+    otherwise = None
+    after = index + 2
+    if after < len(statements) and isinstance(statements[after], exp.Command) and statements[after].name.upper() == "ELSE":
+        otherwise = _single_assignment(statements, after + 1)
+        after += 2
+    condition = _substituted(condition, values)
+    changed = {then[0]} | ({otherwise[0]} if otherwise else set())
+    folded = {}
+    for name in changed:
+        old = values.get(name, exp.Null())
+        when_true = _assigned(then[1], name, types, values) if then[0] == name else old
+        when_false = _assigned(otherwise[1], name, types, values) if otherwise and otherwise[0] == name else old
+        folded[name] = exp.Case(ifs=[exp.If(this=condition.copy(), true=when_true)], default=when_false)
+    values.update(folded)
+    return after
+
+
+def _single_assignment(statements: list[exp.Expression], index: int) -> tuple[str, exp.Expression]:
+    pairs = _assignments(statements[index]) if index < len(statements) else None
+    if not pairs or len(pairs) != 1:
+        raise FoldError("scalar function with an IF branch other than one SET: cannot fold into one expression")
+    return pairs[0]
+
+
+def _condition(text: str) -> exp.Expression:
+    try:
+        select = sqlglot.parse_one(f"SELECT CASE WHEN {text} THEN 1 END", read="tsql")
+    except SqlglotError:
+        raise FoldError(f"scalar function with an IF condition that cannot be read: {text[:40]}") from None
+    case = select.expressions[0] if isinstance(select, exp.Select) and select.expressions else None
+    if not isinstance(case, exp.Case) or not case.args.get("ifs"):
+        raise FoldError(f"scalar function with an IF condition that cannot be read: {text[:40]}")
+    return case.args["ifs"][0].this
