@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "dev":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if argv is None and args.command in ("migrate", "demo", "dev"):
+        # the process's own command line, not a call from Python: its children die with it
+        from migrator_pipeline.child_processes import tie_children_to_this_process
+
+        tie_children_to_this_process()
     try:
         return args.handler(args, extra)
     except UsageError as error:
@@ -44,6 +49,25 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("migrator: interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a fault (a database gone, a full disk): one line, not a traceback
+        if os.environ.get("MIGRATOR_DEBUG"):
+            raise
+        print(f"migrator: error: {_fault(error)}", file=sys.stderr)
+        return 1
+
+
+def _fault(error: BaseException) -> str:
+    """One line for an unexpected error: its kind and first line, and its root cause's."""
+    def line(e: BaseException) -> str:
+        text = next((t.strip() for t in str(e).splitlines() if t.strip()), "")
+        return f"{type(e).__name__}: {text}" if text else type(e).__name__
+    root, seen = error, {id(error)}
+    while (cause := root.__cause__ or (None if root.__suppress_context__ else root.__context__)) is not None:
+        if id(cause) in seen:
+            break
+        root = cause
+        seen.add(id(root))
+    return line(error) if root is error else f"{line(error)} (caused by {line(root)})"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     url.set_defaults(handler=cmd_warehouse_url)
     env = commands.add_parser("env", help="print `export` lines for dagster, dbt and psql: "
                                           "eval \"$(migrator env)\"")
+    env.add_argument("--project", help="dbt logs in as this project's own least-privileged role")
     env.set_defaults(handler=cmd_env)
     kit = commands.add_parser("capture-kit", help="write the read-only script and bcp commands that export "
                                                   "SQL Server's reference rows into expected/")
@@ -132,7 +157,25 @@ def _variables(pairs: list[str]) -> dict[str, str]:
     return variables
 
 
+# the tag on every run this CLI starts: while the CLI holds the project's lock, such a run that is
+# still in progress is an orphan of a CLI that was killed
+LAUNCHED_BY_CLI = ("migrator/launched_by", "cli")
+
+
 def migrate(source: SourceSpec, project: str) -> int:
+    from migrator_pipeline.warehouse.project_lock import ProjectBusy, project_lock
+    from migrator_pipeline.warehouse.schemas import SchemaConflict, check_project_schemas
+
+    url = settings.warehouse_url()
+    try:
+        check_project_schemas(url, project)  # before anything runs: nothing is touched on refusal
+        with project_lock(url, project):
+            return _run_pipeline(source, project)
+    except (SchemaConflict, ProjectBusy) as error:
+        raise UsageError(str(error)) from None
+
+
+def _run_pipeline(source: SourceSpec, project: str) -> int:
     import dagster as dg
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
@@ -141,6 +184,7 @@ def migrate(source: SourceSpec, project: str) -> int:
 
     started = time.monotonic()
     instance = prepare_instance()
+    fail_orphaned_runs(instance, project)
     files = ProjectFiles(project)
     shutil.rmtree(files.root, ignore_errors=True)  # a re-run replaces the project's outputs whole
     files.register(source)
@@ -152,13 +196,34 @@ def migrate(source: SourceSpec, project: str) -> int:
         MIGRATION_ASSETS, partition_key=project, instance=instance,
         resources=default_resources(), raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"migrator/source": source.location},
+        tags={"migrator/source": source.location, LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]},
     )
     if not result.success:
-        print(f"migrator: error: the pipeline failed: {_first_failure(result)}", file=sys.stderr)
+        step, message, declared = _first_failure(result)
+        if step == "source_catalog" and declared:  # the reader refused the source: the user's to fix
+            raise UsageError(f"unusable source: {message}")
+        print(f"migrator: error: the pipeline failed: step {step}: {message}", file=sys.stderr)
         return 1
     print_summary(files, time.monotonic() - started)
     return 0
+
+
+def fail_orphaned_runs(instance, project: str) -> None:
+    """Mark the project's runs left in progress by a killed CLI as failed; refuse to start while a
+    run that Dagster launched for the project is still going."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    in_progress = [DagsterRunStatus.NOT_STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.STARTED,
+                   DagsterRunStatus.QUEUED, DagsterRunStatus.CANCELING]
+    runs = instance.get_runs(RunsFilter(statuses=in_progress, tags={"dagster/partition": project}))
+    for run in runs:
+        if run.tags.get(LAUNCHED_BY_CLI[0]) != LAUNCHED_BY_CLI[1]:
+            raise UsageError(f"project '{project}' is being migrated by Dagster run {run.run_id}; "
+                             "wait for it to finish")
+    for run in runs:
+        instance.report_run_failed(run, message="the migrator CLI running this run stopped "
+                                                "before it ended (killed, or its database went away)")
+        print(f"marked the orphaned run {run.run_id} of project '{project}' as failed", file=sys.stderr)
 
 
 def print_summary(files: ProjectFiles, seconds: float) -> None:
@@ -176,20 +241,21 @@ def print_summary(files: ProjectFiles, seconds: float) -> None:
     print(f"outputs: {files.root} (evaluation.md, assessment.md, dbt/) in {seconds:.1f}s")
 
 
-def _first_failure(result) -> str:
-    """The first failed step and the innermost error's message: what the user can act on."""
+def _first_failure(result) -> tuple[str, str, bool]:
+    """The first failed step and the innermost error's message, what the user can act on, and
+    whether the step declared the failure itself (a dg.Failure) rather than raised an error."""
     for event in result.all_events:
         if not event.is_step_failure:
             continue
         data = event.step_failure_data
         if data.user_failure_data and data.user_failure_data.description:
-            return f"step {event.step_key}: {data.user_failure_data.description}"
+            return event.step_key, data.user_failure_data.description, True
         error = data.error
         while error is not None and error.cause is not None:
             error = error.cause
         message = (error.message if error else "").strip().splitlines()
-        return f"step {event.step_key}: {message[-1] if message else 'failed'}"
-    return "run did not succeed"
+        return event.step_key, message[-1] if message else "failed", False
+    return "(none)", "run did not succeed", False
 
 
 def prepare_instance():
@@ -211,9 +277,12 @@ def prepare_environment() -> None:
 def cmd_dev(_args, extra: list[str]) -> int:
     prepare_environment()
     settings.warehouse_url()  # start the embedded server now, not on the first run
-    command = ["dagster", "dev", "-m", "migrator_pipeline.definitions", *extra]
+    dagster = shutil.which("dagster") or str(Path(sys.executable).parent / "dagster")  # venv not activated
+    command = [dagster, "dev", "-m", "migrator_pipeline.definitions", *extra]
     print(f"starting {' '.join(command)}", file=sys.stderr)
-    os.execvpe(command[0], command, os.environ)
+    from migrator_pipeline.child_processes import run_until_stopped
+
+    return run_until_stopped(command)  # Ctrl-C or SIGTERM ends everything it started, within seconds
 
 
 def cmd_warehouse_url(_args, _extra) -> int:
@@ -221,16 +290,21 @@ def cmd_warehouse_url(_args, _extra) -> int:
     return 0
 
 
-def cmd_env(_args, _extra) -> int:
+def cmd_env(args, _extra) -> int:
     import shlex
 
     from migrator_pipeline.warehouse.connection import dbt_connection_env
 
+    if args.project:
+        try:
+            settings.validate_project_name(args.project)
+        except ValueError as error:
+            raise UsageError(str(error)) from None
     prepare_environment()
     url = settings.warehouse_url()
     exports = {"DAGSTER_HOME": os.environ["DAGSTER_HOME"],
                "MIGRATOR_DAGSTER_STORAGE_URL": os.environ["MIGRATOR_DAGSTER_STORAGE_URL"],
-               "DATABASE_URL": url, **dbt_connection_env(url)}
+               "DATABASE_URL": url, **dbt_connection_env(url, project=args.project)}
     for name, value in exports.items():
         print(f"export {name}={shlex.quote(value)}")
     return 0

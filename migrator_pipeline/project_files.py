@@ -7,10 +7,12 @@ re-run alone.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from migrator_pipeline.agents.drafts import Drafts
+from migrator_pipeline.atomic_files import replacing, write_text_atomically
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.planning.model import MigrationPlan
@@ -52,7 +54,18 @@ class ProjectFiles:
     def drafts(self) -> Drafts:
         return Drafts.load(self.path("drafts.json"))
 
+    # Every step writes its output through these two, whole or not at all (atomic_files.py).
+    def save(self, name: str, save: Callable[[Path], None]) -> Path:
+        """Write one output with `save` (e.g. `catalog.save`), atomically."""
+        path = self.path(name)
+        with replacing(path) as temporary:
+            save(temporary)
+        return path
+
+    def write_text(self, name: str, text: str) -> Path:
+        path = self.path(name)
+        write_text_atomically(path, text)
+        return path
+
     def register(self, source: SourceSpec) -> None:
-        self.path("project.json").write_text(
-            json.dumps({"project": self.project, "source": source.to_dict()}, indent=1),
-            encoding="utf-8")
+        self.write_text("project.json", json.dumps({"project": self.project, "source": source.to_dict()}, indent=1))

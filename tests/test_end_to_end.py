@@ -89,7 +89,7 @@ def test_built_models_hold_the_rows_sql_server_would_return(demo, warehouse_url)
 
 def test_generated_project_builds_on_its_own(demo, warehouse_url):
     files, _ = demo
-    env = {**os.environ, **dbt_connection_env(warehouse_url)}
+    env = {**os.environ, **dbt_connection_env(warehouse_url, project="e2e")}
     dbt = os.path.join(os.path.dirname(sys.executable), "dbt")
     result = subprocess.run([dbt, "build", "--profiles-dir", "."], cwd=files.dbt_dir, env=env,
                             capture_output=True, text=True, timeout=600)

@@ -33,7 +33,8 @@ from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.tsql.identifiers import raw_schema_name
 from migrator_pipeline.usage import usage_metadata
-from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables, reset_schema
+from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
+from migrator_pipeline.warehouse.schemas import reset_schema
 
 COMMON = dict(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"])
 
@@ -60,7 +61,9 @@ def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         catalog = read_source(files.source())
     except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
         raise dg.Failure(description=str(error), allow_retries=False) from None
-    catalog.save(files.path("catalog.json"))
+    if not catalog.objects:
+        raise dg.Failure(description=f"no SQL Server objects found in {catalog.source}", allow_retries=False)
+    files.save("catalog.json", catalog.save)
     kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
     return dg.MaterializeResult(metadata={
         "source": catalog.source,
@@ -81,7 +84,7 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     with live_rows(files.source()) as rows_for:
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for)
-    report.save(files.path("load.json"))
+    files.save("load.json", report.save)
     table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return dg.MaterializeResult(metadata={
         "tables": len(report.tables),
@@ -102,8 +105,8 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     catalog = files.catalog()
     result = assess(catalog)
     report = render_assessment(result, files.project)
-    files.path("assessment.json").write_text(json.dumps(result.to_dict(), indent=1), encoding="utf-8")
-    files.path("assessment.md").write_text(report, encoding="utf-8")
+    files.write_text("assessment.json", json.dumps(result.to_dict(), indent=1))
+    files.write_text("assessment.md", report)
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(report),
         "predicted_paths": dg.MetadataValue.json(result.summary.get("by_path", {})),
@@ -119,7 +122,7 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     files = _files(context)
     catalog = files.catalog()
     plan = plan_migration(catalog, files.project)
-    plan.save(files.path("plan.json"))
+    files.save("plan.json", plan.save)
     by_artifact: dict[str, int] = {}
     for entry in plan.entries:
         by_artifact[entry.artifact] = by_artifact.get(entry.artifact, 0) + 1
@@ -151,7 +154,7 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     plan = files.plan()
     drafts = run_executor(plan, catalog, llm.client(warehouse.resolved_url()),
                           on_progress=_progress(context, "drafted"))
-    drafts.save(files.path("drafts.json"))
+    files.save("drafts.json", drafts.save)
     usage = drafts.usage
     failed = [m for m in drafts.models if not m.ok]
     return dg.MaterializeResult(metadata={
@@ -177,7 +180,7 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     plan = files.plan()
     drafts = files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
-    reset_schema(warehouse.resolved_url(), files.project)  # no model of an earlier run survives
+    reset_schema(warehouse.resolved_url(), files.project, files.project)  # no model of an earlier run survives
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
     disabled = disable_dependents_of_undrafted(files.dbt_dir, plan, sql_by_model)
     context.log.info(f"wrote {len(written)} models to {files.dbt_dir}; running dbt build")
@@ -189,9 +192,9 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
         report.error = report.error and (parse_error or report.error)  # dbt's own words
     report = with_disabled(report, plan, disabled)
-    report.save(files.path("test_report.json"))
+    files.save("test_report.json", report.save)
     validation = data_validation(files.source(), catalog, plan, warehouse.resolved_url())
-    validation.save(files.path("data_validation.json"))
+    files.save("data_validation.json", validation.save)
     counts = report.counts()
     return dg.MaterializeResult(metadata={
         "dbt_project": dg.MetadataValue.path(str(files.dbt_dir)),
@@ -230,7 +233,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     outcomes, evidence = repair_models(failed, rebuild, llm.client(warehouse.resolved_url(), drafts.usage),
                                        repair_context)
     final = report.merge(evidence)
-    final.save(files.path("final_report.json"))
+    files.save("final_report.json", final.save)
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
     sql_by_model.update({o.name: o.sql for o in outcomes if o.passed and o.sql})
     manifest_path = files.dbt_dir / "target" / "manifest.json"
@@ -238,7 +241,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     disabled = disable_failed_models(files.dbt_dir, plan, sql_by_model, _not_passed(final), manifest)
     if disabled or outcomes:
         dbt.parse(files.dbt_dir, warehouse.resolved_url())
-    RepairOutcome.save_all(outcomes, files.path("repairs.json"))
+    files.save("repairs.json", lambda path: RepairOutcome.save_all(outcomes, path))
     return dg.MaterializeResult(metadata={
         "failed_before": len(failed),
         "repaired": sum(1 for o in outcomes if o.passed),
@@ -265,14 +268,14 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         validation = DataValidation.load(files.path("data_validation.json"))
         if outcomes:  # the rebuilder rebuilt models (and what reads them): compare their rows again
             validation = revalidate(validation, catalog, plan, warehouse.resolved_url())
-            validation.save(files.path("data_validation.json"))
+            files.save("data_validation.json", validation.save)
     result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")),
                       validation)
-    result.save(files.path("evaluation.json"))
+    files.save("evaluation.json", result.save)
     # the YAML's column types, as built: written back after the build, so they can neither lie nor fail it
     typed_columns = record_built_types(warehouse.resolved_url(), files.dbt_dir, plan, files.path("column_types.json"))
     markdown = render_evaluation(result, validation)
-    files.path("evaluation.md").write_text(markdown, encoding="utf-8")
+    files.write_text("evaluation.md", markdown)
     summary = result.summary
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(markdown),

@@ -45,7 +45,7 @@ def project_dbt_assets(project: str, dbt_dir: Path) -> dg.AssetsDefinition:
                 dagster_dbt_translator=ProjectTranslator(project))
     def migrated_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it
-        os.environ.update(dbt_connection_env(warehouse.resolved_url()))
+        os.environ.update(dbt_connection_env(warehouse.resolved_url(), project=project))
         dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
         yield from dbt.cli(["build"], context=context).stream()
 

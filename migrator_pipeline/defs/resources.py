@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -38,8 +39,9 @@ class DbtResource(dg.ConfigurableResource):
 
     def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
               full_refresh: bool = True) -> TestReport:
-        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it
-        os.environ.update(dbt_connection_env(warehouse_url))
+        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it, and
+        # dbt logs in as the project's own role (the schema is named for the project)
+        os.environ.update(dbt_connection_env(warehouse_url, project=schema))
         dbt = dbt_cli(dbt_dir)
         args = ["build", "--threads", str(self.threads)]
         if full_refresh:
@@ -66,7 +68,7 @@ class DbtResource(dg.ConfigurableResource):
     def parse(self, dbt_dir: Path, warehouse_url: str) -> str | None:
         """Refresh target/manifest.json after model files changed, for the dbt assets to load.
         Returns dbt's error when it rejects the project, None when it parsed."""
-        os.environ.update(dbt_connection_env(warehouse_url))
+        os.environ.update(dbt_connection_env(warehouse_url, project=dbt_dir.parent.name))
         with contextlib.redirect_stdout(sys.stderr):
             invocation = dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False,
                                               target_path=dbt_dir / "target").wait()
@@ -78,7 +80,14 @@ def dbt_cli(dbt_dir: Path) -> DbtCliResource:
     """One DbtCliResource per generated project and process: each new instance asks the dbt
     executable for its version (a 3 s subprocess), which the tester and rebuilder would
     otherwise pay on every build."""
-    return DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
+    return DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir),
+                          dbt_executable=dbt_executable())
+
+
+def dbt_executable() -> str:
+    """dbt from PATH, else the one installed beside this Python (a venv that is not activated)."""
+    beside = Path(sys.executable).parent / "dbt"
+    return shutil.which("dbt") or (os.fspath(beside) if beside.exists() else "dbt")
 
 
 def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:

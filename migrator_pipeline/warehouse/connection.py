@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
 import psycopg2
 import psycopg2.extensions
+
+# a password for the per-project dbt roles, for warehouses that check passwords; the embedded
+# server trusts local connections and needs none
+DBT_PASSWORD_VARIABLE = "MIGRATOR_DBT_PASSWORD"
+
+
+def dbt_role(project: str) -> str:
+    """The role dbt runs a project as (see warehouse/schemas.py): never the admin connection's."""
+    return f"migrator_dbt_{project}"
 
 
 @contextlib.contextmanager
@@ -19,8 +29,9 @@ def connect(url: str) -> Iterator[psycopg2.extensions.connection]:
         conn.close()
 
 
-def dbt_connection_env(url: str) -> dict[str, str]:
+def dbt_connection_env(url: str, project: str | None = None) -> dict[str, str]:
     """The environment variables that the generated profiles.yml reads, from a libpq URL.
+    With a project, dbt logs in as that project's dbt role rather than the URL's user.
 
     A Unix-socket URL (`postgresql://user@/db?host=/dir`) gives the socket directory as the host,
     which psycopg2 and so dbt-postgres accept.
@@ -28,11 +39,14 @@ def dbt_connection_env(url: str) -> dict[str, str]:
     parsed = urlparse(url)
     query = parse_qs(parsed.query)
     host = parsed.hostname or (query.get("host") or ["localhost"])[0]
+    user, password = unquote(parsed.username or "postgres"), unquote(parsed.password or "")
+    if project:
+        user, password = dbt_role(project), os.environ.get(DBT_PASSWORD_VARIABLE, "")
     return {
         "MIGRATOR_PG_HOST": unquote(host),
         "MIGRATOR_PG_PORT": str(parsed.port or (query.get("port") or ["5432"])[0]),
-        "MIGRATOR_PG_USER": unquote(parsed.username or "postgres"),
-        "MIGRATOR_PG_PASSWORD": unquote(parsed.password or ""),
+        "MIGRATOR_PG_USER": user,
+        "MIGRATOR_PG_PASSWORD": password,
         "MIGRATOR_PG_DATABASE": parsed.path.lstrip("/") or "postgres",
     }
 

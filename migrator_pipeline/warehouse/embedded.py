@@ -56,6 +56,8 @@ def _ensure_databases(admin_url: str) -> None:
             for name in DATABASES:
                 if name not in existing:
                     cur.execute(f'create database "{name}"')
+            # Dagster's database is for the admin connection only: dbt's roles never reach it
+            cur.execute('revoke connect on database "dagster" from public')
 
 
 def stop_embedded_server() -> bool:

@@ -15,6 +15,7 @@ from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, Tabl
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
+from migrator_pipeline.warehouse.schemas import reset_schema
 
 
 # rows PostgreSQL refuses (one COPY each to find) before the table is given up as a whole
@@ -48,15 +49,6 @@ class LoadReport:
     def load(cls, path: Path) -> LoadReport:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return cls([LoadedTable(**t) for t in raw["tables"]], [Finding(**f) for f in raw["findings"]])
-
-
-def reset_schema(url: str, schema: str) -> None:
-    """Drop and recreate a schema, so a re-run leaves no relation of an earlier run behind."""
-    with connect(url) as conn:
-        with conn.cursor() as cur:
-            cur.execute(f"drop schema if exists {quote(schema)} cascade")
-            cur.execute(f"create schema {quote(schema)}")
-        conn.commit()
 
 
 # A table's rows as COPY reads them: the column names, then batches of rows of text (None is NULL).
