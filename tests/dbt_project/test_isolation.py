@@ -13,6 +13,7 @@ from migrator_pipeline.dbt_project.isolation import (
 from migrator_pipeline.dbt_project.writer import write_dbt_project
 from migrator_pipeline.defs.resources import DbtResource
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.warehouse.schemas import reset_schema
 
 DBT_ERROR = ("The dbt CLI process with command\n\n`dbt parse`\n\nfailed with exit code `2`.\n\n"
              "Errors parsed from dbt logs:\n\nEncountered an error:\nCompilation Error\n  Model "
@@ -57,6 +58,7 @@ def test_a_project_with_models_dbt_rejects_still_builds_every_other_model(tmp_pa
     dbt_dir = tmp_path / "dbt"
     write_dbt_project(dbt_dir, plan, drafts, Catalog("x"))
     dbt = DbtResource()
+    reset_schema(warehouse_url, project, project)  # as the tester does: the project's schema and dbt role
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql}
     assert dbt.build(dbt_dir, warehouse_url, project).error is not None  # dbt refuses the whole project
     undrafted = disable_dependents_of_undrafted(dbt_dir, plan, sql_by_model)
