@@ -15,6 +15,7 @@ from string import Template
 
 import yaml
 
+from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.jinja_sql import (
@@ -289,7 +290,7 @@ def _copy_template(dbt_dir: Path, project: str) -> None:
 
 def _write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomically(path, text)
 
 
 def _write_yaml(path: Path, document: dict) -> None:

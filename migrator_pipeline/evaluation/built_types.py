@@ -23,6 +23,8 @@ from pathlib import Path
 import yaml
 from psycopg2 import sql
 
+from migrator_pipeline.atomic_files import write_text_atomically
+from migrator_pipeline.dbt_project.jinja_sql import inert
 from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.warehouse.connection import connect
 
@@ -65,7 +67,7 @@ def write_back_column_types(dbt_dir: Path, plan: MigrationPlan, types: dict[str,
         for source in document.get("sources") or []:
             for table in source.get("tables") or []:
                 typed += _type_columns(table, types.get(sources.get((source.get("name"), table.get("name")), "")))
-        path.write_text(yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8")
+        write_text_atomically(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100))
     return typed
 
 
@@ -76,6 +78,8 @@ def _type_columns(node: dict, built: dict[str, str] | None) -> int:
         for column in columns:
             column.pop("data_type", None)
         return 0
+    # the YAML holds names as the writer made them inert for Jinja; a built name is the source's text
+    built = {inert(name): data_type for name, data_type in built.items()}
     listed = {column.get("name") for column in columns}
     for column in columns:
         if column.get("name") in built:
@@ -98,7 +102,7 @@ def record_built_types(warehouse_url: str, dbt_dir: Path, plan: MigrationPlan, p
 
 
 def save_column_types(path: Path, types: dict[str, dict[str, str]]) -> None:
-    path.write_text(json.dumps(types, indent=1), encoding="utf-8")
+    write_text_atomically(path, json.dumps(types, indent=1))
 
 
 def load_column_types(path: Path) -> dict[str, dict[str, str]]:

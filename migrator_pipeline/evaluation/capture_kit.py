@@ -30,6 +30,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.evaluation.data_match import (
     EXPECTED_FOLDER,
@@ -293,10 +294,10 @@ def write_capture_kit(kit: CaptureKit, folder: Path) -> list[Path]:
     written = []
     for number, query in enumerate(kit.queries, start=1):
         path = queries / f"{number:04d}.sql"
-        path.write_text(query.sql + "\n", encoding="utf-8")
+        write_text_atomically(path, query.sql + "\n")
         written.append(path)
     script, shell = folder / "capture.sql", folder / "capture.sh"
-    script.write_text(render_script(kit), encoding="utf-8")
-    shell.write_text(render_shell(kit), encoding="utf-8")
+    write_text_atomically(script, render_script(kit))
+    write_text_atomically(shell, render_shell(kit))
     shell.chmod(0o755)
     return [script, shell, *written]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import yaml
 
+from migrator_pipeline.dbt_project.jinja_sql import inert
 from migrator_pipeline.evaluation.built_types import (
     built_column_types,
     load_column_types,
@@ -68,3 +69,21 @@ def test_yaml_types_are_written_back_from_the_build(tmp_path, pg):
     save_column_types(tmp_path / "column_types.json", types)
     assert load_column_types(tmp_path / "column_types.json") == types
     assert load_column_types(tmp_path / "absent.json") == {}
+
+
+def test_a_built_column_named_like_jinja_is_written_back_inert(tmp_path, pg):
+    """The YAML holds the writer's inert spelling of a hostile name; the write-back matches it and
+    never adds the built (source) spelling, which dbt would render."""
+    schema = _schema(pg)
+    hostile = "{{ env_var('ANTHROPIC_API_KEY') }}"
+    pg.execute(f'create view hostile as select 1 as "{hostile}", 2 as plain')
+    plan = MigrationPlan(schema, schema, models=[PlannedModel("hostile", "marts", "view", "dbo.vhostile", "")])
+    marts = tmp_path / "models" / "marts"
+    marts.mkdir(parents=True)
+    (marts / "_marts__models.yml").write_text(yaml.safe_dump({"version": 2, "models": [
+        {"name": "hostile", "columns": [{"name": inert(hostile)}]}]}, sort_keys=False))
+    write_back_column_types(tmp_path, plan, built_column_types(pg.connection, [schema]))
+    text = (marts / "_marts__models.yml").read_text()
+    assert hostile not in text
+    assert yaml.safe_load(text)["models"][0]["columns"] == [
+        {"name": inert(hostile), "data_type": "integer"}, {"name": "plain", "data_type": "integer"}]
