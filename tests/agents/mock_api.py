@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 
 import anthropic
 import httpx2 as httpx  # the anthropic SDK ships on httpx2
@@ -48,12 +49,7 @@ class MockApi:
                                            else "rate_limit_error", "message": "slow down"}})
         replies = [s for s in self.script[:len(self.requests)] if isinstance(s, str)]
         usage = self.usages[len(replies) - 1] if len(self.usages) >= len(replies) else Usage()
-        return httpx.Response(200, json={
-            "id": f"msg_{len(self.requests)}", "type": "message", "role": "assistant",
-            "model": "claude-sonnet-4-6", "stop_reason": "end_turn", "stop_sequence": None,
-            "content": [{"type": "text", "text": step}],
-            "usage": usage.__dict__,
-        })
+        return httpx.Response(200, json=message(step, "claude-sonnet-4-6", usage.__dict__, f"msg_{len(self.requests)}"))
 
     def sdk(self, max_retries: int = 0, timeout: float = 5.0) -> anthropic.Anthropic:
         return anthropic.Anthropic(api_key="sk-ant-test-secret-0000", max_retries=max_retries,
@@ -64,6 +60,23 @@ class MockApi:
                model: str = "claude-sonnet-4-6", concurrency: int = 1) -> LlmClient:
         """Concurrency 1 by default: scripted replies are then answered in object order."""
         return LlmClient(self.sdk(max_retries), model, budget=budget, cache=cache, concurrency=concurrency)
+
+
+def message(text: str, model: str, usage: dict, message_id: str = "msg") -> dict:
+    """A Messages API reply holding one text block, as the API sends it."""
+    return {"id": message_id, "type": "message", "role": "assistant", "model": model,
+            "stop_reason": "end_turn", "stop_sequence": None,
+            "content": [{"type": "text", "text": text}], "usage": usage}
+
+
+def answer(handler: BaseHTTPRequestHandler, reply: dict) -> None:
+    """Send `reply` as a 200 JSON response from a loopback `http.server` handler."""
+    data = json.dumps(reply).encode()
+    handler.send_response(200)
+    handler.send_header("content-type", "application/json")
+    handler.send_header("content-length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def sql_reply(sql: str) -> str:

@@ -12,6 +12,7 @@ import pytest
 from migrator_pipeline.cli import main
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.warehouse.connection import connect
+from mock_api import answer, message
 
 pytestmark = pytest.mark.slow
 SECRET = "sk-ant-e2e-secret-7f3a"
@@ -48,16 +49,8 @@ class Api(BaseHTTPRequestHandler):
         prompt = body["messages"][0]["content"]
         type(self).prompts.append(prompt)
         text = f"```sql\n{REWRITE}\n```" if "fn_Band" in prompt else "I can't."
-        data = json.dumps({"id": "msg", "type": "message", "role": "assistant", "model": body["model"],
-                           "stop_reason": "end_turn", "stop_sequence": None,
-                           "content": [{"type": "text", "text": text}],
-                           "usage": {"input_tokens": 1800, "output_tokens": 60,
-                                     "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer(self, message(text, body["model"], {"input_tokens": 1800, "output_tokens": 60,
+                                                   "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}))
 
     def log_message(self, *args):
         pass

@@ -12,6 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from mock_api import answer, message
+
 SCRIPT = textwrap.dedent("""
     import sys, anthropic
     from migrator_pipeline.agents.executor import draft_models
@@ -43,16 +45,8 @@ class Api(BaseHTTPRequestHandler):
         if len(self.seen) == self.stall_at:
             self.release.wait(30)  # the run is killed while waiting for this answer
             return
-        reply = {"id": "msg", "type": "message", "role": "assistant", "model": body["model"],
-                 "stop_reason": "end_turn", "stop_sequence": None,
-                 "content": [{"type": "text", "text": "```sql\nSELECT 1 AS n UNION ALL SELECT 2\n```"}],
-                 "usage": {"input_tokens": 900, "output_tokens": 40}}
-        data = json.dumps(reply).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        answer(self, message("```sql\nSELECT 1 AS n UNION ALL SELECT 2\n```", body["model"],
+                             {"input_tokens": 900, "output_tokens": 40}))
 
     def log_message(self, *args):
         pass
