@@ -28,11 +28,13 @@ def test_dagster_definitions_validate_with_the_migrator_environment(migrator_hom
     assert "Validation successful" in result.stdout + result.stderr
 
 
-def test_the_six_steps_and_their_inputs_are_partitioned_assets_in_one_job(migrator_home):
+def test_the_six_steps_and_their_inputs_are_partitioned_assets_in_one_job(tmp_path, monkeypatch):
     # the definitions add each migrated project's dbt models, read from MIGRATOR_HOME when the module
-    # loads: load them again under the suite's own home, not the user's (after `migrator demo`)
+    # loads: load them again under a home with no projects, neither the user's (after `migrator demo`)
+    # nor the suite's (after the other tests migrated theirs)
     from migrator_pipeline import definitions
 
+    monkeypatch.setenv("MIGRATOR_HOME", str(tmp_path))
     defs = importlib.reload(definitions).defs
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
