@@ -48,7 +48,7 @@ def plan_function(plan: MigrationPlan, function: SourceObject, reasons: dict[str
 
 
 def _table_function_sketch(function: SourceObject, statements: list[exp.Expression],
-                          reasons: dict[str, str]) -> ModelSketch | None:
+                           reasons: dict[str, str]) -> ModelSketch | None:
     query = statements[0].this if len(statements) == 1 and isinstance(statements[0], exp.Return) else None
     if len(statements) == 2 and isinstance(statements[0], exp.Return) and statements[0].this is None:
         query = statements[1]  # `RETURN SELECT ...`: the statement splitter reads two statements
@@ -62,11 +62,11 @@ def _table_function_sketch(function: SourceObject, statements: list[exp.Expressi
     reads, _, _ = statement_dependencies([query])
     tsql, outputs = distinct_outputs(query.sql("tsql", pretty=True))
     sketch = ModelSketch(fold_identifier(function.name), function.schema, function.source, "view", function.key,
-                   tsql, depends_on=[k for k in reads if k != function.key], variables=variables, outputs=outputs)
+                         tsql, depends_on=[k for k in reads if k != function.key], variables=variables, outputs=outputs)
     if function.parameters:
         sketch.resource, sketch.review = "analysis", TABLE_FUNCTION_REASON
         sketch.description = (f"Analysis from the table-valued function {function.source}: pass its "
-                             "parameters as dbt vars, written as SQL literals.")
+                              "parameters as dbt vars, written as SQL literals.")
     return sketch
 
 

@@ -17,6 +17,8 @@ from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fol
 
 
 def settle_names(sketches: list[ModelSketch]) -> None:
+    """Each sketch named as desired; names that collide are all prefixed with `<schema>__`,
+    and the description says so. Sorts the sketches by name."""
     by_name: dict[str, list[ModelSketch]] = {}
     for sketch in sketches:
         by_name.setdefault(sketch.desired, []).append(sketch)
@@ -79,7 +81,7 @@ def output_columns(query: exp.Query, columns: list[str] | None) -> exp.Query:
 
 
 def name_map(catalog: Catalog, plan: MigrationPlan, sketches: list[ModelSketch],
-              dropped_columns: dict[str, list[str]]) -> dict[str, dict]:
+             dropped_columns: dict[str, list[str]]) -> dict[str, dict]:
     planned = {m.name for m in plan.models}
     by_target = {d.target: d for d in sketches if d.target and d.name in planned}
     by_origin = {d.origin: d for d in sketches if not d.target and d.name in planned}

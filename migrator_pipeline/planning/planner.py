@@ -1,7 +1,14 @@
 """The planner: what each catalog object becomes in the dbt project.
 
+This module orchestrates (`plan_migration`) and plans sources, views, layers, order and
+entries; each other rule lives in the module named after it: procedures in
+`planning.procedures`, parameters as dbt vars in `planning.parameters`, functions and
+triggers in `planning.functions`, names in `planning.naming`. Until its name and layer are
+settled, a model is a `planning.sketches.ModelSketch`. Modules' headers and parameter
+defaults are read once, by the catalog (`SourceObject.header`).
+
 Rules, in the order they apply:
-- Procedures are analysed first (`procedure_statements`), statement by statement:
+- Procedures are analysed first (`planning.procedures`), statement by statement:
   - `TRUNCATE TABLE t` (or `DELETE FROM t` without WHERE) then `INSERT INTO t ... SELECT`
     -> a `table` model for t; `SELECT ... INTO t` -> a `table` model for t;
   - `INSERT INTO t ... SELECT` alone -> an `incremental` model that appends; its `unique_key` is
@@ -33,7 +40,7 @@ Rules, in the order they apply:
   - each model's SELECT outputs the target table's column names: the INSERT column list,
     or else the catalog's column order (identity columns skipped when the SELECT is shorter);
   - a procedure with one target per INSERT/MERGE gives one model per target table;
-  - procedure parameters in a model's SELECT become dbt vars: `@p` -> `CAST({{ var('p',
+  - procedure parameters in a model's SELECT become dbt vars (`planning.parameters`): `@p` -> `CAST({{ var('p',
     <default>) }} AS <type>)`, the default being the parameter's T-SQL default (its SQL text;
     `null` when it has none). In a model, a parameter without a default needs review ("a model
     cannot take arguments");
@@ -53,7 +60,7 @@ Rules, in the order they apply:
   tables written only by procedures that need review) is a dbt source in `<project>_raw`, with a
   staging view `stg_<schema>__<table>` selecting all its columns.
 - Views -> `view` models.
-- Functions: scalar functions whose body is a single `RETURN <expr>`, or folds into one
+- Functions (`planning.functions`): scalar functions whose body is a single `RETURN <expr>`, or folds into one
   (`planning.scalar_functions`) -> macros; other scalar functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
   without parameters -> `view` models; with parameters -> analyses ("analysis: review
   parameters (...)": a model cannot take arguments); multi-statement table-valued functions
@@ -62,7 +69,7 @@ Rules, in the order they apply:
   `intermediate` when another view, procedure or function of the estate (other than the one
   producing it) reads it, `marts` otherwise. Materializations: staging, views and functions
   `view`; procedure targets as above.
-- Names: every identifier goes through `fold_identifier` (lower case, non-word runs -> `_`).
+- Names (`planning.naming`): every identifier goes through `fold_identifier` (lower case, non-word runs -> `_`).
   Models are named after the folded view/function/procedure (analyses) or target table
   (procedure models, snapshots); names that collide are all prefixed with `<schema>__`, and
   the description says so. Columns of one table or SELECT that collide once folded

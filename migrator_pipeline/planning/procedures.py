@@ -62,8 +62,8 @@ def _result_set_sketch(procedure: SourceObject, result_set: ResultSet) -> ModelS
     tsql, outputs = distinct_outputs(result_set.query.sql("tsql", pretty=True))
     limit = f" (SET ROWCOUNT {result_set.row_limit} as TOP)" if result_set.row_limit else ""
     return ModelSketch(fold_identifier(procedure.name), procedure.schema, procedure.source, "view", procedure.key, tsql,
-                  depends_on=[k for k in reads if k != procedure.key], outputs=outputs,
-                  description=f"The result set of the procedure {procedure.source}{limit}.")
+                       depends_on=[k for k in reads if k != procedure.key], outputs=outputs,
+                       description=f"The result set of the procedure {procedure.source}{limit}.")
 
 
 def claim_targets(analyses: dict[str, ProcedureAnalysis]) -> set[str]:
@@ -455,7 +455,7 @@ class _ProcedureReader:
                 return
             sketch.pre_hook = hook
             sketch.description = (f"Each incremental run first deletes the rows of {key} where "
-                                 f"{window.sql('tsql')}, as {self.procedure.source} does, then appends.")
+                                  f"{window.sql('tsql')}, as {self.procedure.source} does, then appends.")
         self.analysis.sketches = [d for d in self.analysis.sketches if d.target != key] + [sketch]
 
 
