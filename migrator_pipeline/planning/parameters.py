@@ -18,6 +18,7 @@ VARIABLE_PREFIX = "migrator_var__"  # placeholder column of a dbt var, replaced 
 # empty relation of the same columns (the table as SQL Server had it before the first load)
 THIS_PLACEHOLDER = f"{VARIABLE_PREFIX}this"
 
+
 def bind_parameters(query: exp.Query, module: SourceObject) -> tuple[exp.Query, dict[str, str], list[str]]:
     """`@p` -> `CAST(migrator_var__p AS <type>)`, the placeholder standing for
     `{{ var('p', <default>) }}` (the default as the catalog read it from the module's header);
