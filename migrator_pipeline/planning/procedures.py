@@ -39,6 +39,8 @@ _INERT_COMMANDS = frozenset({"PRINT", "RAISERROR", "THROW", "ELSE", "BREAK", "CO
 
 @dataclass
 class ProcedureAnalysis:
+    """What one procedure makes: sketches of its models, or the reasons it needs review."""
+
     sketches: list[ModelSketch] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
 
@@ -81,6 +83,9 @@ def claim_targets(analyses: dict[str, ProcedureAnalysis]) -> set[str]:
 
 
 class _ProcedureReader:
+    """Reads one procedure's statements in order, keeping what earlier statements leave for later
+    ones (temp tables, truncations, pending UPDATEs and DELETEs, local variables)."""
+
     def __init__(self, procedure: SourceObject, catalog: Catalog) -> None:
         self.procedure = procedure
         self.catalog = catalog
