@@ -13,12 +13,11 @@ import os
 import re
 from pathlib import Path
 
+from migrator_pipeline.home import migrator_home
+from migrator_pipeline.warehouse.embedded import embedded_url
+
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def migrator_home() -> Path:
-    return Path(os.environ.get("MIGRATOR_HOME") or ".migrator").resolve()
 
 
 def project_dir(project: str) -> Path:
@@ -43,8 +42,6 @@ def warehouse_url() -> str:
     external = os.environ.get("MIGRATOR_WAREHOUSE_URL")
     if external:
         return external
-    from migrator_pipeline.warehouse.embedded import embedded_url
-
     return embedded_url("warehouse")
 
 
@@ -52,8 +49,6 @@ def dagster_storage_url() -> str:
     external = os.environ.get("MIGRATOR_DAGSTER_STORAGE_URL")
     if external:
         return external
-    from migrator_pipeline.warehouse.embedded import embedded_url
-
     return embedded_url("dagster")
 
 

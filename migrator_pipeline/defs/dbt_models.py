@@ -16,7 +16,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from migrator_pipeline.defs.resources import WarehouseResource
-from migrator_pipeline.settings import PROJECT_NAME, migrator_home
+from migrator_pipeline.home import migrator_home
+from migrator_pipeline.settings import PROJECT_NAME
 from migrator_pipeline.warehouse.connection import dbt_connection_env
 
 log = logging.getLogger(__name__)
