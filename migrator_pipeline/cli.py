@@ -179,8 +179,8 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
     import dagster as dg
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
-    from migrator_pipeline.defs.partitions import migration_projects
     from migrator_pipeline.defs.environment import migrator_resources
+    from migrator_pipeline.defs.partitions import migration_projects
 
     started = time.monotonic()
     instance = prepare_instance()

@@ -1,11 +1,11 @@
-"""The Dagster code location: assembles assets, jobs and resources."""
+"""The Dagster code location: assembles assets, jobs and resources (which ones: defs/environment.py)."""
 
 import dagster as dg
 
 from migrator_pipeline.defs.assets import MIGRATION_ASSETS
 from migrator_pipeline.defs.dbt_models import migrated_dbt_assets
-from migrator_pipeline.defs.jobs import migrate_project
 from migrator_pipeline.defs.environment import migrator_resources
+from migrator_pipeline.defs.jobs import migrate_project
 from migrator_pipeline.defs.usage import usage_report
 
 defs = dg.Definitions(

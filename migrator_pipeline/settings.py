@@ -1,4 +1,6 @@
-"""Where state lives and which databases to use: the one place that chooses local or external.
+"""Which databases to use, external or embedded, for the CLI, `migrator env` and the tests; the
+Dagster resources follow the same variables in defs/environment.py. State lives in MIGRATOR_HOME
+(home.py).
 
 Environment variables (all optional):
 - MIGRATOR_HOME: state directory (default `.migrator/` in the current directory).
@@ -16,6 +18,7 @@ from pathlib import Path
 from migrator_pipeline.home import migrator_home
 from migrator_pipeline.warehouse.embedded import embedded_url
 
+WAREHOUSE_URL = "MIGRATOR_WAREHOUSE_URL"
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +42,7 @@ def validate_project_name(project: str) -> str:
 
 
 def warehouse_url() -> str:
-    external = os.environ.get("MIGRATOR_WAREHOUSE_URL")
+    external = os.environ.get(WAREHOUSE_URL)
     if external:
         return external
     return embedded_url("warehouse")

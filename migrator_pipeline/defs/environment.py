@@ -19,8 +19,8 @@ import dagster as dg
 
 from migrator_pipeline.agents.llm import DEFAULT_MODEL
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.settings import WAREHOUSE_URL
 
-WAREHOUSE_URL = "MIGRATOR_WAREHOUSE_URL"
 LLM_ENABLED = "MIGRATOR_LLM_ENABLED"
 ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY"
 
@@ -42,11 +42,20 @@ def llm_resource() -> LlmResource:
         enabled=True,
         api_key=dg.EnvVar(ANTHROPIC_API_KEY),
         model=os.environ.get("MIGRATOR_LLM_MODEL") or DEFAULT_MODEL,
-        budget_tokens=int(os.environ.get("MIGRATOR_LLM_BUDGET_TOKENS") or 0),
-        budget_usd=float(os.environ.get("MIGRATOR_LLM_BUDGET_USD") or 0),
+        budget_tokens=llm_budget_tokens(),
+        budget_usd=llm_budget_usd(),
         proceed_over_estimate=_switched_on("MIGRATOR_LLM_PROCEED"),
     )
 
 
 def _switched_on(variable: str) -> bool:
     return os.environ.get(variable, "") in ("1", "true", "yes")
+
+
+# the budget is also shown beside each project in the usage report, with Claude on or off
+def llm_budget_usd() -> float:
+    return float(os.environ.get("MIGRATOR_LLM_BUDGET_USD") or 0)
+
+
+def llm_budget_tokens() -> int:
+    return int(os.environ.get("MIGRATOR_LLM_BUDGET_TOKENS") or 0)
