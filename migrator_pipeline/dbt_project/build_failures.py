@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
+from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models
 from migrator_pipeline.planning.model import MigrationPlan
 
 
-def failed_drafts(report: TestReport, sql_by_model: Mapping[str, str | None]) -> dict[str, tuple[str, str]]:
+def failed_drafts(report: BuildReport, sql_by_model: Mapping[str, str | None]) -> dict[str, tuple[str, str]]:
     """The models that failed the build and have drafted SQL to repair: name -> (sql, dbt's message)."""
     failed = {}
     for name in report.failed_models():
@@ -36,7 +36,7 @@ def compiled_sql(dbt_dir: Path, names: Iterable[str]) -> dict[str, str]:
     return compiled
 
 
-def not_passed(report: TestReport) -> dict[str, str]:
+def not_passed(report: BuildReport) -> dict[str, str]:
     """Models that did not build, or whose data failed a test: model name -> why."""
     failures = {}
     for node in report.nodes:
@@ -54,7 +54,7 @@ def read_manifest(dbt_dir: Path) -> dict:
 
 
 def disable_unpassed_models(dbt_dir: Path, plan: MigrationPlan, sql_by_model: Mapping[str, str],
-                            final: TestReport) -> dict[str, str]:
+                            final: BuildReport) -> dict[str, str]:
     """After the repairs: disable each model that still does not pass, and what reads it (from
     the manifest), so the project builds clean. Returns model name -> why it was disabled."""
     return disable_failed_models(dbt_dir, plan, dict(sql_by_model), not_passed(final), read_manifest(dbt_dir))

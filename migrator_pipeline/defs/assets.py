@@ -10,7 +10,6 @@ and a re-run of one step read the same files, and the dbt project is a directory
 """
 
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -18,9 +17,8 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from migrator_pipeline.agents.drafts import LlmUsage
 from migrator_pipeline.agents.executor import draft_models as run_executor
-from migrator_pipeline.agents.rebuilder import RepairContext, RepairOutcome, repair_models
+from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.scripts import SourceError
@@ -29,10 +27,11 @@ from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_u
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
-from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.dbt_project.results import BuildReport
 from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
@@ -133,7 +132,7 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     catalog = files.catalog()
     result = assess(catalog)
     report = render_assessment(result, files.project)
-    files.write_text("assessment.json", json.dumps(result.to_dict(), indent=1))
+    files.save("assessment.json", result.save)
     files.write_text("assessment.md", report)
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(report),
@@ -245,11 +244,11 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     files = step.files
     plan = files.plan()
     drafts = files.drafts()
-    report = TestReport.load(files.path(BUILD_REPORT))
+    report = BuildReport.load(files.path(BUILD_REPORT))
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
     failed = failed_drafts(report, sql_by_model)
 
-    def rebuild(name: str, sql: str) -> TestReport:
+    def rebuild(name: str, sql: str) -> BuildReport:
         write_model(files.dbt_dir, plan.model(name), sql)
         context.log.info(f"rebuilding {name}")
         return dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project, select=f"{name}+")
@@ -287,7 +286,7 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     catalog = files.catalog()
     plan = files.plan()
     drafts = files.drafts()
-    report = TestReport.load(files.path(FINAL_REPORT))
+    report = BuildReport.load(files.path(FINAL_REPORT))
     outcomes = RepairOutcome.load_all(files.path(REPAIRS))
     validation = None
     if files.path(DATA_VALIDATION).exists():

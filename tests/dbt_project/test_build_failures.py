@@ -3,9 +3,9 @@
 import json
 
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, failed_drafts, not_passed, read_manifest
-from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.dbt_project.results import NodeResult, BuildReport
 
-REPORT = TestReport(nodes=[
+REPORT = BuildReport(nodes=[
     NodeResult("model.p.orders", "orders", "model", "error", "column \"x\" does not exist"),
     NodeResult("model.p.undrafted", "undrafted", "model", "error", "no SQL"),
     NodeResult("model.p.customers", "customers", "model", "success"),
