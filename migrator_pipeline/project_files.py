@@ -57,12 +57,19 @@ class ProjectFiles:
     def dbt_dir(self) -> Path:
         return self.root / "dbt"
 
-    def source(self) -> SourceSpec:
-        """The source registered for the project; the bundled example when none was."""
+    def registered_source(self) -> SourceSpec | None:
+        """The source registered for the project (`register`), or None: never a default."""
         settings = self.root / "project.json"
-        if settings.exists():
-            return SourceSpec.from_dict(json.loads(settings.read_text(encoding="utf-8"))["source"])
-        return SourceSpec(str(BUNDLED_EXAMPLE))
+        if not settings.exists():
+            return None
+        return SourceSpec.from_dict(json.loads(settings.read_text(encoding="utf-8"))["source"])
+
+    def source(self) -> SourceSpec:
+        """The registered source, for the steps after source_catalog (which registers it)."""
+        source = self.registered_source()
+        if source is None:
+            raise FileNotFoundError(f"project '{self.project}' has no registered source")
+        return source
 
     # Each step's output, as the next step reads it.
     def catalog(self) -> Catalog:

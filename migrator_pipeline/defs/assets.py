@@ -10,10 +10,12 @@ and a re-run of one step read the same files, and the dbt project is a directory
 """
 
 
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 
@@ -22,7 +24,8 @@ from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.scripts import SourceError
-from migrator_pipeline.catalog.sources import live_rows, read_source
+from migrator_pipeline.catalog.live import PASSWORD_VARIABLE, is_live_source
+from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
@@ -78,14 +81,25 @@ def _progress(context: dg.AssetExecutionContext, what: str):
     return report
 
 
+class SourceConfig(dg.Config):
+    """What to migrate, given in the launchpad's run config (or GraphQL's): a script folder, a `.sql`
+    file, a `.dacpac`, or a SQL Server URL whose password comes only from MIGRATOR_MSSQL_PASSWORD.
+    Left empty, the run reads the source registered for the project (as `migrator migrate` does)."""
+
+    source: str | None = None
+    variables: dict[str, str] | None = None  # SQLCMD variables, as `--var NAME=VALUE`
+
+
 @migration_asset(kinds={"python", "sqlserver"},
                  description="The SQL Server source read into one catalog: objects, columns, keys, "
-                             "bodies, dependencies, data and findings.")
-def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+                             "bodies, dependencies, data and findings. Its run config `source` names "
+                             "what to migrate; without it, the project's registered source.")
+def source_catalog(context: dg.AssetExecutionContext, config: SourceConfig) -> dg.MaterializeResult:
     step = start_step(context)
     files = step.files
     try:
-        catalog = read_source(files.source())
+        source = _given_or_registered_source(files, config)
+        catalog = read_source(source)
     except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
         raise dg.Failure(description=str(error), allow_retries=False) from None
     if not catalog.objects:
@@ -93,12 +107,38 @@ def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     files.save(CATALOG, catalog.save)
     kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
     return dg.MaterializeResult(metadata={
-        "source": catalog.source,
+        "source": source.location,
         **{f"{kind}s": count for kind, count in kinds.items()},
         "rows_of_data": sum(len(d.rows) for d in catalog.data),
         "findings": len(catalog.findings),
         **step.usage(objects=len(catalog.objects)),
     })
+
+
+def _given_or_registered_source(files: ProjectFiles, config: SourceConfig) -> SourceSpec:
+    """The source given in run config, checked and registered for the project; else the one
+    registered before. A project with neither is refused: it never migrates an example."""
+    if not config.source:
+        registered = files.registered_source()
+        if registered is None:
+            raise SourceError(
+                f"project '{files.project}' has no source: give one in the run config, "
+                "ops: {source_catalog: {config: {source: <folder | .sql | .dacpac | mssql://user@host/db>}}}, "
+                f"or run `migrator migrate SOURCE --project {files.project}`")
+        return registered
+    location = config.source.strip()
+    if is_live_source(location) and _ODBC_PASSWORD.search(location):
+        raise SourceError(f"put the password in the environment variable {PASSWORD_VARIABLE}, "
+                          "not in the run config")
+    if not is_live_source(location):  # stored absolute: later runs need not share this one's directory
+        location = str(Path(location).expanduser().resolve())
+    source = SourceSpec(location, dict(config.variables or {}))
+    check_source(source)
+    files.register(source)
+    return source
+
+
+_ODBC_PASSWORD = re.compile(r"(^|;)\s*(pwd|password)\s*=", re.IGNORECASE)
 
 
 @migration_asset(reads=[CATALOG], kinds={"postgres"},
