@@ -41,10 +41,10 @@ from xml.etree import ElementTree
 import defusedxml
 import defusedxml.ElementTree
 
-from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
 from migrator_pipeline.catalog.scripts import SourceError, decode_script, read_catalog
-from migrator_pipeline.tsql.procedures import matching_paren
+from migrator_pipeline.tsql.lexer import tokenize
+from migrator_pipeline.tsql.tokens import matching_paren
 
 NAMESPACE = "http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02"
 _NS = f"{{{NAMESPACE}}}"

@@ -41,11 +41,12 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from migrator_pipeline.catalog.batches import LineIndex, tokenize
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
 from migrator_pipeline.catalog.scripts import SourceError, statement_dependencies
-from migrator_pipeline.tsql.procedures import body_statements, matching_paren, multipart_name, parse_module_header, schema_and_name
+from migrator_pipeline.tsql.lexer import LineIndex, tokenize
+from migrator_pipeline.tsql.modules import body_statements, parse_module_header
+from migrator_pipeline.tsql.tokens import matching_paren, multipart_name, schema_and_name
 
 PASSWORD_VARIABLE = "MIGRATOR_MSSQL_PASSWORD"
 DEFAULT_DRIVER = "ODBC Driver 18 for SQL Server"

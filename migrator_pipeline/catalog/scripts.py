@@ -2,12 +2,12 @@
 
 How a script is read:
 - decoded as UTF-8 (with or without BOM) or UTF-16 with a BOM; CRLF becomes LF;
-- split into `GO` batches, and batches into statements (`catalog.batches`);
+- split into `GO` batches, and batches into statements (`tsql.lexer`);
 - `CREATE TABLE` is read from tokens, not by sqlglot: sqlglot rewrites data types
   (`int` -> `INTEGER`) and gives up on storage clauses such as `TEXTIMAGE_ON`, while the
   catalog keeps types as written;
 - views, procedures, functions and triggers keep their whole statement as `body`; their
-  dependencies come from sqlglot's parse of the body (`tsql.procedures`);
+  dependencies come from sqlglot's parse of the body (`tsql.modules`);
 - `INSERT ... VALUES` outside modules and `data/<schema>.<table>.csv` files become
   TableData. In CSV files an empty field is NULL (None): the csv module cannot tell an
   empty quoted string from an empty field, and NULL is the commoner meaning in exports.
@@ -45,15 +45,6 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from migrator_pipeline.catalog.batches import (
-    LineIndex,
-    Statement,
-    Token,
-    expand_rows,
-    script_batches,
-    split_statements,
-    tokenize,
-)
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, TableData, object_key
 from migrator_pipeline.catalog.values import (
@@ -70,17 +61,18 @@ from migrator_pipeline.catalog.values import (
     read_value,
     type_parts,
 )
-from migrator_pipeline.tsql.procedures import (
-    ModuleHeader,
-    body_statements,
-    data_type_at,
-    matching_paren,
-    multipart_name,
-    parse_module_header,
-    schema_and_name,
-    split_commas,
-    table_key,
+from migrator_pipeline.tsql.lexer import (
+    LineIndex,
+    Statement,
+    Token,
+    expand_rows,
+    script_batches,
+    split_statements,
+    tokenize,
 )
+from migrator_pipeline.tsql.modules import ModuleHeader, body_statements, parse_module_header
+from migrator_pipeline.tsql.syntax import table_key
+from migrator_pipeline.tsql.tokens import data_type_at, matching_paren, multipart_name, schema_and_name, split_commas
 
 # statements of deployment scripts that carry nothing for the catalog
 _IGNORED_VERBS = frozenset(
@@ -401,7 +393,7 @@ def _literal(tokens: list[Token]) -> tuple[bool, str | None]:
 
 
 def _is_rows_insert(statement: Statement) -> bool:
-    """`INSERT ... VALUES` whose only "rows" token (literal rows, see `batches.lex`) is its end.
+    """`INSERT ... VALUES` whose only "rows" token (literal rows, see `tsql.lexer.lex`) is its end.
 
     The VALUES before the rows must be the keyword, not the table's name: `INSERT [INTO]
     [dbo.]VALUES (1)` reads `(1)` as a column list, so it is read from plain tokens.

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from migrator_pipeline.catalog.batches import Token, tokenize
-from migrator_pipeline.tsql.procedures import data_type_at, matching_paren, split_commas
+from migrator_pipeline.tsql.lexer import Token, tokenize
+from migrator_pipeline.tsql.tokens import data_type_at, matching_paren, split_commas
 
 
 class ConversionError(ValueError):

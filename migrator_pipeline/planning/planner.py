@@ -86,7 +86,6 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
@@ -97,9 +96,10 @@ from migrator_pipeline.planning.warehouse_loads import (
     DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
     substitute_variables, updated_select, window_condition)
 from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier, raw_identifier, sql_name
-from migrator_pipeline.tsql.procedures import (
-    block_statements, matching_paren, multipart_name, parse_module_header, procedure_statements,
-    schema_and_name, split_commas, table_key)
+from migrator_pipeline.tsql.lexer import tokenize
+from migrator_pipeline.tsql.modules import block_statements, parse_module_header, procedure_statements
+from migrator_pipeline.tsql.syntax import table_key
+from migrator_pipeline.tsql.tokens import matching_paren, multipart_name, schema_and_name, split_commas
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 

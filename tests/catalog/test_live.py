@@ -17,7 +17,6 @@ import sqlglot
 from sqlglot import exp
 
 from migrator_pipeline.catalog import live
-from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.live import (
     CATALOG_QUERIES,
     LiveSource,
@@ -31,6 +30,7 @@ from migrator_pipeline.catalog.live import (
 )
 from migrator_pipeline.catalog.model import Column, Finding, ForeignKey
 from migrator_pipeline.catalog.scripts import SourceError, read_catalog
+from migrator_pipeline.tsql.lexer import tokenize
 
 SECRET = "s3cr3t;Pa}ss"
 URL = "mssql://etl%40corp@db.example:1433/Shop?driver=ODBC+Driver+17+for+SQL+Server&TrustServerCertificate=yes"
