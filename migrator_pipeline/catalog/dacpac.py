@@ -41,8 +41,8 @@ from xml.etree import ElementTree
 import defusedxml
 import defusedxml.ElementTree
 
-from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
-from migrator_pipeline.catalog.scripts import SourceError, decode_script, read_catalog
+from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
+from migrator_pipeline.catalog.scripts import decode_script, read_catalog
 from migrator_pipeline.tsql.lexer import tokenize
 from migrator_pipeline.tsql.tokens import matching_paren
 

@@ -42,10 +42,10 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from migrator_pipeline.catalog.dependencies import dependency_findings
-from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
-from migrator_pipeline.catalog.scripts import SourceError, statement_dependencies
+from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
 from migrator_pipeline.tsql.lexer import LineIndex, tokenize
 from migrator_pipeline.tsql.modules import body_statements, parse_module_header
+from migrator_pipeline.tsql.references import statement_dependencies
 from migrator_pipeline.tsql.tokens import matching_paren, multipart_name, schema_and_name
 
 PASSWORD_VARIABLE = "MIGRATOR_MSSQL_PASSWORD"

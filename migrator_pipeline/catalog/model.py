@@ -18,6 +18,10 @@ OBJECT_KINDS = ("table", "view", "procedure", "function", "trigger")
 RECORDED_KINDS = ("schema", "type", "sequence", "synonym", "index")
 
 
+class SourceError(Exception):
+    """The source cannot be read at all: missing, or not a .sql file or folder."""
+
+
 def object_key(schema: str, name: str) -> str:
     """The case-insensitive identity of an object: `schema.name`, lower case."""
     return f"{schema}.{name}".lower()

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from migrator_pipeline.catalog.model import Catalog, SourceObject
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import Catalog, SourceError, SourceObject
 
 SCRIPT_SUFFIXES = (".sql",)
 

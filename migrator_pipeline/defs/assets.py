@@ -16,7 +16,7 @@ from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, RepairOutcome, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import live_rows, read_source
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)

@@ -49,8 +49,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from migrator_pipeline.catalog.model import Catalog, Finding, object_key
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import Catalog, Finding, SourceError, object_key
 from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.tsql.identifiers import fold_identifier

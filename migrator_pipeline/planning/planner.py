@@ -87,7 +87,6 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
-from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedModel, PlannedSource
 from migrator_pipeline.planning.result_sets import ResultSet, ResultSetError, read_result_set
 from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function
@@ -98,6 +97,7 @@ from migrator_pipeline.planning.warehouse_loads import (
 from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier, raw_identifier, sql_name
 from migrator_pipeline.tsql.lexer import tokenize
 from migrator_pipeline.tsql.modules import block_statements, parse_module_header, procedure_statements
+from migrator_pipeline.tsql.references import statement_dependencies, write_targets
 from migrator_pipeline.tsql.syntax import table_key
 from migrator_pipeline.tsql.tokens import matching_paren, multipart_name, schema_and_name, split_commas
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression

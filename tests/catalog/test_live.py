@@ -28,8 +28,8 @@ from migrator_pipeline.catalog.live import (
     read_live_catalog,
     stream_table_rows,
 )
-from migrator_pipeline.catalog.model import Column, Finding, ForeignKey
-from migrator_pipeline.catalog.scripts import SourceError, read_catalog
+from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, SourceError
+from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.tsql.lexer import tokenize
 
 SECRET = "s3cr3t;Pa}ss"

@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from migrator_pipeline.catalog.dependencies import dependency_cycles
-from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, TableData
-from migrator_pipeline.catalog.scripts import READ_TIME, SourceError, normalise_date_literal, read_catalog
+from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, SourceError, TableData
+from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.catalog.values import normalise_date_literal
 
 TABLES = """\
 CREATE TABLE [dbo].[Customers] (
