@@ -81,7 +81,18 @@ from migrator_pipeline.tsql.lexer import (
 )
 from migrator_pipeline.tsql.modules import ModuleHeader, body_statements, parse_module_header
 from migrator_pipeline.tsql.references import statement_dependencies
-from migrator_pipeline.tsql.tokens import data_type_at, matching_paren, multipart_name, schema_and_name, split_commas
+from migrator_pipeline.tsql.tokens import (
+    data_type_at,
+    literal_text,
+    matching_paren,
+    multipart_name,
+    name_list,
+    schema_and_name,
+    split_commas,
+    string_text,
+    strip_parens,
+    token_text,
+)
 
 # statements of deployment scripts that carry nothing for the catalog
 _IGNORED_VERBS = frozenset(
@@ -164,23 +175,6 @@ def _redefines(tokens: list[Token]) -> bool:
     return words[0] == "ALTER" or words[1:3] == ["OR", "ALTER"]
 
 
-def _string_value(tokens: list[Token]) -> str | None:
-    """The text of a string literal (or of `'a' + N'b'`), or None when it is anything else."""
-    if not tokens or len(tokens) % 2 == 0:
-        return None
-    pieces = []
-    for k, token in enumerate(tokens):
-        if k % 2 == 1:
-            if token.text != "+":
-                return None
-            continue
-        is_literal, value = _literal([token])
-        if not is_literal or token.kind != "string" or value is None:
-            return None
-        pieces.append(value)
-    return "".join(pieces)
-
-
 def _exec_arguments(tokens: list[Token]) -> tuple[list[list[Token]], dict[str, list[Token]]]:
     """Positional and `@name = value` arguments of an EXEC, as token lists."""
     positional: list[list[Token]] = []
@@ -199,7 +193,7 @@ def _arguments(tokens: list[Token], names: tuple[str, ...]) -> dict[str, str | N
     given = dict(zip(names, positional)) | named
     values: dict[str, str | None] = {}
     for name, value_tokens in given.items():
-        is_literal, value = _literal(value_tokens)
+        is_literal, value = literal_text(value_tokens)
         if not is_literal and len(value_tokens) == 1 and value_tokens[0].is_identifier:
             is_literal, value = True, value_tokens[0].name  # EXEC sp_addtype Phone, ...
         values[name] = value if is_literal else " ".join(t.text for t in value_tokens)
@@ -357,45 +351,6 @@ def decode_script(raw: bytes) -> str:
     return text.replace("\r\n", "\n")
 
 
-def _strip_parens(tokens: list[Token]) -> list[Token]:
-    while len(tokens) > 2 and tokens[0].text == "(" and matching_paren(tokens, 0) == len(tokens) - 1:
-        tokens = tokens[1:-1]
-    return tokens
-
-
-def _span(text: str, tokens: list[Token]) -> str:
-    return text[tokens[0].start : tokens[-1].end] if tokens else ""
-
-
-def _name_list(tokens: list[Token], i: int) -> tuple[list[str], int]:
-    """`(a [ASC], b)` at or after token i: the names, and the index past the `)`."""
-    while i < len(tokens) and tokens[i].text != "(":
-        i += 1
-    close = matching_paren(tokens, i) if i < len(tokens) else -1
-    if close < 0:
-        return [], len(tokens)
-    return [piece[0].name for piece in split_commas(tokens[i + 1 : close])], close + 1
-
-
-def _literal(tokens: list[Token]) -> tuple[bool, str | None]:
-    """A VALUES item as COPY text: (True, value) or (False, None) when it is not a literal."""
-    if len(tokens) == 2 and tokens[0].text in "+-" and tokens[1].kind == "number":
-        return True, tokens[1].text if tokens[0].text == "+" else "-" + tokens[1].text
-    if len(tokens) != 1:
-        return False, None
-    token = tokens[0]
-    if token.kind == "string":
-        quoted = token.text[1:] if token.text[0] in "Nn" else token.text
-        return True, quoted[1:-1].replace("''", "'")
-    if token.kind == "number":
-        return True, token.text
-    if token.kind == "hex":
-        return True, "\\x" + token.text[2:]
-    if token.upper == "NULL":
-        return True, None
-    return False, None
-
-
 def _is_rows_insert(statement: Statement) -> bool:
     """`INSERT ... VALUES` whose only "rows" token (literal rows, see `tsql.lexer.lex`) is its end.
 
@@ -409,7 +364,7 @@ def _is_rows_insert(statement: Statement) -> bool:
     return len(tokens) - 2 > name_start and tokens[-3].text != "."
 
 
-# A value of a "rows" token, whose grammar the lexer has checked: what `_literal` makes of it.
+# A value of a "rows" token, whose grammar the lexer has checked: what `literal_text` makes of it.
 # Each match first skips the `(`, commas and whitespace before the value (much faster than
 # letting `finditer` search past them); comments are matched so that a quote in one is not
 # read as a value, and a sign is kept for the number after it.
@@ -473,7 +428,7 @@ def _bulk_options(tokens: list[Token]) -> dict[str, str | None]:
     for piece in split_commas(tokens[start + 1 : close]):
         name = piece[0].upper
         if len(piece) > 2 and piece[1].text == "=":
-            is_literal, value = _literal(piece[2:])
+            is_literal, value = literal_text(piece[2:])
             options[name] = value if is_literal else piece[2].text
         else:
             options[name] = None
@@ -799,7 +754,7 @@ class _ScriptReader:
         elif verb in ("WITH", "SELECT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "DECLARE"):
             self.finding("info", f"{verb} statement outside a module ignored", file, line)
         else:
-            excerpt = " ".join(_span(text, tokens[:8]).split())[:80]
+            excerpt = " ".join(token_text(text, tokens[:8]).split())[:80]
             self.finding("warning", f"unrecognised statement ignored: {excerpt}", file, line)
 
     def _read_declare(self, tokens: list[Token]) -> bool:
@@ -864,7 +819,7 @@ class _ScriptReader:
         if header.kind == "table" and statement.verb == "ALTER":
             self.alters.append(_AlterTable(key, statement.tokens, text, file, line))
             return
-        obj = SourceObject(header.schema, header.name, header.kind, _span(text, statement.tokens), file, line)
+        obj = SourceObject(header.schema, header.name, header.kind, token_text(text, statement.tokens), file, line)
         redefines = _redefines(statement.tokens)
         try:
             if header.kind == "table":
@@ -899,7 +854,7 @@ class _ScriptReader:
         if statement.verb != "CREATE":
             return False
         words = [t.upper for t in tokens[:6]]
-        body = _span(text, tokens)
+        body = token_text(text, tokens)
         if words[1] == "SCHEMA":
             if len(tokens) < 3 or not tokens[2].is_identifier or tokens[2].upper == "AUTHORIZATION":
                 return False
@@ -956,7 +911,7 @@ class _ScriptReader:
     def _read_exec(self, tokens: list[Token], text: str, file: str, line: int) -> None:
         if len(tokens) > 1 and tokens[1].text == "(":  # EXEC ('CREATE VIEW ...')
             close = matching_paren(tokens, 1)
-            self._read_dynamic(_string_value(tokens[2:close]) if close > 0 else None, tokens, text, file, line)
+            self._read_dynamic(string_text(tokens[2:close]) if close > 0 else None, tokens, text, file, line)
             return
         parts, i = multipart_name(tokens, 1)
         if i < len(tokens) and tokens[i].text == "=" and parts and parts[0].startswith("@"):
@@ -966,11 +921,11 @@ class _ScriptReader:
         if procedure == "sp_executesql":
             positional, named = _exec_arguments(arguments)
             statement = named.get("@stmt") or (positional[0] if positional else [])
-            self._read_dynamic(_string_value(statement), tokens, text, file, line)
+            self._read_dynamic(string_text(statement), tokens, text, file, line)
         elif procedure == "sp_addextendedproperty":
             self._read_extended_property(_arguments(arguments, _EXTENDED_PROPERTY), file, line)
         elif procedure == "sp_addtype":
-            self._read_addtype(_arguments(arguments, _ADDTYPE), _span(text, tokens), file, line)
+            self._read_addtype(_arguments(arguments, _ADDTYPE), token_text(text, tokens), file, line)
         else:
             self.finding("info", f"{tokens[0].upper} statement outside a module ignored", file, line)
 
@@ -979,7 +934,7 @@ class _ScriptReader:
         if sql is not None:
             self._read_batch(sql, line, file)
             return
-        created = _DYNAMIC_CREATE.search(_span(text, tokens))
+        created = _DYNAMIC_CREATE.search(token_text(text, tokens))
         if created is not None:
             name = "".join(created.group(1).split())
             self.finding("warning", f"dynamic SQL that is not a string literal creates {name}: not read", file, line, name)
@@ -1030,14 +985,14 @@ class _ScriptReader:
     def _apply_table_constraint(self, table: SourceObject, element: list[Token], name: str | None) -> None:
         kind = element[0].upper
         if kind == "PRIMARY":
-            table.primary_key, _ = _name_list(element, 1)
+            table.primary_key, _ = name_list(element, 1)
             pk = {c.lower() for c in table.primary_key}
             for column in table.columns:
                 column.nullable = column.nullable and column.name.lower() not in pk
         elif kind == "UNIQUE":
-            table.unique_keys.append(_name_list(element, 1)[0])
+            table.unique_keys.append(name_list(element, 1)[0])
         elif kind == "FOREIGN":
-            columns, i = _name_list(element, 1)
+            columns, i = name_list(element, 1)
             if i < len(element) and element[i].upper == "REFERENCES":
                 table.foreign_keys.append(self._reference(columns, element, i + 1, name))
 
@@ -1045,14 +1000,14 @@ class _ScriptReader:
     def _reference(columns: list[str], tokens: list[Token], i: int, name: str | None) -> ForeignKey:
         parts, i = multipart_name(tokens, i)
         ref_schema, ref_table = schema_and_name(parts)
-        ref_columns = _name_list(tokens, i)[0] if i < len(tokens) and tokens[i].text == "(" else []
+        ref_columns = name_list(tokens, i)[0] if i < len(tokens) and tokens[i].text == "(" else []
         return ForeignKey(columns, ref_schema, ref_table, ref_columns, name)
 
     def _column(self, table: SourceObject, tokens: list[Token], text: str) -> Column:
         column = Column(tokens[0].name, "")
         if len(tokens) > 1 and tokens[1].upper == "AS":
             end = next((k for k in range(2, len(tokens)) if tokens[k].upper in _COMPUTED_END), len(tokens))
-            column.computed = _span(text, _strip_parens(tokens[2:end]))
+            column.computed = token_text(text, strip_parens(tokens[2:end]))
             i = end
         else:
             column.data_type, i = data_type_at(tokens, 1)
@@ -1072,7 +1027,7 @@ class _ScriptReader:
             column.identity = True
             if i + 1 < len(tokens) and tokens[i + 1].text == "(":
                 close = matching_paren(tokens, i + 1)
-                spec = [_literal(piece)[1] for piece in split_commas(tokens[i + 2 : close])] if close > 0 else []
+                spec = [literal_text(piece)[1] for piece in split_commas(tokens[i + 2 : close])] if close > 0 else []
                 if len(spec) == 2 and all(v is not None and _INTEGER.match(v) for v in spec):
                     self.identity_specs[table.key] = (int(spec[0]), int(spec[1]))
                 return close + 1 if close > 0 else len(tokens)
@@ -1080,7 +1035,7 @@ class _ScriptReader:
             return i + 2
         elif word == "DEFAULT":
             end = self._expression_end(tokens, i + 1)
-            column.default = _span(text, _strip_parens(tokens[i + 1 : end]))
+            column.default = token_text(text, strip_parens(tokens[i + 1 : end]))
             return end
         elif word == "PRIMARY":
             table.primary_key = [column.name]
@@ -1137,7 +1092,7 @@ class _ScriptReader:
         key = object_key(schema, name)
         columns = None
         if i < len(tokens) and tokens[i].text == "(":
-            columns, i = _name_list(tokens, i)
+            columns, i = name_list(tokens, i)
         if i + 1 < len(tokens) and (tokens[i].upper, tokens[i + 1].upper) == ("DEFAULT", "VALUES"):
             self.inserts.append(self._insert(key, [], [[]], file, line, None))
             return
@@ -1363,7 +1318,7 @@ class _ScriptReader:
             self.finding("warning", "BULK INSERT without a table and a file name ignored", file, line)
             return
         key = object_key(*schema_and_name(parts))
-        written = _literal([tokens[i + 1]])[1] or ""
+        written = literal_text([tokens[i + 1]])[1] or ""
         options = _bulk_options(tokens[i + 2 :])
         path = _bulk_file(self.root / file, written, self.root)
         if path is None and _outside(self.root / file, written, self.root):
