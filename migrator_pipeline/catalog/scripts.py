@@ -34,13 +34,9 @@ import csv
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from xml.etree import ElementTree
-
-import defusedxml
-import defusedxml.ElementTree
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -56,6 +52,7 @@ from migrator_pipeline.catalog.model import (
     TableData,
     object_key,
 )
+from migrator_pipeline.catalog.sqlproj import SqlProject, is_inside, local_path, project_scripts, read_project, source_files
 from migrator_pipeline.catalog.values import (
     DEFAULT,
     ConversionError,
@@ -65,7 +62,6 @@ from migrator_pipeline.catalog.values import (
     column_converter,
     convert,
     default_value,
-    normalise_date_literal,
     number_value,
     read_value,
     type_parts,
@@ -218,7 +214,7 @@ def read_catalog(source: Path, *, variables: Mapping[str, str] | None = None) ->
     reader.catalog.findings.extend(project.findings)
     if project.collation:
         reader.catalog.collation = project.collation
-    scripts = [source] if source.is_file() else _project_scripts(root, project)
+    scripts = [source] if source.is_file() else project_scripts(root, project)
     included = set() if source.is_file() else reader.included_files(scripts)
     scripts = [s for s in scripts if s.resolve() not in included]
     if not scripts:
@@ -226,116 +222,10 @@ def read_catalog(source: Path, *, variables: Mapping[str, str] | None = None) ->
     for script in scripts:
         reader.read_top_script(script)
     data_root = source.parent / "data" if source.is_file() else root
-    for csv_file in _files(data_root, ".csv"):
+    for csv_file in source_files(data_root, ".csv"):
         if csv_file.parent.name.lower() == "data" or source.is_file():
             reader.read_csv(csv_file)
     return reader.finish()
-
-
-# ---------------------------------------------------------------- SSDT projects
-
-
-@dataclass
-class SqlProject:
-    """What a `*.sqlproj` file says about the scripts beside it."""
-
-    build: list[Path] = field(default_factory=list)
-    pre_deploy: list[Path] = field(default_factory=list)
-    post_deploy: list[Path] = field(default_factory=list)
-    excluded: set[Path] = field(default_factory=set)  # <None>, <Content>, <Build Remove>
-    variables: dict[str, str] = field(default_factory=dict)  # <SqlCmdVariable> defaults
-    names: set[str] = field(default_factory=set)  # database names the project goes by
-    collation: str | None = None  # <DefaultCollation>: the database's, which comparisons follow
-    findings: list[Finding] = field(default_factory=list)
-
-
-def read_project(root: Path) -> SqlProject:
-    """The first `*.sqlproj` directly in root (an empty SqlProject when there is none)."""
-    project = SqlProject()
-    found = sorted(p for p in root.glob("*") if p.is_file() and p.suffix.lower() == ".sqlproj")
-    if not found:
-        return project
-    path = found[0]
-    project.names.add(path.stem.lower())
-    try:
-        tree = defusedxml.ElementTree.parse(path)  # no entity expansion, no external entities
-    except (ElementTree.ParseError, defusedxml.DefusedXmlException, OSError) as error:
-        project.findings.append(Finding("error", f"cannot read the project file, all .sql files read: {error}", path.name))
-        return project
-    for element in tree.iter():
-        tag = element.tag.rsplit("}", 1)[-1]
-        include = (element.get("Include") or element.get("Remove") or "").strip()
-        if tag in ("Name", "DatabaseName") and element.text:
-            project.names.add(element.text.strip().lower())
-        if tag == "DefaultCollation" and element.text and element.text.strip():
-            project.collation = element.text.strip()
-        if not include:
-            continue
-        if tag == "SqlCmdVariable":
-            default = next((c.text or "" for c in element if c.tag.rsplit("}", 1)[-1] in ("DefaultValue", "Value")), "")
-            project.variables[include] = default
-            continue
-        paths = [_local_path(root, part) for part in include.split(";") if part.strip()]
-        if any(not is_inside(p, root) for p in paths):
-            project.findings.append(Finding("error", f"{tag} item outside the source folder, not read: {include}", path.name))
-            paths = [p for p in paths if is_inside(p, root)]
-        if tag == "Build" and element.get("Remove"):
-            project.excluded.update(paths)
-        elif tag == "Build":
-            project.build.extend(paths)
-        elif tag == "PreDeploy":
-            project.pre_deploy.extend(paths)
-        elif tag == "PostDeploy":
-            project.post_deploy.extend(paths)
-        elif tag in ("None", "Content"):
-            project.excluded.update(paths)
-    return project
-
-
-def is_inside(path: Path, root: Path) -> bool:
-    """Whether a path, symbolic links followed, lies inside the source folder: nothing outside
-    it (host files named by `BULK INSERT`, `:r ../..`, a project item, a link) is ever read."""
-    return path.resolve().is_relative_to(root.resolve())
-
-
-def _local_path(base: Path, written: str) -> Path:
-    """A path written in a project or `:r` (Windows separators, any case) under base, resolved."""
-    path = base
-    for part in written.strip().strip('"').replace("\\", "/").split("/"):
-        if part in ("", "."):
-            continue
-        candidate = path / part
-        if not candidate.exists() and path.is_dir():
-            # Windows file systems ignore case; projects written there often disagree with the disk
-            candidate = next((c for c in path.iterdir() if c.name.lower() == part.lower()), candidate)
-        path = candidate
-    return path.resolve()
-
-
-def _project_scripts(root: Path, project: SqlProject) -> list[Path]:
-    """Pre-deployment scripts, then every other .sql file in path order, then post-deployment.
-
-    Files a project lists as <Build> and files it does not list are both read (nothing in
-    the folder goes unreported); only <None>, <Content> and <Build Remove> files are left out.
-    """
-    skipped_dirs = {"bin", "obj"} if project.names else set()
-    scripts = [
-        p for p in _files(root, ".sql")
-        if not skipped_dirs.intersection(part.lower() for part in p.relative_to(root).parts[:-1])
-    ]
-    excluded = project.excluded - set(project.build)
-    ordered_first = [p for p in project.pre_deploy if p.exists()]
-    ordered_last = [p for p in project.post_deploy if p.exists()]
-    special = set(ordered_first) | set(ordered_last) | excluded
-    middle = [p for p in scripts if p.resolve() not in special]
-    return ordered_first + middle + ordered_last
-
-
-def _files(root: Path, suffix: str) -> list[Path]:
-    if not root.is_dir():
-        return []
-    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == suffix and is_inside(p, root)]
-    return sorted(found, key=lambda p: p.relative_to(root).as_posix())
 
 
 def decode_script(raw: bytes) -> str:
@@ -623,7 +513,7 @@ class _ScriptReader:
                     self._setvar(argument, variables, None, None)
                 elif command == "r":
                     written = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), argument)
-                    included.add(_local_path(script.resolve().parent, written))
+                    included.add(local_path(script.resolve().parent, written))
         return included
 
     def read_top_script(self, path: Path) -> None:
@@ -693,7 +583,7 @@ class _ScriptReader:
             variables[name] = value
 
     def _include(self, path: Path, written: str, variables: dict[str, str], including: tuple[Path, ...], file: str, line: int) -> None:
-        target = _local_path(path.resolve().parent, written)
+        target = local_path(path.resolve().parent, written)
         chain = including + (path.resolve(),)
         if Path(written.strip().strip('"')).is_absolute() or not is_inside(target, self.root):
             self.finding("error", f"included file outside the source folder, not read: {written.strip()}", file, line)
