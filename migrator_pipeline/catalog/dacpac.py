@@ -42,7 +42,8 @@ import defusedxml
 import defusedxml.ElementTree
 
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
-from migrator_pipeline.catalog.scripts import decode_script, read_catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.sqlcmd import decode_script
 from migrator_pipeline.tsql.lexer import tokenize
 from migrator_pipeline.tsql.tokens import matching_paren
 

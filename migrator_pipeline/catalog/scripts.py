@@ -29,7 +29,6 @@ raises SourceError. Missing references and dependency cycles are `catalog.depend
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import re
@@ -52,7 +51,8 @@ from migrator_pipeline.catalog.model import (
     TableData,
     object_key,
 )
-from migrator_pipeline.catalog.sqlproj import SqlProject, is_inside, local_path, project_scripts, read_project, source_files
+from migrator_pipeline.catalog.sqlcmd import Sqlcmd
+from migrator_pipeline.catalog.sqlproj import SqlProject, is_inside, project_scripts, read_project, source_files
 from migrator_pipeline.catalog.values import (
     DEFAULT,
     ConversionError,
@@ -98,13 +98,6 @@ _TABLE_CONSTRAINTS = frozenset({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX"
 _COMPUTED_END = frozenset({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE"})
 
 
-# SQLCMD: a `:command` at the start of a line, `$(NAME)` anywhere
-_SQLCMD_LINE = re.compile(r"^[ \t]*:([A-Za-z]+)\b(.*)$")
-# searched in "\n" + text: a pattern that starts with a plain character is scanned for
-# ~10x faster than `^` under re.M, which matters on data scripts of many megabytes
-_SQLCMD_LINE_START = re.compile(r"\n[ \t]*:[A-Za-z]+\b")
-_VARIABLE = re.compile(r"\$\(([A-Za-z_][\w\-]*)\)")
-_SETVAR = re.compile(r"^\s+([A-Za-z_][\w\-]*)(.*)$")
 _DATEFORMATS = ("mdy", "dmy", "ymd", "ydm", "myd", "dym")
 # GETDATE() in a default or a VALUES list is when SQL Server ran the script; here, when this
 # process first read a source: one instant, so that two reads of one estate give the same rows
@@ -119,10 +112,6 @@ _DYNAMIC_CREATE = re.compile(
     r"((?:\[[^\]]+\]|\w+)(?:\s*\.\s*(?:\[[^\]]+\]|\w+))*)",
     re.I,
 )
-
-
-def _has_sqlcmd_lines(text: str) -> bool:
-    return _SQLCMD_LINE_START.search("\n" + text) is not None
 
 
 @dataclass
@@ -215,7 +204,7 @@ def read_catalog(source: Path, *, variables: Mapping[str, str] | None = None) ->
     if project.collation:
         reader.catalog.collation = project.collation
     scripts = [source] if source.is_file() else project_scripts(root, project)
-    included = set() if source.is_file() else reader.included_files(scripts)
+    included = set() if source.is_file() else reader.sqlcmd.included_files(scripts, reader.seed_variables)
     scripts = [s for s in scripts if s.resolve() not in included]
     if not scripts:
         reader.finding("error", "no .sql files found")
@@ -226,19 +215,6 @@ def read_catalog(source: Path, *, variables: Mapping[str, str] | None = None) ->
         if csv_file.parent.name.lower() == "data" or source.is_file():
             reader.read_csv(csv_file)
     return reader.finish()
-
-
-def decode_script(raw: bytes) -> str:
-    """Script bytes as text: UTF-8 (BOM optional) or UTF-16 with a BOM. Raises UnicodeDecodeError."""
-    if raw.startswith(codecs.BOM_UTF8):
-        text = raw[len(codecs.BOM_UTF8) :].decode("utf-8")
-    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = raw.decode("utf-16")
-    else:
-        text = raw.decode("utf-8")
-    if "\x00" in text:
-        raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL characters: binary or UTF-16 without a BOM")
-    return text.replace("\r\n", "\n")
 
 
 def _is_rows_insert(statement: Statement) -> bool:
@@ -465,7 +441,7 @@ class _ScriptReader:
         self.catalog = Catalog(source=source)
         self.root = root
         self.seed_variables = variables
-        self.fixed_variables = fixed  # given on the command line: :setvar does not change them
+        self.sqlcmd = Sqlcmd(root, fixed, self.finding, self.file_name)
         self.databases: set[str] = set()  # names of the current database (USE, project name)
         self.objects: dict[str, SourceObject] = {}
         self.alters: list[_AlterTable] = []
@@ -494,106 +470,12 @@ class _ScriptReader:
     def file_name(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else path.as_posix()
 
-    # ------------------------------------------------------------ scripts and SQLCMD
-
-    def included_files(self, scripts: list[Path]) -> set[Path]:
-        """Files some script includes with `:r`: they are read where they are included, not on their own."""
-        included: set[Path] = set()
-        for script in scripts:
-            text = self._decode(script, None)
-            if text is None or not _has_sqlcmd_lines(text):
-                continue
-            variables = dict(self.seed_variables)
-            for line in text.split("\n"):
-                directive = _SQLCMD_LINE.match(line)
-                if directive is None:
-                    continue
-                command, argument = directive.group(1).lower(), directive.group(2)
-                if command == "setvar":
-                    self._setvar(argument, variables, None, None)
-                elif command == "r":
-                    written = _VARIABLE.sub(lambda m: variables.get(m.group(1), m.group(0)), argument)
-                    included.add(local_path(script.resolve().parent, written))
-        return included
-
     def read_top_script(self, path: Path) -> None:
         """A script as sqlcmd runs it: a session of its own (variables, DATEFORMAT, IDENTITY_INSERT)."""
         self.dateformat = "mdy"
         self.identity_insert = set()
-        self.read_script(path, dict(self.seed_variables), ())
-
-    def read_script(self, path: Path, variables: dict[str, str], including: tuple[Path, ...]) -> None:
-        file = self.file_name(path)
-        text = self._decode(path, file)
-        if text is None:
-            return
-        if "$(" not in text and not _has_sqlcmd_lines(text):
-            self._read_text(text, 1, file)  # no SQLCMD: the line by line pass below would change nothing
-            return
-        lines: list[str] = []
-        first_line = 1
-        for number, line in enumerate(text.split("\n"), 1):
-            directive = _SQLCMD_LINE.match(line)
-            if directive is None:
-                lines.append(self._substitute(line, variables, file, number))
-                continue
-            lines.append("")  # keeps line numbers
-            command, argument = directive.group(1).lower(), directive.group(2)
-            if command == "setvar":
-                self._setvar(argument, variables, file, number)
-            elif command == "r":
-                # an include ends the batch text before it: included files end their own batches
-                self._read_text("\n".join(lines), first_line, file)
-                lines, first_line = [], number + 1
-                written = self._substitute(argument, variables, file, number)
-                self._include(path, written, variables, including, file, number)
-        self._read_text("\n".join(lines), first_line, file)
-
-    def _decode(self, path: Path, file: str | None) -> str | None:
-        try:
-            return decode_script(path.read_bytes())
-        except (UnicodeDecodeError, OSError) as error:
-            if file is not None:
-                self.finding("error", f"cannot read the file, skipped: {error}", file)
-            return None
-
-    def _substitute(self, line: str, variables: dict[str, str], file: str, number: int) -> str:
-        if "$(" not in line:
-            return line
-
-        def value(match: re.Match) -> str:
-            name = match.group(1)
-            if name in variables:
-                return variables[name]
-            self.finding("error", f"undefined SQLCMD variable $({name})", file, number)
-            return match.group(0)
-
-        return _VARIABLE.sub(value, line)
-
-    def _setvar(self, argument: str, variables: dict[str, str], file: str | None, number: int | None) -> None:
-        match = _SETVAR.match(argument)
-        if match is None:
-            if file is not None:
-                self.finding("warning", f":setvar without a variable name ignored: {argument.strip()}", file, number)
-            return
-        name, value = match.group(1), match.group(2).strip()
-        if len(value) >= 2 and value[0] == value[-1] == '"':
-            value = value[1:-1].replace('""', '"')
-        if name not in self.fixed_variables:
-            variables[name] = value
-
-    def _include(self, path: Path, written: str, variables: dict[str, str], including: tuple[Path, ...], file: str, line: int) -> None:
-        target = local_path(path.resolve().parent, written)
-        chain = including + (path.resolve(),)
-        if Path(written.strip().strip('"')).is_absolute() or not is_inside(target, self.root):
-            self.finding("error", f"included file outside the source folder, not read: {written.strip()}", file, line)
-        elif target in chain:
-            cycle = " -> ".join(self.file_name(p) for p in chain[chain.index(target) :] + (target,))
-            self.finding("error", f"include cycle, not followed: {cycle}", file, line)
-        elif not target.is_file():
-            self.finding("error", f"included file not found: {written.strip()}", file, line)
-        else:
-            self.read_script(target, variables, chain)
+        for text, first_line, file in self.sqlcmd.texts(path, dict(self.seed_variables)):
+            self._read_text(text, first_line, file)
 
     def _read_text(self, text: str, first_line: int, file: str) -> None:
         # one tokenizing pass over the script; statements keep offsets into the whole script
