@@ -30,16 +30,17 @@ raises SourceError. Missing references and dependency cycles are `catalog.depend
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from migrator_pipeline.catalog.data_files import bulk_file, bulk_options, bulk_rows, csv_records, empty_as_null, is_outside
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import (
     Catalog,
@@ -52,7 +53,7 @@ from migrator_pipeline.catalog.model import (
     object_key,
 )
 from migrator_pipeline.catalog.sqlcmd import Sqlcmd
-from migrator_pipeline.catalog.sqlproj import SqlProject, is_inside, project_scripts, read_project, source_files
+from migrator_pipeline.catalog.sqlproj import SqlProject, project_scripts, read_project, source_files
 from migrator_pipeline.catalog.values import (
     DEFAULT,
     ConversionError,
@@ -279,118 +280,6 @@ def literal_rows(rows_text: str) -> tuple[list[list[Value | None]], list[int]]:
         elif kind == "sign":
             sign = match.group("sign")
     return rows, starts
-
-
-# ---------------------------------------------------------------- BULK INSERT files
-
-
-def _bulk_options(tokens: list[Token]) -> dict[str, str | None]:
-    """`WITH (FIELDTERMINATOR = ',', KEEPNULLS, ...)` as upper-case names -> literal text."""
-    options: dict[str, str | None] = {}
-    start = next((k for k, t in enumerate(tokens) if t.text == "("), None)
-    close = matching_paren(tokens, start) if start is not None else -1
-    if close < 0:
-        return options
-    for piece in split_commas(tokens[start + 1 : close]):
-        name = piece[0].upper
-        if len(piece) > 2 and piece[1].text == "=":
-            is_literal, value = literal_text(piece[2:])
-            options[name] = value if is_literal else piece[2].text
-        else:
-            options[name] = None
-    return options
-
-
-def _bulk_file(script: Path, written: str, root: Path) -> Path | None:
-    """The data file: as written, beside the script, or by file name beside the script or in data/,
-    only ever inside the source folder."""
-    name = re.split(r"[\\/]", written)[-1]
-    folder = script.parent
-    candidates = [Path(written), folder / written.replace("\\", "/"), folder / name, folder / "data" / name, root / name, root / "data" / name]
-    return next((c for c in candidates if name and is_inside(c, root) and c.is_file()), None)
-
-
-def _outside(script: Path, written: str, root: Path) -> bool:
-    """A BULK INSERT path that names a place outside the source folder (`/etc/passwd`, `../x`)."""
-    as_written = Path(written) if Path(written).is_absolute() else script.parent / written
-    return not is_inside(as_written, root)
-
-
-def _terminator(written: str | None, default: str) -> str:
-    if not written:
-        return default
-    if written.lower().startswith("0x"):
-        return bytes.fromhex(written[2:]).decode("latin-1")
-    return written.replace("\\r", "").replace("\\n", "\n").replace("\\t", "\t").replace("\\0", "\0")
-
-
-def _bulk_encoding(options: dict[str, str | None]) -> str:
-    if (options.get("DATAFILETYPE") or "").lower() in ("widechar", "widenative"):
-        return "utf-16"
-    codepage = (options.get("CODEPAGE") or "65001").upper()
-    named = {"65001": "utf-8-sig", "ACP": "cp1252", "OEM": "cp437", "RAW": "latin-1"}
-    return named.get(codepage, f"cp{codepage}")
-
-
-def _csv_records(text: str, delimiter: str, quote: str) -> tuple[list[list[str]], list[int]]:
-    """The non-empty records of CSV text, and the line each starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar=quote)
-    records, lines = [], []
-    line = 1
-    for record in reader:
-        if record:
-            records.append(record)
-            lines.append(line)
-        line = reader.line_num + 1
-    return records, lines
-
-
-def _terminated_records(text: str, field_end: str, row_end: str, fields: int) -> tuple[list[list[str]], list[int]]:
-    """Records read field by field, as BULK INSERT reads them: `fields - 1` field terminators,
-    then the row terminator."""
-    records: list[list[str]] = []
-    lines: list[int] = []
-    position, line, end_of_text = 0, 1, len(text)
-    while position < end_of_text:
-        record, first_line = [], line
-        for index in range(fields):
-            terminator = row_end if index == fields - 1 else field_end
-            end = text.find(terminator, position)
-            end = end_of_text if end < 0 else end
-            record.append(text[position:end])
-            line += text.count("\n", position, min(end + len(terminator), end_of_text))
-            position = end + len(terminator)
-            if end == end_of_text:
-                break
-        if record != [""]:
-            records.append(record)
-            lines.append(first_line)
-    return records, lines
-
-
-def _bulk_rows(raw: bytes, options: dict[str, str | None], fields: int | None = None) -> tuple[list[list[str | None]], list[int]]:
-    """Rows of a BULK INSERT data file (an empty field is NULL: None), and the line of each.
-
-    Like BULK INSERT, a row is `fields` fields: every field but the last ends at the field
-    terminator, so a row terminator inside one is data (a comment with a line break)."""
-    text = raw.decode(_bulk_encoding(options)).lstrip("\ufeff").replace("\r\n", "\n")
-    field_end = _terminator(options.get("FIELDTERMINATOR"), "\t")
-    row_end = _terminator(options.get("ROWTERMINATOR"), "\n")
-    if (options.get("FORMAT") or "").upper() == "CSV" and len(field_end) == 1:
-        quote = options.get("FIELDQUOTE") or '"'
-        records, lines = _csv_records(text, field_end, quote[:1])
-    else:
-        records = [line.split(field_end) for line in text.split(row_end)]
-        lines = list(range(1, len(records) + 1))
-        kept = [k for k, record in enumerate(records) if record and record != [""]]
-        records, lines = [records[k] for k in kept], [lines[k] for k in kept]
-        if fields and any(len(record) != fields for record in records):
-            records, lines = _terminated_records(text, field_end, row_end, fields)
-    first = int(options.get("FIRSTROW") or 1)
-    last = int(options.get("LASTROW") or 0) or len(records)
-    # bcp's character format: an empty field is NULL, a lone NUL character an empty string
-    rows = [[None if value == "" else "" if value == "\0" else value for value in record] for record in records[first - 1 : last]]
-    return rows, lines[first - 1 : last]
 
 
 _INTEGER = re.compile(r"^-?\d+$")
@@ -1091,9 +980,9 @@ class _ScriptReader:
             return
         key = object_key(*schema_and_name(parts))
         written = literal_text([tokens[i + 1]])[1] or ""
-        options = _bulk_options(tokens[i + 2 :])
-        path = _bulk_file(self.root / file, written, self.root)
-        if path is None and _outside(self.root / file, written, self.root):
+        options = bulk_options(tokens[i + 2 :])
+        path = bulk_file(self.root / file, written, self.root)
+        if path is None and is_outside(self.root / file, written, self.root):
             self.finding("error", f"BULK INSERT file for {key} is outside the source folder, not read: {written}", file, line, key)
             self.missing.setdefault(key, []).append(written)
             return
@@ -1104,7 +993,7 @@ class _ScriptReader:
         table = self.objects.get(key)
         fields = len(table.columns) if table is not None and table.kind == "table" else None
         try:
-            rows, lines = _bulk_rows(path.read_bytes(), options, fields)
+            rows, lines = bulk_rows(path.read_bytes(), options, fields)
         except (UnicodeDecodeError, LookupError, csv.Error, OSError, ValueError) as error:
             self.finding("error", f"cannot read the BULK INSERT file {written}: {error}", file, line, key)
             self.missing.setdefault(key, []).append(written)
@@ -1127,7 +1016,7 @@ class _ScriptReader:
             return
         key = object_key(schema, table)
         try:
-            records, lines = _csv_records(path.read_text(encoding="utf-8-sig"), ",", '"')
+            records, lines = csv_records(path.read_text(encoding="utf-8-sig"), ",", '"')
         except (UnicodeDecodeError, csv.Error, OSError) as error:
             self.finding("error", f"cannot read the CSV file, skipped: {error}", file, None, key)
             self.missing.setdefault(key, []).append(file)
@@ -1135,7 +1024,7 @@ class _ScriptReader:
         if not records:
             self.finding("warning", "empty CSV file, skipped", file)
             return
-        rows = [[value if value != "" else None for value in record] for record in records[1:]]
+        rows = [empty_as_null(record) for record in records[1:]]
         self.inserts.append(_Insert(key, records[0], rows, file, 1, None, "csv", lines[1:], keep_identity=True))
 
     # ------------------------------------------------------------ finish
