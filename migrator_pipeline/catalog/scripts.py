@@ -46,7 +46,6 @@ from migrator_pipeline.catalog.model import (
     Catalog,
     Column,
     Finding,
-    ForeignKey,
     SourceError,
     SourceObject,
     TableData,
@@ -54,6 +53,7 @@ from migrator_pipeline.catalog.model import (
 )
 from migrator_pipeline.catalog.sqlcmd import Sqlcmd
 from migrator_pipeline.catalog.sqlproj import SqlProject, project_scripts, read_project, source_files
+from migrator_pipeline.catalog.table_ddl import AlterTable, TableDefinitions
 from migrator_pipeline.catalog.values import (
     DEFAULT,
     ConversionError,
@@ -76,7 +76,7 @@ from migrator_pipeline.tsql.lexer import (
     split_statements,
     tokenize,
 )
-from migrator_pipeline.tsql.modules import ModuleHeader, body_statements, parse_module_header
+from migrator_pipeline.tsql.modules import body_statements, parse_module_header
 from migrator_pipeline.tsql.references import statement_dependencies
 from migrator_pipeline.tsql.tokens import (
     data_type_at,
@@ -87,7 +87,6 @@ from migrator_pipeline.tsql.tokens import (
     schema_and_name,
     split_commas,
     string_text,
-    strip_parens,
     token_text,
 )
 
@@ -95,8 +94,7 @@ from migrator_pipeline.tsql.tokens import (
 _IGNORED_VERBS = frozenset(
     "SET USE DROP PRINT GRANT DENY REVOKE IF ELSE BEGIN COMMIT ROLLBACK RAISERROR".split()
 )
-_TABLE_CONSTRAINTS = frozenset({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX", "PERIOD"})
-_COMPUTED_END = frozenset({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE"})
+
 
 
 _DATEFORMATS = ("mdy", "dmy", "ymd", "ydm", "myd", "dym")
@@ -134,15 +132,6 @@ class _Insert:
 
     def line_of(self, index: int) -> int:
         return self.row_lines[index] if self.row_lines else self.line
-
-
-@dataclass
-class _AlterTable:
-    table: str
-    tokens: list[Token]
-    text: str
-    file: str
-    line: int
 
 
 @dataclass
@@ -282,7 +271,6 @@ def literal_rows(rows_text: str) -> tuple[list[list[Value | None]], list[int]]:
     return rows, starts
 
 
-_INTEGER = re.compile(r"^-?\d+$")
 _STRING_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext", "sysname"})
 _NO_DEFAULT = object()  # a DEFAULT that cannot be computed while reading (reported once)
 
@@ -333,7 +321,8 @@ class _ScriptReader:
         self.sqlcmd = Sqlcmd(root, fixed, self.finding, self.file_name)
         self.databases: set[str] = set()  # names of the current database (USE, project name)
         self.objects: dict[str, SourceObject] = {}
-        self.alters: list[_AlterTable] = []
+        self.tables = TableDefinitions(self.finding)
+        self.alters: list[AlterTable] = []
         self.inserts: list[_Insert] = []
         self.data: dict[str, TableData] = {}
         self.types: dict[str, tuple[str, bool]] = {}  # alias type key -> (base type, nullable)
@@ -343,7 +332,6 @@ class _ScriptReader:
         # storing rows as SQL Server does: the session's IDENTITY_INSERT tables, each table's
         # identity spec and counter, computed defaults, the database's rowversion counter
         self.identity_insert: set[str] = set()
-        self.identity_specs: dict[str, tuple[int, int]] = {}
         self.identities: dict[str, _IdentityCounter] = {}
         self.defaults: dict[tuple[str, str], str | None | object] = {}
         self.rowversion = _FIRST_ROWVERSION - 1
@@ -478,13 +466,13 @@ class _ScriptReader:
             return  # temp tables at script level: session scratch
         key = object_key(header.schema, header.name)
         if header.kind == "table" and statement.verb == "ALTER":
-            self.alters.append(_AlterTable(key, statement.tokens, text, file, line))
+            self.alters.append(AlterTable(key, statement.tokens, text, file, line))
             return
         obj = SourceObject(header.schema, header.name, header.kind, token_text(text, statement.tokens), file, line)
         redefines = _redefines(statement.tokens)
         try:
             if header.kind == "table":
-                self._read_table(obj, header, statement.tokens, text)
+                self.tables.read_table(obj, header, statement.tokens, text)
             else:
                 obj.parameters = header.parameters
                 obj.function_kind = header.function_kind
@@ -622,125 +610,6 @@ class _ScriptReader:
         base_type, _ = data_type_at(tokenize(base), 0)
         self.types[obj.key] = (base_type, (values.get("@nulltype") or "NULL").upper().replace(" ", "") != "NOTNULL")
         self._add_object(obj)
-
-    # ------------------------------------------------------------ tables
-
-    def _read_table(self, table: SourceObject, header: ModuleHeader, tokens: list[Token], text: str) -> None:
-        i = header.name_end
-        close = matching_paren(tokens, i) if i < len(tokens) and tokens[i].text == "(" else -1
-        if close < 0:
-            self.finding("error", f"CREATE TABLE {table.source}: no complete column list (truncated?)", table.file, table.line, table.source)
-            return
-        for element in split_commas(tokens[i + 1 : close]):
-            self._apply_element(table, element, text)
-
-    def _apply_element(self, table: SourceObject, element: list[Token], text: str) -> None:
-        first = element[0].upper
-        if first == "CONSTRAINT" and len(element) > 2:
-            self._apply_table_constraint(table, element[2:], element[1].name)
-        elif first in _TABLE_CONSTRAINTS:
-            self._apply_table_constraint(table, element, None)
-        else:
-            table.columns.append(self._column(table, element, text))
-
-    def _apply_table_constraint(self, table: SourceObject, element: list[Token], name: str | None) -> None:
-        kind = element[0].upper
-        if kind == "PRIMARY":
-            table.primary_key, _ = name_list(element, 1)
-            pk = {c.lower() for c in table.primary_key}
-            for column in table.columns:
-                column.nullable = column.nullable and column.name.lower() not in pk
-        elif kind == "UNIQUE":
-            table.unique_keys.append(name_list(element, 1)[0])
-        elif kind == "FOREIGN":
-            columns, i = name_list(element, 1)
-            if i < len(element) and element[i].upper == "REFERENCES":
-                table.foreign_keys.append(self._reference(columns, element, i + 1, name))
-
-    @staticmethod
-    def _reference(columns: list[str], tokens: list[Token], i: int, name: str | None) -> ForeignKey:
-        parts, i = multipart_name(tokens, i)
-        ref_schema, ref_table = schema_and_name(parts)
-        ref_columns = name_list(tokens, i)[0] if i < len(tokens) and tokens[i].text == "(" else []
-        return ForeignKey(columns, ref_schema, ref_table, ref_columns, name)
-
-    def _column(self, table: SourceObject, tokens: list[Token], text: str) -> Column:
-        column = Column(tokens[0].name, "")
-        if len(tokens) > 1 and tokens[1].upper == "AS":
-            end = next((k for k in range(2, len(tokens)) if tokens[k].upper in _COMPUTED_END), len(tokens))
-            column.computed = token_text(text, strip_parens(tokens[2:end]))
-            i = end
-        else:
-            column.data_type, i = data_type_at(tokens, 1)
-        while i < len(tokens):
-            i = self._column_option(table, column, tokens, i, text)
-        return column
-
-    def _column_option(self, table: SourceObject, column: Column, tokens: list[Token], i: int, text: str) -> int:
-        word = tokens[i].upper
-        following = tokens[i + 1].upper if i + 1 < len(tokens) else ""
-        if word == "NOT" and following == "NULL":
-            column.nullable = False
-            return i + 2
-        if word == "NULL":
-            column.nullable = True
-        elif word == "IDENTITY":
-            column.identity = True
-            if i + 1 < len(tokens) and tokens[i + 1].text == "(":
-                close = matching_paren(tokens, i + 1)
-                spec = [literal_text(piece)[1] for piece in split_commas(tokens[i + 2 : close])] if close > 0 else []
-                if len(spec) == 2 and all(v is not None and _INTEGER.match(v) for v in spec):
-                    self.identity_specs[table.key] = (int(spec[0]), int(spec[1]))
-                return close + 1 if close > 0 else len(tokens)
-        elif word == "CONSTRAINT":
-            return i + 2
-        elif word == "DEFAULT":
-            end = self._expression_end(tokens, i + 1)
-            column.default = token_text(text, strip_parens(tokens[i + 1 : end]))
-            return end
-        elif word == "PRIMARY":
-            table.primary_key = [column.name]
-            column.nullable = False
-        elif word == "UNIQUE":
-            table.unique_keys.append([column.name])
-        elif word == "REFERENCES":
-            foreign_key = self._reference([column.name], tokens, i + 1, None)
-            table.foreign_keys.append(foreign_key)
-            return i + 1
-        elif word == "(":
-            close = matching_paren(tokens, i)
-            return close + 1 if close > 0 else len(tokens)
-        return i + 1
-
-    @staticmethod
-    def _expression_end(tokens: list[Token], i: int) -> int:
-        """The index past a DEFAULT expression: a (group), a signed literal, or a call."""
-        if i >= len(tokens):
-            return i
-        if tokens[i].text == "(":
-            close = matching_paren(tokens, i)
-            return close + 1 if close > 0 else len(tokens)
-        if tokens[i].text in "+-" and i + 1 < len(tokens):
-            return i + 2
-        if tokens[i].kind == "word" and i + 1 < len(tokens) and tokens[i + 1].text == "(":
-            close = matching_paren(tokens, i + 1)
-            return close + 1 if close > 0 else len(tokens)
-        return i + 1
-
-    def _apply_alter(self, alter: _AlterTable) -> None:
-        table = self.objects.get(alter.table)
-        if table is None or table.kind != "table":
-            self.finding("warning", f"ALTER TABLE of an unknown table {alter.table}", alter.file, alter.line)
-            return
-        header = parse_module_header(alter.tokens)
-        rest = alter.tokens[header.name_end :]
-        words = [t.upper for t in rest]
-        if "ADD" not in words:
-            if words[:2] not in (["CHECK", "CONSTRAINT"], ["NOCHECK", "CONSTRAINT"]):
-                self.finding("info", f"ALTER TABLE {table.source} {' '.join(words[:2])} ignored", alter.file, alter.line, table.source)
-            return
-        for element in split_commas(rest[words.index("ADD") + 1 :]):
-            self._apply_element(table, element, alter.text)
 
     # ------------------------------------------------------------ data
 
@@ -944,7 +813,7 @@ class _ScriptReader:
     def _identity(self, table: SourceObject, writable: list[Column]) -> _IdentityCounter:
         column = next((c for c in writable if c.identity), None)
         if table.key not in self.identities:
-            seed, increment = self.identity_specs.get(table.key, (1, 1))
+            seed, increment = self.tables.identity_specs.get(table.key, (1, 1))
             self.identities[table.key] = _IdentityCounter(seed, increment, column.data_type if column else "int")
         return self.identities[table.key]
 
@@ -1031,7 +900,7 @@ class _ScriptReader:
 
     def finish(self) -> Catalog:
         for alter in self.alters:
-            self._apply_alter(alter)
+            self.tables.apply_alter(alter, self.objects)
         self._resolve_types()
         for insert in self.inserts:
             try:
