@@ -10,7 +10,8 @@ import pytest
 
 from migrator_pipeline.catalog.dacpac import NAMESPACE, read_dacpac, type_text
 from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Column, Finding, ForeignKey, SourceError, TableData
-from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dacpac_fixture import COLLATION, EQUIVALENT_SCRIPT, FUNCTION_BODY, PROCEDURE_BODY, TRIGGER_BODY, VIEW_QUERY, build_dacpac, model_xml  # noqa: E402

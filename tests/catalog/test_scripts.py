@@ -6,7 +6,8 @@ import pytest
 
 from migrator_pipeline.catalog.dependencies import dependency_cycles
 from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, SourceError, TableData
-from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 from migrator_pipeline.catalog.values import normalise_date_literal
 
 TABLES = """\
