@@ -637,7 +637,7 @@ def expected_results(spec: SourceSpec, catalog: Catalog, plan: MigrationPlan) ->
     if spec.sample_rows is not None:  # the warehouse holds a sample: its models cannot match in full
         return [], [Finding("info", "data not compared with SQL Server: the source tables were sampled "
                             f"({spec.sample_rows} rows each)")]
-    from migrator_pipeline.catalog import live
+    from migrator_pipeline.catalog import live_source as live
 
     try:
         source = live.parse_source_url(spec.location)
