@@ -18,9 +18,8 @@ How the catalog is read:
 - schemas, user types, sequences, synonyms and indexes are recorded (`RECORDED_KINDS`) with a
   CREATE statement rebuilt from the catalog views, since a server keeps no text for them.
 
-The password never comes from the command line: it is read from `MIGRATOR_MSSQL_PASSWORD`
-(or, with a warning, from `PWD=` in an ODBC connection string) and is left out of every
-message, `repr` and the catalog's `source`.
+Where the server is and how to connect (the password included, which is left out of every
+message, `repr` and the catalog's `source`) is `catalog.live_source`.
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey
 from migrator_pipeline.tsql.lexer import LineIndex, tokenize
 from migrator_pipeline.tsql.modules import body_statements, parse_module_header
 from migrator_pipeline.tsql.references import statement_dependencies
-from migrator_pipeline.tsql.tokens import matching_paren, multipart_name, schema_and_name
+from migrator_pipeline.tsql.tokens import multipart_name, schema_and_name, strip_parens, token_text
 
 # ---------------------------------------------------------------- catalog queries (SELECT only)
 
@@ -204,10 +203,8 @@ def _first_line(error: Exception) -> str:
 
 def _strip_parens(text: str) -> str:
     """`((0))` -> `0`: SQL Server stores defaults and computed columns wrapped in parentheses."""
-    tokens = tokenize(text)
-    while len(tokens) > 2 and tokens[0].text == "(" and matching_paren(tokens, 0) == len(tokens) - 1:
-        tokens = tokens[1:-1]
-    return text[tokens[0].start : tokens[-1].end] if tokens else text.strip()
+    tokens = strip_parens(tokenize(text))
+    return token_text(text, tokens) if tokens else text.strip()
 
 
 def type_spelling(row: Row) -> str:
