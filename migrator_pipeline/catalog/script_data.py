@@ -20,7 +20,8 @@ from migrator_pipeline.catalog.data_files import (
 )
 from migrator_pipeline.catalog.model import object_key
 from migrator_pipeline.catalog.stored_rows import GivenRows, RowStore
-from migrator_pipeline.catalog.values import ConversionError, NotLiteral, Value, cast, number_value, read_value
+from migrator_pipeline.catalog.value_literals import cast, number_value, read_value
+from migrator_pipeline.catalog.values import ConversionError, NotLiteral, Value
 from migrator_pipeline.tsql.lexer import Statement, Token, expand_rows
 from migrator_pipeline.tsql.tokens import (
     data_type_at,

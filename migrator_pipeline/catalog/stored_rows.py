@@ -11,16 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from migrator_pipeline.catalog.model import Column, SourceObject, TableData
-from migrator_pipeline.catalog.values import (
-    DEFAULT,
-    ConversionError,
-    NotLiteral,
-    Value,
-    column_converter,
-    convert,
-    default_value,
-    type_parts,
-)
+from migrator_pipeline.catalog.value_literals import default_value
+from migrator_pipeline.catalog.values import DEFAULT, ConversionError, NotLiteral, Value, column_converter, convert, type_parts
 
 # GETDATE() in a default or a VALUES list is when SQL Server ran the script; here, when this
 # process first read a source: one instant, so that two reads of one estate give the same rows
