@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from migrator_pipeline.catalog.date_strings import normalise_date_literal
 from migrator_pipeline.catalog.dependencies import dependency_cycles
 from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, SourceError, TableData
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.catalog.stored_rows import READ_TIME
-from migrator_pipeline.catalog.values import normalise_date_literal
 
 TABLES = """\
 CREATE TABLE [dbo].[Customers] (
