@@ -8,7 +8,8 @@ from xml.etree import ElementTree
 
 import pytest
 
-from migrator_pipeline.catalog.dacpac import NAMESPACE, read_dacpac, type_text
+from migrator_pipeline.catalog.dacpac import read_dacpac
+from migrator_pipeline.catalog.dacpac_xml import NAMESPACE, type_text
 from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Column, Finding, ForeignKey, SourceError, TableData
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.catalog.stored_rows import READ_TIME
