@@ -48,8 +48,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from migrator_pipeline.catalog.model import Catalog, Finding, object_key
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import Catalog, Finding, SourceError, object_key
 from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.serialisation import SavedAsJson
@@ -619,7 +618,7 @@ def expected_results(spec: SourceSpec, catalog: Catalog, plan: MigrationPlan) ->
     if spec.sample_rows is not None:  # the warehouse holds a sample: its models cannot match in full
         return [], [Finding("info", "data not compared with SQL Server: the source tables were sampled "
                             f"({spec.sample_rows} rows each)")]
-    from migrator_pipeline.catalog import live
+    from migrator_pipeline.catalog import live_source as live
 
     try:
         source = live.parse_source_url(spec.location)

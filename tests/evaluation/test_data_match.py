@@ -408,7 +408,7 @@ def test_live_errors_and_big_results_become_findings():
 
 def test_expected_results_of_a_live_source(monkeypatch):
     catalog, plan = _estate()
-    from migrator_pipeline.catalog import live
+    from migrator_pipeline.catalog import live_source as live
 
     connection = _live_connection()
     monkeypatch.setattr(live, "connect", lambda source: connection)
