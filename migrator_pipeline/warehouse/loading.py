@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import psycopg2
+from psycopg2 import sql
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, TableData
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
@@ -86,7 +87,7 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
     return LoadReport(tables, findings)
 
 
-def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: str, rows_for: RowsFor,
+def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: sql.Composed, rows_for: RowsFor,
                         data: TableData | None, findings: list[Finding]) -> LoadedTable:
     """Rows streamed batch by batch (a live server): one COPY; a bad row fails the table."""
     try:
@@ -105,7 +106,7 @@ def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: str, rows
         return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
 
 
-def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: str, data: TableData | None,
+def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Composed, data: TableData | None,
                        findings: list[Finding]) -> LoadedTable:
     """The catalog's rows in one COPY. A row PostgreSQL refuses (COPY names its line) is left
     out with a finding, and the COPY runs again without it, up to MAX_REFUSED_ROWS rows."""
@@ -163,7 +164,7 @@ def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _create_empty(conn, ddl: str) -> None:
+def _create_empty(conn, ddl: sql.Composed) -> None:
     with conn.cursor() as cur:
         cur.execute(ddl)
     conn.commit()
@@ -175,7 +176,9 @@ def raw_column_names(columns) -> dict[str, str]:
     return fold_columns([column.name for column in columns])
 
 
-def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Finding]]:
+def create_table_sql(relation: str, columns, source: str) -> tuple[sql.Composed, list[Finding]]:
+    """`create table "schema"."name" ("column" type, ...)` for a raw table, and a finding for each
+    column whose type PostgreSQL cannot hold (it is loaded as text)."""
     findings = []
     column_sql = []
     raw_names = raw_column_names(columns)
@@ -188,21 +191,26 @@ def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Fin
             pg_type = "text"
             findings.append(Finding("warning", f"{source}.{column.name}: {error}; loaded as text",
                                     object=source))
-        column_sql.append(f"    {quote(raw_names[column.name])} {pg_type}")
-    schema, name = relation.split(".", 1)
-    return f"create table {quote(schema)}.{quote(name)} (\n" + ",\n".join(column_sql) + "\n)", findings
+        column_sql.append(sql.SQL("    {} {}").format(sql.Identifier(raw_names[column.name]), sql.SQL(pg_type)))
+    ddl = sql.SQL("create table {} (\n{}\n)").format(_relation(relation), sql.SQL(",\n").join(column_sql))
+    return ddl, findings
 
 
 def copy_rows(cur, relation: str, columns: list[str],
               batches: Iterable[list[list[str | None]]], raw_names: dict[str, str] | None = None) -> int:
     """One COPY per table, fed batch by batch: memory holds one batch, never the table.
     `raw_names` maps the data's column names (any case) to the raw table's."""
-    schema, name = relation.split(".", 1)
     by_lower = {source.lower(): raw for source, raw in (raw_names or {}).items()}
-    column_list = ", ".join(quote(by_lower.get(c.lower(), fold_identifier(c))) for c in columns)
+    column_list = sql.SQL(", ").join(sql.Identifier(by_lower.get(c.lower(), fold_identifier(c))) for c in columns)
     stream = _CopyStream(batches)
-    cur.copy_expert(f"copy {quote(schema)}.{quote(name)} ({column_list}) from stdin", stream)
+    cur.copy_expert(sql.SQL("copy {} ({}) from stdin").format(_relation(relation), column_list), stream)
     return stream.rows
+
+
+def _relation(relation: str) -> sql.Identifier:
+    """`schema.name` as one qualified identifier: "schema"."name"."""
+    schema, name = relation.split(".", 1)
+    return sql.Identifier(schema, name)
 
 
 class _CopyStream(io.RawIOBase):
@@ -236,7 +244,3 @@ def _copy_text(value: str | None) -> str:
         return "\\N"
     return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
             .replace("\n", "\\n").replace("\r", "\\r"))
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
