@@ -30,6 +30,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlglot import exp
+
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.evaluation.data_match import (
@@ -96,11 +98,13 @@ class CaptureKit:
 
 
 def bracket(name: str) -> str:
-    return "[" + name.replace("]", "]]") + "]"
+    """A T-SQL identifier, bracketed by sqlglot: `[a]]b]`."""
+    return exp.to_identifier(name, quoted=True).sql(dialect="tsql")
 
 
 def _string_literal(text: str) -> str:
-    return "N'" + text.replace("'", "''") + "'"
+    """A T-SQL national string literal, by sqlglot: `N'it''s'`."""
+    return exp.National(this=text).sql(dialect="tsql")
 
 
 def csv_field(text: str) -> str:
