@@ -3,7 +3,7 @@ user exports SQL Server's reference rows into the `expected/` folder the tester 
 
 What it exports:
 - every view's rows, and every table a procedure loads as it is now, to
-  `expected/<schema>.<object>.csv` (see `data_match.read_expected_file`);
+  `expected/<schema>.<object>.csv` (see `expected_rows.read_expected_file`);
 - every source table's row count, to `expected/row_counts.csv` (`schema,table,rows`), which the
   tester compares with the raw copy it loaded.
 
@@ -34,7 +34,7 @@ from sqlglot import exp
 
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
-from migrator_pipeline.evaluation.data_match import (
+from migrator_pipeline.evaluation.expected_rows import (
     EXPECTED_FOLDER,
     ROW_COUNTS_FILE,
     ROW_COUNTS_HEADER,

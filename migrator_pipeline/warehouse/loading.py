@@ -13,6 +13,7 @@ import psycopg2
 from psycopg2 import sql
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, TableData
+from migrator_pipeline.error_text import first_line
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
@@ -98,7 +99,7 @@ def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: sql.Compo
         conn.commit()
         return LoadedTable(table.source, relation, rows, incomplete=data.lost if data else None)
     except Exception as error:  # a bad row or type: report it, keep loading the rest
-        message = _first_line(error)
+        message = first_line(error)
         conn.rollback()
         findings.append(Finding("error", f"loading {table.source} failed: {message}",
                                 data.origin if data else table.file, None, table.source))
@@ -122,7 +123,7 @@ def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Compos
             conn.commit()
             break
         except Exception as error:  # a row or a type PostgreSQL cannot hold: find it, go on
-            message = _first_line(error)
+            message = first_line(error)
             conn.rollback()
             line = _copy_line(error)
             if line is None or line > len(kept) or refused >= MAX_REFUSED_ROWS:
@@ -158,10 +159,6 @@ def _copy_line(error: Exception) -> int | None:
     context = getattr(getattr(error, "diag", None), "context", None) if isinstance(error, psycopg2.Error) else None
     match = _COPY_LINE.search(context or "")
     return int(match.group(1)) if match else None
-
-
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
 def _create_empty(conn, ddl: sql.Composed) -> None:
