@@ -118,27 +118,23 @@ def _quoted(expression: str) -> str:
     return f"CHAR(34) + REPLACE({expression}, CHAR(34), CHAR(34) + CHAR(34)) + CHAR(34)"
 
 
+# families written unquoted, as CONVERT(nvarchar(max), <column>[, style]): the style of each
+# https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql
+_CONVERT_STYLE = {"number": None, "plain": None, "money": 2, "float": 3, "date": 23, "datetime": 121}
+# families written as a quoted string: the T-SQL text of the value
+_AS_TEXT = {"spatial": "{}.STAsText()", "hierarchyid": "{}.ToString()"}
+
+
 def _field(column: KitColumn) -> str:
     """T-SQL for one column's value as CSV text, NULL for NULL."""
     c = bracket(column.name)
     family = column.family
-    if family == "number" or family == "plain":
-        return f"CONVERT(nvarchar(max), {c})"
-    if family == "money":
-        return f"CONVERT(nvarchar(max), {c}, 2)"
-    if family == "float":
-        return f"CONVERT(nvarchar(max), {c}, 3)"
-    if family == "date":
-        return f"CONVERT(nvarchar(max), {c}, 23)"
-    if family == "datetime":
-        return f"CONVERT(nvarchar(max), {c}, 121)"
+    if family in _CONVERT_STYLE:
+        style = _CONVERT_STYLE[family]
+        return f"CONVERT(nvarchar(max), {c})" if style is None else f"CONVERT(nvarchar(max), {c}, {style})"
     if family == "binary":
         return f"CONVERT(nvarchar(max), CONVERT(varbinary(max), {c}), 1)"
-    if family == "spatial":
-        return _quoted(f"{c}.STAsText()")
-    if family == "hierarchyid":
-        return _quoted(f"{c}.ToString()")
-    return _quoted(f"CONVERT(nvarchar(max), {c})")
+    return _quoted(_AS_TEXT.get(family, "CONVERT(nvarchar(max), {})").format(c))
 
 
 def csv_line(columns: list[KitColumn]) -> str:
