@@ -37,9 +37,7 @@ comparison); this module runs them for a project and holds the result, `DataVali
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from migrator_pipeline.catalog.model import Catalog, Finding
 from migrator_pipeline.catalog.sources import SourceSpec
@@ -53,36 +51,18 @@ from migrator_pipeline.evaluation.expected_rows import (
 )
 from migrator_pipeline.evaluation.row_comparison import DataMatch, match_model, sql_server_types
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.serialisation import SavedAsJson
 from migrator_pipeline.warehouse.connection import connect
 
 
 @dataclass
-class DataValidation:
+class DataValidation(SavedAsJson):
     """Everything the tester found out about data: what was expected, what matched, and why not."""
 
     expected: list[ExpectedResult] = field(default_factory=list)
     matches: list[DataMatch] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)  # table key -> its rows in SQL Server
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> DataValidation:
-        return cls(
-            expected=[ExpectedResult(**e) for e in raw.get("expected", [])],
-            matches=[DataMatch(**m) for m in raw.get("matches", [])],
-            findings=[Finding(**f) for f in raw.get("findings", [])],
-            row_counts=dict(raw.get("row_counts", {})),
-        )
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> DataValidation:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _relation(plan: MigrationPlan, model: PlannedModel) -> str | None:
