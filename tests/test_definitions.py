@@ -46,6 +46,13 @@ def test_the_six_steps_and_their_inputs_are_partitioned_assets_in_one_job(tmp_pa
         assert isinstance(node.partitions_def, dg.DynamicPartitionsDefinition)
         assert node.partitions_def.name == "migration_projects"
         assert node.group_name == "migration"
+        assert node.description and node.owners == ["team:data-platform"]
+    kinds = {key.to_user_string(): set(graph.get(key).kinds) for key in graph.get_all_asset_keys()}
+    assert kinds["source_catalog"] >= {"sqlserver"}
+    assert kinds["source_tables"] >= {"sqlserver", "postgres"}
+    assert kinds["draft_models"] >= {"dbt", "langgraph", "claude"}
+    assert kinds["test_report"] >= {"dbt", "postgres"}
+    assert kinds["repaired_models"] >= {"dbt", "langgraph", "claude"}
     job = defs.resolve_job_def("migrate_project")
     assert len(job.asset_layer.executable_asset_keys) == 8
     assert set(defs.resources) == {"warehouse", "dbt", "llm"}

@@ -17,12 +17,19 @@ INSERT INTO dbo.Customers (CustomerID, Name) VALUES (1, N'Ada'), (2, N'Grace');
 GO
 CREATE VIEW dbo.CustomerNames AS SELECT CustomerID, UPPER(Name) AS Name FROM dbo.Customers;
 GO
+EXEC sys.sp_addextendedproperty @name = N'MS_Description', @value = N'People who buy',
+    @level0type = N'SCHEMA', @level0name = N'dbo', @level1type = N'TABLE', @level1name = N'Customers'
+GO
 """
+# what SQL Server returns for the view: compared with the model's rows by the tester
+CUSTOMER_NAMES = "CustomerID,Name\n1,ADA\n2,GRACE\n"
 
 
 def tiny_estate(folder) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "estate.sql").write_text(TINY_ESTATE, encoding="utf-8")
+    (folder / "expected").mkdir(exist_ok=True)
+    (folder / "expected" / "dbo.CustomerNames.csv").write_text(CUSTOMER_NAMES, encoding="utf-8")
     return str(folder)
 
 

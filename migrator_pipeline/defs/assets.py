@@ -32,6 +32,9 @@ from migrator_pipeline.dbt_project.isolation import (
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
 from migrator_pipeline.dbt_project.results import BuildReport
 from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
+from migrator_pipeline.defs.checks import (
+    data_validation_events, dbt_build_events, raw_table_events)
+from migrator_pipeline.defs.dbt_models import OWNERS
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.drafts import LlmUsage, RepairOutcome
@@ -54,7 +57,7 @@ def migration_asset(*, reads: Sequence[StepOutput] = (), deps: Sequence[str] = (
     """One step of a migration project: partitioned by project, in the `migration` group, and
     depending on the steps whose outputs it `reads` (plus `deps` that only order the run)."""
     after = list(dict.fromkeys([*(output.step for output in reads), *deps]))
-    return dg.asset(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"],
+    return dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
                     deps=after or None, **asset_args)
 
 
@@ -71,6 +74,12 @@ class StepRun:
 
 def start_step(context: dg.AssetExecutionContext) -> StepRun:
     return StepRun(ProjectFiles(context.partition_key), time.monotonic())
+
+
+def _log_events(context: dg.AssetExecutionContext, events) -> None:
+    """Report what a step proved about other assets (raw tables, dbt models): defs/checks.py."""
+    for event in events:
+        context.log_event(event)
 
 
 def _progress(context: dg.AssetExecutionContext, what: str):
@@ -141,7 +150,7 @@ def _given_or_registered_source(files: ProjectFiles, config: SourceConfig) -> So
 _ODBC_PASSWORD = re.compile(r"(^|;)\s*(pwd|password)\s*=", re.IGNORECASE)
 
 
-@migration_asset(reads=[CATALOG], kinds={"postgres"},
+@migration_asset(reads=[CATALOG], kinds={"sqlserver", "postgres"},
                  description="Every source table created in the warehouse's raw schema with mapped "
                              "PostgreSQL types, its rows loaded with COPY.")
 def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -152,6 +161,7 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for)
     files.save(RAW_TABLES, report.save)
+    _log_events(context, raw_table_events(files.project, catalog, report))
     table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return dg.MaterializeResult(metadata={
         "tables": len(report.tables),
@@ -209,7 +219,7 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 LLM_POOL = "migrator_llm"
 
 
-@migration_asset(reads=[CATALOG, PLAN], kinds={"python", "dbt"}, pool=LLM_POOL,
+@migration_asset(reads=[CATALOG, PLAN], kinds={"python", "dbt", "langgraph", "claude"}, pool=LLM_POOL,
                  description="The executor: a LangGraph graph per planned model translates T-SQL to "
                              "PostgreSQL by rules (the LLM only when configured), validating each draft "
                              "as a single SELECT.")
@@ -260,6 +270,7 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         report.error = report.error and (parse_error or report.error)  # dbt's own words
     report = with_disabled(report, plan, disabled)
     files.save(BUILD_REPORT, report.save)
+    _log_events(context, dbt_build_events(files.project, files.dbt_dir, report))
     validation = data_validation(files.source(), catalog, plan, warehouse.resolved_url())
     files.save(DATA_VALIDATION, validation.save)
     counts = report.counts()
@@ -275,7 +286,8 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     })
 
 
-@migration_asset(reads=[PLAN, DRAFTS, BUILD_REPORT], kinds={"python", "dbt"}, pool=LLM_POOL,
+@migration_asset(reads=[PLAN, DRAFTS, BUILD_REPORT], kinds={"python", "dbt", "langgraph", "claude"},
+                 pool=LLM_POOL,
                  description="The rebuilder: a LangGraph graph per failed model applies deterministic "
                              "fix-ups (the LLM when configured) and rebuilds only that model.")
 def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
@@ -299,6 +311,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         compiled_sql=compiled_sql(files.dbt_dir, failed))
     outcomes, evidence = repair_models(failed, rebuild, llm.client(warehouse.resolved_url(), drafts.usage),
                                        repair_context)
+    _log_events(context, dbt_build_events(files.project, files.dbt_dir, evidence))
     final = report.merge(evidence)
     files.save(FINAL_REPORT, final.save)
     sql_by_model.update({o.name: o.sql for o in outcomes if o.passed and o.sql})
@@ -317,7 +330,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
 
 
 @migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES, DATA_VALIDATION, FINAL_REPORT, REPAIRS],
-                 kinds={"python"},
+                 kinds={"python", "postgres"},
                  description="The evaluator: a per-object scorecard from evidence, with totals and "
                              "usage; evaluation.json and evaluation.md.")
 def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -334,6 +347,8 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         if outcomes:  # the rebuilder rebuilt models (and what reads them): compare their rows again
             validation = revalidate(validation, catalog, plan, warehouse.resolved_url())
             files.save(DATA_VALIDATION, validation.save)
+    if validation is not None:
+        _log_events(context, data_validation_events(files.project, validation))
     result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path(RAW_TABLES)),
                       validation)
     files.save("evaluation.json", result.save)

@@ -23,9 +23,21 @@ from migrator_pipeline.warehouse.connection import dbt_connection_environment
 log = logging.getLogger(__name__)
 
 
+# who answers for every asset of a migration, the step assets and each project's models alike
+OWNERS = ["team:data-platform"]
+# the step that loads the raw tables the dbt sources read (defs/assets.py)
+SOURCE_TABLES = dg.AssetKey("source_tables")
+
+
+def raw_table_key(project: str, source_name: str, table_name: str) -> dg.AssetKey:
+    """A raw table's key: the dbt source's (`source_name` and `table_name` as the planner folds them)."""
+    return dg.AssetKey([project, "raw", source_name, table_name])
+
+
 class ProjectTranslator(DagsterDbtTranslator):
     """Keys under the project's name, so projects never collide: `<project>/<model>` for models
-    and `<project>/raw/<schema>/<table>` for the raw tables the dbt sources read."""
+    and `<project>/raw/<schema>/<table>` for the raw tables the dbt sources read. The raw tables
+    are produced by source_tables, so lineage runs source_tables -> raw table -> staging -> marts."""
 
     def __init__(self, project: str):
         super().__init__()
@@ -33,16 +45,31 @@ class ProjectTranslator(DagsterDbtTranslator):
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([self.project, "raw", dbt_resource_props["source_name"],
-                                dbt_resource_props["name"]])
+            return raw_table_key(self.project, dbt_resource_props["source_name"], dbt_resource_props["name"])
         return dg.AssetKey([self.project, dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
         return f"{self.project}_dbt"
 
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        if unique_id.startswith("source."):
+            # the table's own description (MS_Description): a raw table has no SQL to show
+            description = self.get_resource_props(manifest, unique_id).get("description") or None
+            return spec.replace_attributes(deps=[SOURCE_TABLES], owners=OWNERS, description=description,
+                                           kinds={"sqlserver", "postgres"})
+        return spec.replace_attributes(owners=OWNERS)
 
-def project_dbt_assets(project: str, dbt_dir: Path) -> dg.AssetsDefinition:
-    @dbt_assets(manifest=dbt_dir / "target" / "manifest.json", name=f"{project}_dbt_models",
+
+def raw_table_specs(project: str, manifest: Mapping[str, Any]) -> list[dg.AssetSpec]:
+    """The raw tables the project's dbt sources read, as assets of their own (not bare stubs):
+    described from MS_Description (the sources' YAML carries it), produced by source_tables."""
+    translator = ProjectTranslator(project)
+    return [translator.get_asset_spec(manifest, unique_id, None) for unique_id in manifest.get("sources", {})]
+
+
+def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=manifest, name=f"{project}_dbt_models",
                 dagster_dbt_translator=ProjectTranslator(project))
     def migrated_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
@@ -54,9 +81,9 @@ def project_dbt_assets(project: str, dbt_dir: Path) -> dg.AssetsDefinition:
     return migrated_models
 
 
-def migrated_dbt_assets() -> list[dg.AssetsDefinition]:
-    """One dbt assets definition per project with a manifest; a broken one is skipped with a
-    warning, never allowed to stop the code location from loading."""
+def migrated_dbt_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
+    """One dbt assets definition per project with a manifest, and its raw tables; a broken one is
+    skipped with a warning, never allowed to stop the code location from loading."""
     definitions = []
     for manifest in sorted((migrator_home() / "projects").glob("*/dbt/target/manifest.json")):
         dbt_dir = manifest.parents[1]
@@ -64,8 +91,8 @@ def migrated_dbt_assets() -> list[dg.AssetsDefinition]:
         if not PROJECT_NAME.match(project):
             continue
         try:
-            json.loads(manifest.read_text(encoding="utf-8"))
-            definitions.append(project_dbt_assets(project, dbt_dir))
+            parsed = json.loads(manifest.read_text(encoding="utf-8"))
+            definitions += [project_dbt_assets(project, dbt_dir, parsed), *raw_table_specs(project, parsed)]
         except Exception as error:  # a half-written or foreign manifest
             log.warning("skipping the dbt models of project %s: %s", project, error)
     return definitions
