@@ -94,3 +94,16 @@ def test_the_definitions_give_raw_tables_and_models_lineage_owners_kinds_and_des
         assert node.owners == ["team:data-platform"]
         assert node.group_name == f"{PROJECT}_dbt"
     assert {"dbt", "postgres"} <= set(staging.kinds)
+    assert dg.AssetCheckKey(dg.AssetKey([PROJECT, "customernames"]), ROWS_MATCH_CHECK) in graph.asset_check_keys
+
+
+def test_the_rows_check_is_declared_on_the_model_and_compares_again_when_run(migrated):
+    from migrator_pipeline.defs.checks import rows_match_checks
+
+    checks = rows_match_checks(PROJECT)
+    key = dg.AssetCheckKey(dg.AssetKey([PROJECT, "customernames"]), ROWS_MATCH_CHECK)
+    assert set(checks.check_keys) == {key}
+    result = dg.materialize([checks], selection=dg.AssetSelection.all_asset_checks(),
+                            resources=migrator_resources(), instance=dg.DagsterInstance.ephemeral())
+    [evaluation] = result.get_asset_check_evaluations()
+    assert (evaluation.asset_check_key, evaluation.passed) == (key, True)

@@ -21,7 +21,9 @@ from dagster_dbt.asset_utils import get_asset_check_key_for_test
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
 from migrator_pipeline.defs.dbt_models import ProjectTranslator, raw_table_key
-from migrator_pipeline.evaluation.data_match import DataValidation
+from migrator_pipeline.defs.resources import WarehouseResource
+from migrator_pipeline.evaluation.data_match import DataValidation, revalidate
+from migrator_pipeline.project_files import DATA_VALIDATION, ProjectFiles
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.warehouse.loading import LoadReport
 
@@ -97,3 +99,30 @@ def raw_table_events(project: str, catalog: Catalog, load: LoadReport) -> list[d
             asset_key=raw_table_key(project, fold_identifier(table.schema), fold_identifier(table.name)),
             description=table.description, metadata=metadata))
     return events
+
+
+def rows_match_checks(project: str) -> dg.AssetChecksDefinition | None:
+    """The project's comparisons of models' rows with SQL Server's as declared checks, so the UI
+    lists them on each model. Executing it compares the rows again, against the models as built
+    now: the same expected rows the tester read, never a replay of an earlier result."""
+    files = ProjectFiles(project)
+    path = files.root / DATA_VALIDATION.name
+    if not path.exists():
+        return None
+    models = sorted({match.model for match in DataValidation.load(path).matches})
+    if not models:
+        return None
+    specs = [dg.AssetCheckSpec(ROWS_MATCH_CHECK, asset=dg.AssetKey([project, model]),
+                               description="The model's rows equal SQL Server's (expected/ beside the source).")
+             for model in models]
+
+    @dg.multi_asset_check(specs=specs, name=f"{project}_rows_match_sql_server", can_subset=True)
+    def compare_rows_again(context, warehouse: WarehouseResource):  # context: unannotated, as `from __future__ import annotations` hides its type from Dagster
+        validation = revalidate(DataValidation.load(path), files.catalog(), files.plan(), warehouse.resolved_url())
+        for event in data_validation_events(project, validation):
+            key = dg.AssetCheckKey(event.asset_key, event.check_name)
+            if key in context.selected_asset_check_keys:
+                yield dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name,
+                                          passed=event.passed, metadata=event.metadata)
+
+    return compare_rows_again

@@ -84,6 +84,8 @@ def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any])
 def migrated_dbt_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """One dbt assets definition per project with a manifest, and its raw tables; a broken one is
     skipped with a warning, never allowed to stop the code location from loading."""
+    from migrator_pipeline.defs.checks import rows_match_checks  # checks.py keys events with this module's translator
+
     definitions = []
     for manifest in sorted((migrator_home() / "projects").glob("*/dbt/target/manifest.json")):
         dbt_dir = manifest.parents[1]
@@ -93,6 +95,9 @@ def migrated_dbt_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
         try:
             parsed = json.loads(manifest.read_text(encoding="utf-8"))
             definitions += [project_dbt_assets(project, dbt_dir, parsed), *raw_table_specs(project, parsed)]
+            checks = rows_match_checks(project)
+            if checks is not None:
+                definitions.append(checks)
         except Exception as error:  # a half-written or foreign manifest
             log.warning("skipping the dbt models of project %s: %s", project, error)
     return definitions
