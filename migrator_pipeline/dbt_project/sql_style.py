@@ -5,7 +5,8 @@ Every model, snapshot and analysis the writer writes goes through it, whoever dr
 - import CTEs first, one per relation read (`orders as (select * from {{ ref('stg_dbo__orders') }})`),
   then the query's own logical CTEs, then `final`, and `select * from final`;
 - one generator for the text: sqlglot's pretty printer through `tsql.translate.postgres_sql`
-  (two spaces, lower-case keywords and functions);
+  (two spaces, lower-case keywords and functions), an expression that fits kept on one line
+  (`(1 - discount)`, where sqlglot's printer always breaks a parenthesis over three);
 - explicit joins: `inner join`, and `left join` for `left outer join`.
 
 Table aliases are kept as the source wrote them (`o`, `ol`): a migrated model is reviewed side by
@@ -32,9 +33,13 @@ from migrator_pipeline.tsql.identifiers import POSTGRES_RESERVED
 from migrator_pipeline.tsql.translate import TranslationError, postgres_sql
 
 FINAL_CTE = "final"
+# an expression up to this long is written on one line
+_INLINE_WIDTH = 70
+_INLINE_NODES = (exp.Paren, exp.Case, exp.Func, exp.Window)
 _RELATION = re.compile(r"^\{\{\s*(?:ref\(\s*'(?P<ref>\w+)'\s*\)|source\(\s*'\w+'\s*,\s*'(?P<table>\w+)'\s*\))\s*\}\}$")
 _STAGING_PREFIX = re.compile(r"^stg_\w+?__")
 _PLACEHOLDER = re.compile(r"^__jinja_\d+__$")
+_INLINE_PLACEHOLDER = re.compile(r"\b__inline_\d+__\b")
 
 
 def format_model_sql(sql: str) -> str:
@@ -44,38 +49,52 @@ def format_model_sql(sql: str) -> str:
     if tree is None or not _round_trips(tree, parseable):
         return sql
     try:
-        formatted = _layout(_explicit_joins(tree), restore)
+        formatted, styled = _layout(_explicit_joins(tree), restore)
+        intended = _read(postgres_sql(styled))
     except TranslationError:
         return sql
-    if _read(formatted) is None or not all(c in formatted for c in _comments(parseable)):
+    # what is written must read back as the tree intended, every comment kept
+    if intended is None or _read(formatted) != intended or not all(c in formatted for c in _comments(parseable)):
         return sql
     return restore(formatted)
 
 
-def _layout(tree: exp.Query, restore: Callable[[str], str]) -> str:
-    """Import CTEs, then the query's own CTEs, then `final`, each written by `postgres_sql` and
-    set apart by a blank line, and `select * from final`. A query ordered at the top (`order by`,
-    `limit`) stays the last statement itself: an outer select would not keep its order. SQL in
-    this style already keeps its imports and its `final`."""
+def _layout(tree: exp.Query, restore: Callable[[str], str]) -> tuple[str, exp.Query]:
+    """Import CTEs, then the query's own CTEs, then `final`, each written by `_pretty` and set
+    apart by a blank line, and `select * from final`; with the tree that text stands for. A
+    query ordered at the top (`order by`, `limit`) stays the last statement itself: an outer
+    select would not keep its order. SQL in this style already keeps its imports and `final`."""
     existing = _existing_imports(tree, restore)
     imports = _import_names(tree, restore, existing)
     if not imports:
-        return postgres_sql(tree)
+        return _pretty(tree), tree
     _read_imports(tree, imports)
     with_ = tree.args.get("with_")
     tree.set("with_", None)
     logical = [cte for cte in (with_.expressions if with_ else []) if cte.alias not in existing.values()]
-    blocks = [f"{name} as (\n  select * from {placeholder}\n)" for placeholder, name in imports.items()]
-    blocks += [postgres_sql(cte) for cte in logical]
+    first: dict[str, str] = {}
+    for placeholder, name in imports.items():
+        first.setdefault(name, placeholder)
+    blocks = [f"{name} as (\n  select * from {placeholder}\n)" for name, placeholder in first.items()]
+    blocks += [_pretty(cte) for cte in logical]
+    ctes = [_cte(name, exp.select("*").from_(exp.to_table(placeholder))) for name, placeholder in first.items()]
+    ctes += logical
     if _selects_all_from(tree, logical[-1].alias if logical else None):
-        last = f"select * from {logical[-1].alias}"
+        last, outer = f"select * from {logical[-1].alias}", tree
     elif any(tree.args.get(part) for part in ("order", "limit", "offset")):
-        last = postgres_sql(tree)
+        last, outer = _pretty(tree), tree
     else:
-        blocks.append(f"{FINAL_CTE} as (\n{_indented(postgres_sql(tree))}\n)")
-        last = f"select * from {FINAL_CTE}"
-    recursive = "recursive " if with_ and with_.args.get("recursive") else ""
-    return f"with {recursive}" + ",\n\n".join(blocks) + f"\n\n{last}"
+        blocks.append(f"{FINAL_CTE} as (\n{_indented(_pretty(tree))}\n)")
+        last, outer = f"select * from {FINAL_CTE}", exp.select("*").from_(FINAL_CTE)
+        ctes.append(_cte(FINAL_CTE, tree))
+    recursive = bool(with_ and with_.args.get("recursive"))
+    outer.set("with_", exp.With(expressions=ctes, recursive=recursive))
+    text = "with recursive " if recursive else "with "
+    return text + ",\n\n".join(blocks) + f"\n\n{last}", outer
+
+
+def _cte(name: str, query: exp.Query) -> exp.CTE:
+    return exp.CTE(this=query, alias=exp.TableAlias(this=exp.to_identifier(name)))
 
 
 def _existing_imports(tree: exp.Query, restore: Callable[[str], str]) -> dict[str, str]:
@@ -102,6 +121,34 @@ def _selects_all_from(query: exp.Query, cte: str | None) -> bool:
         query.args.get(k) for k in rest)
 
 
+def _pretty(tree: exp.Expression) -> str:
+    """`postgres_sql`, with each expression that fits on one line written on one line (sqlglot's
+    printer always breaks a parenthesis over three lines, and a CASE or a function call over many
+    once its statement is long): it stands in the tree as a placeholder column while the rest is
+    printed, then as its one-line text. Subqueries keep the printer's layout."""
+    tree = tree.copy()
+    inline: dict[str, str] = {}
+    for node in list(tree.find_all(*_INLINE_NODES)):  # outermost first
+        # a CASE's branches are `exp.If` nodes, which print alone as a CASE of their own
+        if isinstance(node, exp.If) or not _attached(node, tree) or node.find(exp.Query) is not None:
+            continue
+        flat = postgres_sql(node, pretty=False)
+        if len(flat) <= _INLINE_WIDTH:
+            name = f"__inline_{len(inline)}__"
+            inline[name] = flat
+            node.replace(exp.column(name))
+    text = _INLINE_PLACEHOLDER.sub(lambda m: inline[m[0]], postgres_sql(tree))
+    # sqlglot's printer leaves lines of only spaces in some calls (`string_agg(... order by ...)`);
+    # a string literal holding such a line would read back as another tree, and be refused
+    return "\n".join(line if line.strip() else "" for line in text.splitlines())
+
+
+def _attached(node: exp.Expression, root: exp.Expression) -> bool:
+    while node.parent is not None:
+        node = node.parent
+    return node is root
+
+
 def _indented(sql: str) -> str:
     return "\n".join(f"  {line}" if line else line for line in sql.splitlines())
 
@@ -119,12 +166,10 @@ def _read(parseable: str) -> exp.Query | None:
 def _round_trips(tree: exp.Query, parseable: str) -> bool:
     """sqlglot writes this SQL back as the same tree, with every comment: reformatting is safe."""
     try:
-        written = postgres_sql(tree.copy())
+        written = _pretty(tree)
     except TranslationError:
         return False
-    if _read(written) != tree:
-        return False
-    return all(comment in written for comment in _comments(parseable))
+    return _read(written) == tree and all(comment in written for comment in _comments(parseable))
 
 
 def _comments(sql: str) -> list[str]:
@@ -178,6 +223,10 @@ def _import_names(tree: exp.Query, restore: Callable[[str], str], existing: dict
             continue
         if placeholder in existing:
             names[placeholder] = existing[placeholder]
+            continue
+        same = next((names[p] for p in names if _relation(p, restore) == full), None)
+        if same is not None:  # the relation read again: one import for both
+            names[placeholder] = same
             continue
         taken = ctes | set(names.values()) | set(existing.values()) | {
             t.alias for t in tree.find_all(exp.Table) if t.alias and t.name != placeholder}

@@ -30,6 +30,7 @@ from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"
 TEMPLATED_FILES = ("dbt_project.yml", "profiles.yml")
+COPIED_FILES = (".gitignore", ".sqlfluff")  # sqlfluff's configuration: the rules the SQL follows
 # Folders the writer owns: replaced on every write, so a re-run leaves nothing stale behind.
 GENERATED_DIRS = ("models", "macros", "tests", "analyses", "snapshots")
 _VARIABLE = re.compile(r"\bmigrator_var__\w+\b")
@@ -376,7 +377,8 @@ def _copy_template(dbt_dir: Path, project: str) -> None:
     for name in TEMPLATED_FILES:
         text = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
         _write(dbt_dir / name, Template(text).safe_substitute(project=project))
-    shutil.copy(TEMPLATE_DIR / ".gitignore", dbt_dir / ".gitignore")
+    for name in COPIED_FILES:
+        shutil.copy(TEMPLATE_DIR / name, dbt_dir / name)
 
 
 def _write(path: Path, text: str) -> None:

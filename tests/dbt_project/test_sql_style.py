@@ -90,6 +90,10 @@ limit 3"""
     ("select s.\"from\" from {{ source('dbo', 'select') }} as s",
      "with select_2 as (\n  select * from {{ source('dbo', 'select') }}\n),\n\n"
      "final as (\n  select\n    s.\"from\"\n  from select_2 as s\n)\n\nselect * from final"),
+    # a relation read twice has one import; short parentheses stay on one line
+    ("select a.x, b.x from {{ ref('t') }} as a join {{ ref('t') }} as b on (a.x + 1) = b.x",
+     "with t as (\n  select * from {{ ref('t') }}\n),\n\nfinal as (\n  select\n    a.x,\n    b.x\n"
+     "  from t as a\n  inner join t as b\n    on (a.x + 1) = b.x\n)\n\nselect * from final"),
     # no relation read: formatted, no CTEs
     ("SELECT 1 AS a", "select\n  1 as a"),
 ])
