@@ -11,10 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.atomic_files import replacing, write_text_atomically
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.catalog.sources import SourceSpec
+from migrator_pipeline.drafts import Drafts
 from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.settings import REPO_ROOT, project_dir
 
@@ -41,7 +41,7 @@ class ProjectFiles:
         """The source registered for the project; the bundled example when none was."""
         settings = self.root / "project.json"
         if settings.exists():
-            return SourceSpec(**json.loads(settings.read_text(encoding="utf-8"))["source"])
+            return SourceSpec.from_dict(json.loads(settings.read_text(encoding="utf-8"))["source"])
         return SourceSpec(str(BUNDLED_EXAMPLE))
 
     # Each step's output, as the next step reads it.

@@ -6,9 +6,9 @@ identifiers are case-insensitive under SQL Server's default collation.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
+
+from migrator_pipeline.serialisation import SavedAsJson
 
 # SQL Server's default collation: case-insensitive, accent-sensitive.
 DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
@@ -120,7 +120,7 @@ class TableData:
 
 
 @dataclass
-class Catalog:
+class Catalog(SavedAsJson):
     source: str  # the path or URL read, without secrets
     objects: list[SourceObject] = field(default_factory=list)
     data: list[TableData] = field(default_factory=list)
@@ -137,29 +137,3 @@ class Catalog:
     def data_for(self, key: str) -> TableData | None:
         key = key.lower()
         return next((d for d in self.data if d.table == key), None)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> Catalog:
-        objects = []
-        for obj in raw.get("objects", []):
-            obj = dict(obj)
-            obj["columns"] = [Column(**c) for c in obj.get("columns", [])]
-            obj["foreign_keys"] = [ForeignKey(**fk) for fk in obj.get("foreign_keys", [])]
-            objects.append(SourceObject(**obj))
-        return cls(
-            source=raw["source"],
-            objects=objects,
-            data=[TableData(**d) for d in raw.get("data", [])],
-            findings=[Finding(**f) for f in raw.get("findings", [])],
-            collation=raw.get("collation", DEFAULT_COLLATION),
-        )
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> Catalog:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

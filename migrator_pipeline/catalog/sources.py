@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.serialisation import SavedAsJson
 
 SCRIPT_SUFFIXES = (".sql",)
 
 
 @dataclass
-class SourceSpec:
+class SourceSpec(SavedAsJson):
     location: str  # a path, or a live server's URL / ODBC string without its password
     variables: dict[str, str] = field(default_factory=dict)  # SQLCMD variables (--var NAME=value)
     sample_rows: int | None = None  # live servers: copy at most this many rows per table
@@ -30,9 +31,6 @@ class SourceSpec:
         if is_live_source(self.location):
             return "live"
         return "dacpac" if self.location.lower().endswith(".dacpac") else "scripts"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def check_source(spec: SourceSpec) -> None:

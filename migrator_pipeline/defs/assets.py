@@ -11,9 +11,8 @@ from collections import Counter
 
 import dagster as dg
 
-from migrator_pipeline.agents.drafts import LlmUsage
 from migrator_pipeline.agents.executor import draft_models as run_executor
-from migrator_pipeline.agents.rebuilder import RepairContext, RepairOutcome, repair_models
+from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.scripts import SourceError
@@ -21,10 +20,11 @@ from migrator_pipeline.catalog.sources import live_rows, read_source
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
-from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
+from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
 from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
+from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
@@ -105,7 +105,7 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     catalog = files.catalog()
     result = assess(catalog)
     report = render_assessment(result, files.project)
-    files.write_text("assessment.json", json.dumps(result.to_dict(), indent=1))
+    files.save("assessment.json", result.save)
     files.write_text("assessment.md", report)
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(report),
@@ -217,11 +217,11 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     files = _files(context)
     plan = files.plan()
     drafts = files.drafts()
-    report = TestReport.load(files.path("test_report.json"))
+    report = BuildReport.load(files.path("test_report.json"))
     failed = {name: (drafts.model(name).sql, report.model(name).message or "")
               for name in report.failed_models() if drafts.model(name) and drafts.model(name).sql}
 
-    def rebuild(name: str, sql: str) -> TestReport:
+    def rebuild(name: str, sql: str) -> BuildReport:
         write_model(files.dbt_dir, plan.model(name), sql)
         context.log.info(f"rebuilding {name}")
         return dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project, select=f"{name}+")
@@ -261,7 +261,7 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     catalog = files.catalog()
     plan = files.plan()
     drafts = files.drafts()
-    report = TestReport.load(files.path("final_report.json"))
+    report = BuildReport.load(files.path("final_report.json"))
     outcomes = RepairOutcome.load_all(files.path("repairs.json"))
     validation = None
     if files.path("data_validation.json").exists():
@@ -328,7 +328,7 @@ def _sum_usage(usages) -> LlmUsage:
     return total
 
 
-def _not_passed(report: TestReport) -> dict[str, str]:
+def _not_passed(report: BuildReport) -> dict[str, str]:
     """Models that did not build, or whose data failed a test: model name -> why."""
     failures = {}
     for node in report.nodes:

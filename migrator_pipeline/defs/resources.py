@@ -16,10 +16,10 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from migrator_pipeline import settings
-from migrator_pipeline.agents.drafts import LlmUsage
 from migrator_pipeline.agents.llm import DEFAULT_MODEL, Budget, LlmClient, price_of
 from migrator_pipeline.agents.response_cache import PostgresResponseCache
-from migrator_pipeline.dbt_project.results import RELATIONS, TestReport, read_run_results
+from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport, read_run_results
+from migrator_pipeline.drafts import LlmUsage
 from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
 
 
@@ -38,7 +38,7 @@ class DbtResource(dg.ConfigurableResource):
     threads: int = 4
 
     def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
-              full_refresh: bool = True) -> TestReport:
+              full_refresh: bool = True) -> BuildReport:
         # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it, and
         # dbt logs in as the project's own role (the schema is named for the project)
         os.environ.update(dbt_connection_env(warehouse_url, project=schema))
@@ -57,7 +57,7 @@ class DbtResource(dg.ConfigurableResource):
             invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
         target = dbt_dir / "target"
         if not (target / "run_results.json").exists():
-            return TestReport(invocations=[command], error=_dbt_failure(invocation))
+            return BuildReport(invocations=[command], error=_dbt_failure(invocation))
         report = read_run_results(invocation.get_artifact("run_results.json"),
                                   invocation.get_artifact("manifest.json"), command)
         report.row_counts = count_rows(warehouse_url, report, schema)
@@ -90,7 +90,7 @@ def dbt_executable() -> str:
     return shutil.which("dbt") or (os.fspath(beside) if beside.exists() else "dbt")
 
 
-def count_rows(warehouse_url: str, report: TestReport, schema: str) -> dict[str, int]:
+def count_rows(warehouse_url: str, report: BuildReport, schema: str) -> dict[str, int]:
     """Rows in each model that dbt built: evidence that data flows, not only that SQL compiles."""
     built = [n for n in report.nodes if n.resource_type in RELATIONS and n.status == "success"]
     counts = {}

@@ -37,12 +37,11 @@ import csv
 import datetime as dt
 import decimal
 import io
-import json
 import re
 import struct
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -53,6 +52,7 @@ from migrator_pipeline.catalog.model import Catalog, Finding, object_key
 from migrator_pipeline.catalog.scripts import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.serialisation import SavedAsJson
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.warehouse.connection import connect
 
@@ -99,32 +99,13 @@ class DataMatch:
 
 
 @dataclass
-class DataValidation:
+class DataValidation(SavedAsJson):
     """Everything the tester found out about data: what was expected, what matched, and why not."""
 
     expected: list[ExpectedResult] = field(default_factory=list)
     matches: list[DataMatch] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)  # table key -> its rows in SQL Server
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> DataValidation:
-        return cls(
-            expected=[ExpectedResult(**e) for e in raw.get("expected", [])],
-            matches=[DataMatch(**m) for m in raw.get("matches", [])],
-            findings=[Finding(**f) for f in raw.get("findings", [])],
-            row_counts=dict(raw.get("row_counts", {})),
-        )
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> DataValidation:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 # ---------------------------------------------------------------- normalising values

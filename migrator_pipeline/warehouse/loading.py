@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
 import psycopg2
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, TableData
+from migrator_pipeline.serialisation import SavedAsJson
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
@@ -34,21 +33,13 @@ class LoadedTable:
 
 
 @dataclass
-class LoadReport:
+class LoadReport(SavedAsJson):
     tables: list[LoadedTable]
     findings: list[Finding]
 
     @property
     def total_rows(self) -> int:
         return sum(t.rows for t in self.tables)
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> LoadReport:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls([LoadedTable(**t) for t in raw["tables"]], [Finding(**f) for f in raw["findings"]])
 
 
 # A table's rows as COPY reads them: the column names, then batches of rows of text (None is NULL).

@@ -3,20 +3,20 @@
 import psycopg2
 
 from migrator_pipeline.agents.rebuilder import MAX_REPAIR_ATTEMPTS, repair_models
-from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.dbt_project.results import BuildReport, NodeResult
 
 
 def _rebuild_on(pg, calls):
-    def rebuild(name: str, sql: str) -> TestReport:
+    def rebuild(name: str, sql: str) -> BuildReport:
         calls.append(sql)
         relation_sql = sql.replace("{{ ref('customers') }}", "customers")
         try:
             pg.execute(f"create or replace view {name} as {relation_sql}")
-            return TestReport([NodeResult(f"model.p.{name}", name, "model", "success")], {}, ["rebuild"])
+            return BuildReport([NodeResult(f"model.p.{name}", name, "model", "success")], {}, ["rebuild"])
         except psycopg2.Error as error:
-            return TestReport([NodeResult(f"model.p.{name}", name, "model", "error",
-                                          error.pgerror.splitlines()[0].removeprefix("ERROR:  "))],
-                              {}, ["rebuild"])
+            return BuildReport([NodeResult(f"model.p.{name}", name, "model", "error",
+                                           error.pgerror.splitlines()[0].removeprefix("ERROR:  "))],
+                               {}, ["rebuild"])
     return rebuild
 
 
@@ -54,8 +54,8 @@ def test_attempts_are_bounded(pg):
 
     def always_fails(name, sql):
         calls.append(sql)
-        return TestReport([NodeResult("model.p.m", "m", "model", "error",
-                                      "operator does not exist: text + unknown")])
+        return BuildReport([NodeResult("model.p.m", "m", "model", "error",
+                                       "operator does not exist: text + unknown")])
 
     sql = "select a + 'x' as b from t"
     outcomes, _ = repair_models({"m": (sql, "operator does not exist: text + unknown")}, always_fails)
