@@ -44,6 +44,12 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
     for macro in drafts.macros:
         if macro.sql is not None:
             _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_macro(macro, macros))
+    if macros:
+        _write_yaml(dbt_dir / "macros" / "migrated" / "_migrated__macros.yml", {"version": 2, "macros": [
+            {"name": m.name, "description": f"Migrated from the scalar function {m.origin} in SQL Server; drafted "
+                                            f"by {_METHODS.get(m.method, m.method)}.",
+             "arguments": [{"name": p} for p in m.parameters]}
+            for m in drafts.macros if m.sql is not None]})
     written = []
     for planned in plan.models:
         draft = drafts.model(planned.name)

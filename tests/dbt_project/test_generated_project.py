@@ -118,3 +118,6 @@ def test_dbt_docs_generate_succeeds_on_the_demo_project(demo_dir, warehouse_url)
     manifest = json.loads((demo_dir / "target" / "manifest.json").read_text())
     described = [n["description"] for n in manifest["nodes"].values() if n["resource_type"] == "model"]
     assert len(described) == 24 and all("planner rule:" in d for d in described)
+    assert manifest["macros"]["macro.demo.fn_netamount".replace("demo", project)]["description"] == (
+        "Migrated from the scalar function dbo.fn_netamount in SQL Server; drafted by the rules (sqlglot and the "
+        "semantic rewrites).")
