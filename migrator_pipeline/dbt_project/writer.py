@@ -218,14 +218,15 @@ def render_macro(macro, macros: frozenset[str] = frozenset()) -> str:
 def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
     by_schema: dict[str, list[dict]] = {}
     source_names = {s.object: s for s in plan.sources}
+    names = {s.object: column_names(plan, catalog.get(s.object)) for s in plan.sources}
     for source in plan.sources:
         table = catalog.get(source.object)
         by_schema.setdefault(source.source_name, []).append({
             "name": source.table_name,
             "identifier": source.identifier,
             "description": table.description or f"{table.source} from SQL Server.",
-            "columns": _column_docs(table, source_names),
-            **_composite_key_tests(table),
+            "columns": _column_docs(table, names[source.object], source_names, names),
+            **_composite_key_tests(table, names[source.object]),
         })
     return {"version": 2, "sources": [
         {"name": name, "schema": plan.raw_schema,
@@ -249,10 +250,11 @@ def models_yaml(models: list[PlannedModel], catalog: Catalog, drafts: Drafts,
         produced = output_columns(draft.sql) if draft is not None and draft.sql else None
         table = target or (origin if planned.layer == "staging" else None)
         if table is not None:
-            entry["columns"] = [doc for doc in _column_docs(table, {}, with_computed=planned.layer == "staging")
+            names = column_names(plan, table)
+            entry["columns"] = [doc for doc in _column_docs(table, names, with_computed=planned.layer == "staging")
                                 if produced is None or doc["name"] in produced]
-            if produced is None or all(fold_identifier(c) in produced for c in table.primary_key):
-                entry.update(_composite_key_tests(table))
+            if all(names.get(c.lower()) in (produced or names.values()) for c in table.primary_key):
+                entry.update(_composite_key_tests(table, names))
         elif produced:
             entry["columns"] = _output_docs(produced, origin, plan)
         entries.append(entry)
@@ -319,16 +321,27 @@ def _output_docs(produced: list[str], origin: SourceObject | None, plan: Migrati
              "description": f"SQL Server output `{sql_server.get(column, column)}`{where}."} for column in produced]
 
 
-def _column_docs(table: SourceObject, sources: dict, with_computed: bool = False) -> list[dict]:
-    """Columns with tests that SQL Server's constraints promise: keys, NOT NULL, foreign keys
-    (those into `sources`). Computed columns only `with_computed`: the raw copy has none."""
-    names = fold_columns([c.name for c in table.columns])
+def column_names(plan: MigrationPlan | None, table: SourceObject) -> dict[str, str]:
+    """A table's columns (SQL Server's name, lower case) -> their dbt names, as the plan settled
+    them (`plan.names`), without the columns the plan does not produce. The writer decides no
+    name; only a plan without names (one written by hand) gets the policy's `fold_columns`."""
+    recorded = plan.names.get(table.source, {}).get("columns") if plan is not None else None
+    settled = recorded if recorded else fold_columns([c.name for c in table.columns])
+    return {name.lower(): dbt for name, dbt in settled.items() if dbt}
+
+
+def _column_docs(table: SourceObject, names: dict[str, str], sources: dict | None = None,
+                 source_columns: dict[str, dict[str, str]] | None = None, with_computed: bool = False) -> list[dict]:
+    """Columns, named by `names` (`column_names`), with tests that SQL Server's constraints
+    promise: keys, NOT NULL, foreign keys (those into `sources`, whose columns are named by
+    `source_columns`). Computed columns only `with_computed`: the raw copy has none."""
+    sources, source_columns = sources or {}, source_columns or {}
     single_pk = table.primary_key[0].lower() if len(table.primary_key) == 1 else None
     unique = {keys[0].lower() for keys in table.unique_keys if len(keys) == 1}
     fks = {fk.columns[0].lower(): fk for fk in table.foreign_keys if len(fk.columns) == 1}
     docs = []
     for column in table.columns:
-        if column.computed is not None and not with_computed:
+        if (column.computed is not None and not with_computed) or column.name.lower() not in names:
             continue
         tests: list = []
         name = column.name.lower()
@@ -338,11 +351,11 @@ def _column_docs(table: SourceObject, sources: dict, with_computed: bool = False
             tests.append("not_null")
         fk = fks.get(name)
         target = sources.get(f"{fk.ref_schema}.{fk.ref_table}".lower()) if fk else None
-        if target is not None:
+        field = source_columns.get(target.object, {}).get(fk.ref_columns[0].lower()) if target else None
+        if field is not None:
             tests.append({"relationships": {"arguments": {
-                "to": f"source('{target.source_name}', '{target.table_name}')",
-                "field": sql_name(fold_identifier(fk.ref_columns[0]))}}})
-        doc = {"name": names[column.name], "description": _column_description(column)}
+                "to": f"source('{target.source_name}', '{target.table_name}')", "field": sql_name(field)}}})
+        doc = {"name": names[column.name.lower()], "description": _column_description(column)}
         if sql_name(doc["name"]) != doc["name"]:
             doc["quote"] = True  # a reserved word: dbt's tests must quote it
         try:
@@ -366,11 +379,10 @@ def _column_description(column) -> str:
     return f"{column.description.strip()} ({origin})." if column.description else f"{origin}."
 
 
-def _composite_key_tests(table: SourceObject) -> dict:
-    if len(table.primary_key) < 2:
+def _composite_key_tests(table: SourceObject, names: dict[str, str]) -> dict:
+    if len(table.primary_key) < 2 or any(c.lower() not in names for c in table.primary_key):
         return {}
-    names = {name.lower(): folded for name, folded in fold_columns([c.name for c in table.columns]).items()}
-    columns = [sql_name(names.get(c.lower(), fold_identifier(c))) for c in table.primary_key]
+    columns = [sql_name(names[c.lower()]) for c in table.primary_key]
     return {"data_tests": [{"unique_combination_of_columns": {
         "arguments": {"combination_of_columns": columns}}}]}
 
