@@ -45,7 +45,7 @@ from migrator_pipeline.catalog.batches import LineIndex, tokenize
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
 from migrator_pipeline.catalog.scripts import SourceError, statement_dependencies
-from migrator_pipeline.tsql.procedures import body_statements, matching_paren, multipart_name, parse_module_header, schema_and_name
+from migrator_pipeline.tsql.procedures import body_statements, matching_paren, multipart_name, schema_and_name
 
 PASSWORD_VARIABLE = "MIGRATOR_MSSQL_PASSWORD"
 DEFAULT_DRIVER = "ODBC Driver 18 for SQL Server"
@@ -568,7 +568,7 @@ class _LiveReader:
 
     def body_dependencies(self, obj: SourceObject) -> tuple[list[str], list[str], list[str]]:
         """(reads, writes, calls) of a module body, as the script reader computes them."""
-        header = parse_module_header(tokenize(obj.body))
+        header = obj.header
         if header is None or header.body_start is None:
             self.finding("warning", f"{obj.source}: no CREATE ... AS header found in the module text", obj.source)
             return [], [], []

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from migrator_pipeline.serialisation import SavedAsJson
+from migrator_pipeline.tsql.procedures import ModuleHeader, read_module_header
 
 # SQL Server's default collation: case-insensitive, accent-sensitive.
 DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
@@ -84,6 +85,15 @@ class SourceObject:
     def source(self) -> str:
         """The name as in SQL Server: `schema.name`."""
         return f"{self.schema}.{self.name}"
+
+    @property
+    def header(self) -> ModuleHeader | None:
+        """The `CREATE ... AS` header of a module, with its parameter defaults, parsed once per
+        body. Derived from `body`, so not serialised: a loaded catalog parses it on first use."""
+        cached = self.__dict__.get("_header")
+        if cached is None or cached[0] is not self.body:
+            cached = self.__dict__["_header"] = (self.body, read_module_header(self.body))
+        return cached[1]
 
 
 @dataclass

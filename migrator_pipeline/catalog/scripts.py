@@ -1494,7 +1494,7 @@ class _ScriptReader:
         column.description = prop.value
 
     def _read_dependencies(self, obj: SourceObject) -> None:
-        header = parse_module_header(tokenize(obj.body))
+        header = obj.header
         if header is None or header.body_start is None:
             return
         body = obj.body[header.body_start :]

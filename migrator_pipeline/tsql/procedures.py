@@ -38,6 +38,7 @@ _COMMAND_VERBS = frozenset(
     "IF ELSE WHILE OPEN CLOSE FETCH DEALLOCATE THROW RAISERROR PRINT BREAK CONTINUE GOTO WAITFOR".split()
 )
 _SESSION_NOISE = ("SET NOCOUNT ON", "SET XACT_ABORT ON")
+_PARAMETER_SUFFIXES = frozenset({"OUTPUT", "OUT", "READONLY"})
 
 
 @dataclass
@@ -51,6 +52,10 @@ class ModuleHeader:
     parameters: list[list[str]] = field(default_factory=list)
     function_kind: str | None = None  # scalar | table, for functions
     body_start: int | None = None  # offset in the text where the body (after AS) starts
+    # filled by `read_module_header`, which has the text: parameter name (lower case, without @)
+    # -> the T-SQL text of its default, or None; and a trigger's table, `schema.name` as written
+    parameter_defaults: dict[str, str | None] = field(default_factory=dict)
+    trigger_table: str | None = None
 
 
 def multipart_name(tokens: list[Token], i: int) -> tuple[list[str], int]:
@@ -128,6 +133,46 @@ def parse_module_header(tokens: list[Token]) -> ModuleHeader | None:
     if tokens[i].upper in MODULE_KINDS:
         _read_module_header(tokens, header)
     return header
+
+
+def read_module_header(text: str) -> ModuleHeader | None:
+    """The header of a module's whole text, with its parameter defaults and a trigger's table."""
+    tokens = tokenize(text)
+    header = parse_module_header(tokens)
+    if header is None:
+        return None
+    if header.body_start is not None:
+        header.parameter_defaults = _parameter_defaults(text, tokens, header)
+    if header.kind == "trigger":
+        on = next((i for i in range(header.name_end, len(tokens)) if tokens[i].upper == "ON"), None)
+        parts, _ = multipart_name(tokens, on + 1) if on is not None else ([], 0)
+        header.trigger_table = ".".join(schema_and_name(parts)) if parts else None
+    return header
+
+
+def _parameter_defaults(text: str, tokens: list[Token], header: ModuleHeader) -> dict[str, str | None]:
+    listed = [t for t in tokens[header.name_end :] if t.end <= header.body_start]
+    if listed and listed[-1].upper == "AS":
+        listed = listed[:-1]
+    depth, end = 0, len(listed)
+    for index, token in enumerate(listed):
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.upper in ("WITH", "FOR", "RETURNS"):
+            end = index
+            break
+    listed = listed[:end]
+    if listed and listed[0].text == "(" and matching_paren(listed, 0) == len(listed) - 1:
+        listed = listed[1:-1]
+    defaults: dict[str, str | None] = {}
+    for piece in split_commas(listed):
+        if not piece[0].text.startswith("@"):
+            continue
+        while len(piece) > 1 and piece[-1].upper in _PARAMETER_SUFFIXES:
+            piece = piece[:-1]
+        equals = next((i for i, t in enumerate(piece) if t.text == "="), None)
+        value = text[piece[equals + 1].start : piece[-1].end] if equals is not None and equals + 1 < len(piece) else None
+        defaults[piece[0].text.lstrip("@").lower()] = value
+    return defaults
 
 
 def _read_module_header(tokens: list[Token], header: ModuleHeader) -> None:
