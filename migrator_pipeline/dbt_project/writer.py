@@ -25,7 +25,7 @@ from migrator_pipeline.dbt_project.sql_style import format_model_sql
 from migrator_pipeline.drafts import Drafts
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
+from migrator_pipeline.tsql.identifiers import fold_columns, sql_name
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"
@@ -86,14 +86,7 @@ def model_path(dbt_dir: Path, planned: PlannedModel) -> Path:
         return dbt_dir / "snapshots" / f"{planned.name}.sql"
     if planned.resource == "analysis":
         return dbt_dir / "analyses" / f"{planned.name}.sql"
-    if planned.layer == "staging":
-        return dbt_dir / "models" / "staging" / _staging_folder(planned) / f"{planned.name}.sql"
-    return dbt_dir / "models" / planned.layer / f"{planned.name}.sql"
-
-
-def _staging_folder(planned: PlannedModel) -> str:
-    """A staging model's folder: its dbt source's name (the SQL Server schema, folded)."""
-    return fold_identifier(planned.origin.split(".", 1)[0])
+    return dbt_dir / "models" / planned.layer / (planned.folder or "") / f"{planned.name}.sql"
 
 
 def write_model(dbt_dir: Path, planned: PlannedModel, sql: str) -> None:
