@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.dbt_project.jinja_sql import called_macros
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
 from migrator_pipeline.drafts import Drafts, LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
@@ -67,6 +68,8 @@ class ObjectScore:
     data_match: dict = field(default_factory=lambda: data_match_evidence([]))
     # what the object and its columns are called in the dbt project (the identifier policy)
     names: dict = field(default_factory=dict)
+    # a function that became a macro: {"name": the macro, "used_by": the models and macros calling it}
+    macro: dict | None = None
 
 
 @dataclass
@@ -96,8 +99,16 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Buil
         _judge_data(score, [m for m in matches if m.model in entry.models])
         _judge_raw_data(score, entry.object, catalog, incomplete)
         score.evidence = _evidence_level(score, entry, drafts, report)
+        if entry.artifact == "macro" and entry.models:
+            score.macro = {"name": entry.models[0], "used_by": macro_callers(entry.models[0], drafts)}
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
+
+
+def macro_callers(macro: str, drafts: Drafts) -> list[str]:
+    """The drafted models, and macros, whose SQL calls `macro`."""
+    drafted = [(m.name, m.sql) for m in drafts.models] + [(m.name, m.sql) for m in drafts.macros]
+    return sorted(name for name, sql in drafted if sql and name != macro and macro in called_macros(sql))
 
 
 def _short_copies(load: LoadReport | None, validation: DataValidation | None) -> dict[str, str]:

@@ -46,6 +46,8 @@ class PlannedModel:
     incremental_strategy: str | None = None
     # SQL run before each incremental build (a DELETE of the window the load replaces), with Jinja
     pre_hook: str | None = None
+    # the folder under its layer: a staging model's dbt source (`models/staging/<source>/`)
+    folder: str | None = None
 
 
 @dataclass

@@ -149,7 +149,7 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
                            + "; ".join(f"{column} ({why})" for column, why in dropped) + ".")
         dropped_columns[table.key] = [column for column, _ in dropped]
         staging.append(PlannedModel(model_name, "staging", "view", table.key, "", sql=sql,
-                                    description=description))
+                                    description=description, folder=schema))
         plan.relations[table.key] = "{{ ref('%s') }}" % model_name
     return staging, dropped_columns
 

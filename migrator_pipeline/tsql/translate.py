@@ -24,7 +24,7 @@ from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, er
 from migrator_pipeline.tsql.sqlserver_types import Typing
 from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, reference_key
 
-__all__ = ["TranslationError", "translate_expression", "translate_select", "with_query_types"]
+__all__ = ["TranslationError", "postgres_sql", "translate_expression", "translate_select", "with_query_types"]
 
 # Tokens whose text is data, not SQL words: never change their case.
 _STRING_TOKENS = {
@@ -258,6 +258,13 @@ def _substitute_parameters(tree: exp.Expression, parameters: set[str], placehold
         if name not in parameters:
             raise error_at(f"unknown parameter @{node.name}", node)
         node.replace(exp.column(placeholders.add(f"{{{{ {name} }}}}", name)))
+
+
+def postgres_sql(tree: exp.Expression, *, pretty: bool = True) -> str:
+    """A PostgreSQL tree as the generated project writes SQL: sqlglot's pretty printer (two
+    spaces), lower-case keywords and functions. The one generator of model SQL: the translator
+    and the dbt writer's formatter (`dbt_project.sql_style`) both go through it."""
+    return _generate(tree, pretty=pretty)
 
 
 def _generate(tree: exp.Expression, *, pretty: bool) -> str:
