@@ -106,8 +106,9 @@ def test_a_migration_launched_from_the_launchpad_shows_its_evidence(webserver, b
     run_id = page.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
     # 3. success, then the new project's models in the code location
     client = DagsterGraphQLClient("127.0.0.1", port_number=webserver)
-    assert _wait_for_run(client, run_id, 300) == "SUCCESS"
+    status = _wait_for_run(client, run_id, 300)
     shot("2_run")
+    assert status == "SUCCESS", page.inner_text("body")[-3000:]
     assert client.reload_repository_location(LOCATION).status.value == "SUCCESS"
     # 4. the evaluation asset's report
     page.goto(f"{base}/assets/evaluation?partition={PROJECT}")

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from migrator_pipeline.defs.assets import MIGRATION_ASSETS
-from migrator_pipeline.defs.checks import ROWS_MATCH_CHECK
+from migrator_pipeline.defs.dbt_models import ROWS_MATCH_CHECK
 from migrator_pipeline.defs.environment import migrator_resources
 from migrator_pipeline.project_files import FINAL_REPORT, ProjectFiles
 from migrator_pipeline.dbt_project.results import BuildReport
@@ -98,7 +98,7 @@ def test_the_definitions_give_raw_tables_and_models_lineage_owners_kinds_and_des
 
 
 def test_the_rows_check_is_declared_on_the_model_and_compares_again_when_run(migrated):
-    from migrator_pipeline.defs.checks import rows_match_checks
+    from migrator_pipeline.defs.dbt_models import rows_match_checks
 
     checks = rows_match_checks(PROJECT)
     key = dg.AssetCheckKey(dg.AssetKey([PROJECT, "customernames"]), ROWS_MATCH_CHECK)

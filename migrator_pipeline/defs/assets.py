@@ -32,9 +32,8 @@ from migrator_pipeline.dbt_project.isolation import (
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
 from migrator_pipeline.dbt_project.results import BuildReport
 from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
-from migrator_pipeline.defs.checks import (
-    data_validation_events, dbt_build_events, raw_table_events)
-from migrator_pipeline.defs.dbt_models import OWNERS
+from migrator_pipeline.defs.checks import dbt_build_events, raw_table_events
+from migrator_pipeline.defs.dbt_models import OWNERS, data_validation_events
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.drafts import LlmUsage, RepairOutcome

@@ -16,6 +16,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from migrator_pipeline.defs.resources import WarehouseResource
+from migrator_pipeline.evaluation.data_match import DataValidation, revalidate
+from migrator_pipeline.project_files import DATA_VALIDATION, ProjectFiles
 from migrator_pipeline.home import migrator_home
 from migrator_pipeline.settings import PROJECT_NAME
 from migrator_pipeline.warehouse.connection import dbt_connection_environment
@@ -23,6 +25,7 @@ from migrator_pipeline.warehouse.connection import dbt_connection_environment
 log = logging.getLogger(__name__)
 
 
+ROWS_MATCH_CHECK = "rows_match_sql_server"
 # who answers for every asset of a migration, the step assets and each project's models alike
 OWNERS = ["team:data-platform"]
 # the step that loads the raw tables the dbt sources read (defs/assets.py)
@@ -68,8 +71,9 @@ def raw_table_specs(project: str, manifest: Mapping[str, Any]) -> list[dg.AssetS
     return [translator.get_asset_spec(manifest, unique_id, None) for unique_id in manifest.get("sources", {})]
 
 
-def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any]) -> dg.AssetsDefinition:
-    @dbt_assets(manifest=manifest, name=f"{project}_dbt_models",
+def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any] | None = None
+                       ) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=manifest or dbt_dir / "target" / "manifest.json", name=f"{project}_dbt_models",
                 dagster_dbt_translator=ProjectTranslator(project))
     def migrated_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
@@ -84,8 +88,6 @@ def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any])
 def migrated_dbt_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
     """One dbt assets definition per project with a manifest, and its raw tables; a broken one is
     skipped with a warning, never allowed to stop the code location from loading."""
-    from migrator_pipeline.defs.checks import rows_match_checks  # checks.py keys events with this module's translator
-
     definitions = []
     for manifest in sorted((migrator_home() / "projects").glob("*/dbt/target/manifest.json")):
         dbt_dir = manifest.parents[1]
@@ -101,3 +103,42 @@ def migrated_dbt_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
         except Exception as error:  # a half-written or foreign manifest
             log.warning("skipping the dbt models of project %s: %s", project, error)
     return definitions
+
+
+def data_validation_events(project: str, validation: DataValidation) -> list[dg.AssetCheckEvaluation]:
+    """Each comparison of a model's rows with SQL Server's, as a check on the model: passed only
+    when the rows are equal; the counts and the reason say what differed."""
+    return [dg.AssetCheckEvaluation(
+        asset_key=dg.AssetKey([project, match.model]), check_name=ROWS_MATCH_CHECK, passed=match.matched,
+        metadata={"source": match.source, "expected_rows": match.expected_rows,
+                  "actual_rows": match.actual_rows if match.actual_rows is not None else -1,
+                  "missing_rows": match.missing, "unexpected_rows": match.unexpected,
+                  "reason": match.reason or ""})
+        for match in validation.matches]
+
+
+def rows_match_checks(project: str) -> dg.AssetChecksDefinition | None:
+    """The project's comparisons of models' rows with SQL Server's as declared checks, so the UI
+    lists them on each model. Executing it compares the rows again, against the models as built
+    now: the same expected rows the tester read, never a replay of an earlier result."""
+    files = ProjectFiles(project)
+    path = files.root / DATA_VALIDATION.name
+    if not path.exists():
+        return None
+    models = sorted({match.model for match in DataValidation.load(path).matches})
+    if not models:
+        return None
+    specs = [dg.AssetCheckSpec(ROWS_MATCH_CHECK, asset=dg.AssetKey([project, model]),
+                               description="The model's rows equal SQL Server's (expected/ beside the source).")
+             for model in models]
+
+    @dg.multi_asset_check(specs=specs, name=f"{project}_rows_match_sql_server", can_subset=True)
+    def compare_rows_again(context, warehouse: WarehouseResource):
+        validation = revalidate(DataValidation.load(path), files.catalog(), files.plan(), warehouse.resolved_url())
+        for event in data_validation_events(project, validation):
+            key = dg.AssetCheckKey(event.asset_key, event.check_name)
+            if key in context.selected_asset_check_keys:
+                yield dg.AssetCheckResult(asset_key=event.asset_key, check_name=event.check_name,
+                                          passed=event.passed, metadata=event.metadata)
+
+    return compare_rows_again
