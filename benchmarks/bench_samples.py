@@ -1,6 +1,6 @@
 """Benchmark: the six public sample estates of microsoft/sql-server-samples, migrated with rules only.
 
-    uv run python benchmarks/bench_samples.py [--samples DIR] [--keep DIR] [--only NAME ...]
+    uv run python benchmarks/bench_samples.py [--samples DIR] [--keep DIR] [--home DIR] [--only NAME ...]
 
 The samples root is `--samples`, else the environment variable MIGRATOR_SAMPLES, else
 /work/samples/samples/databases. Estates (paths under the root):
@@ -139,10 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=sorted(ESTATES), help="run only these estates")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="copy each estate's evaluation.json/.md and assessment.md here")
+    parser.add_argument("--home", type=Path, metavar="DIR",
+                        help="MIGRATOR_HOME to migrate under and keep (the generated dbt projects, to "
+                             "inspect); default a temporary directory, removed at the end")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        os.environ["MIGRATOR_HOME"] = str(Path(scratch) / "home")
+        os.environ["MIGRATOR_HOME"] = str(args.home.resolve() if args.home else Path(scratch) / "home")
         for variable in ("MIGRATOR_WAREHOUSE_URL", "MIGRATOR_DAGSTER_STORAGE_URL", "MIGRATOR_LLM_ENABLED"):
             os.environ.pop(variable, None)
         from migrator_pipeline.warehouse.embedded import stop_embedded_server
