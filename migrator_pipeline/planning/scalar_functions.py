@@ -26,15 +26,50 @@ Anything else raises `FoldError` with the reason: a SELECT that reads tables (wi
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
+from migrator_pipeline.planning.model import PlannedMacro
 from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 
 class FoldError(Exception):
     """The body is not a straight line of assignments; the message says what stops it."""
+
+
+_CLR_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
+_RETURNS = re.compile(r"\bRETURNS\s+(\[?[A-Za-z_][\w ]*?\]?\s*(\(\s*[\w\s,]+\))?)\s*(\bWITH\b|\bAS\b|\bBEGIN\b|$)",
+                      re.IGNORECASE)
+
+
+def plan_scalar_function(name: str, key: str, parameters: list[list[str]], header: str,
+                         statements: list[exp.Expression], nested_blocks: bool) -> PlannedMacro:
+    """The macro of a multi-statement scalar function: one expression when its body folds into
+    one, else, when it reads tables, a database function the dbt project creates. `header` is
+    the CREATE text before the body (its RETURNS type); `parameters` (name with @, type).
+    Raises FoldError with the reason when it is neither."""
+    arguments = [fold_identifier(p.lstrip("@")) for p, _ in parameters]
+    try:
+        return PlannedMacro(name, key, arguments, fold_scalar_function(statements, nested_blocks).sql("tsql"))
+    except FoldError as error:
+        if "reads tables" not in str(error):
+            raise
+    expression = fold_scalar_function(statements, nested_blocks, lookups=True)
+    returns = _RETURNS.search(header)
+    try:
+        result = postgres_type(returns.group(1).strip()) if returns else None
+        argument_types = [postgres_type(data_type) for _, data_type in parameters]
+    except UnknownTypeError as error:
+        raise FoldError(f"scalar function that reads tables, with a type PostgreSQL lacks: {error}") from None
+    if result is None:
+        raise FoldError("scalar function that reads tables, without a readable RETURNS type")
+    return PlannedMacro(name, key, arguments, expression.sql("tsql"),
+                        tsql_body=function_body(name, [tuple(p) for p in parameters], expression),
+                        argument_types=argument_types, returns=result)
 
 
 def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool,
@@ -180,7 +215,9 @@ def _assigned(value: exp.Expression, name: str, types: dict, values: dict) -> ex
     if isinstance(value, exp.Null):
         return value
     kind = types.get(name)
-    return exp.Cast(this=value, to=kind.copy()) if kind is not None else value
+    if kind is None or kind.sql("tsql").lower() in _CLR_TYPES:
+        return value  # a CLR type takes only its own type's values: nothing converts
+    return exp.Cast(this=value, to=kind.copy())
 
 
 def _substituted(expression: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function, function_body, is_lookup
-from migrator_pipeline.tsql.procedures import block_statements
+from migrator_pipeline.tsql.modules import block_statements
 
 
 def _fold(body: str) -> str:
