@@ -372,7 +372,7 @@ _SERIALISED_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
 
 
 def _to_other(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    if value.type in _BINARY_TYPES and name.replace("]", "").rsplit(".", 1)[-1].lstrip("[") in _SERIALISED_TYPES:
+    if value.type in BINARY_TYPES and name.replace("]", "").rsplit(".", 1)[-1].lstrip("[") in _SERIALISED_TYPES:
         return "0x" + value.text.upper()
     return _as_text(value)
 
