@@ -179,7 +179,7 @@ def _fails_on_data(score: ObjectScore) -> bool:
     return bool(broken) and all(e.status == "skipped" or (e.built and e.tests_failed) for e in broken)
 
 
-def _judge_database_function(score: ObjectScore, entry: PlanEntry, plan: MigrationPlan, report: TestReport) -> None:
+def _judge_database_function(score: ObjectScore, entry: PlanEntry, plan: MigrationPlan, report: BuildReport) -> None:
     """A function the dbt project creates (a lookup) fails when dbt could not create it."""
     if entry.artifact != "macro" or score.status != "passed":
         return
