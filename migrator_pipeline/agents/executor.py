@@ -23,12 +23,12 @@ import sqlglot
 from sqlglot import exp
 from langgraph.graph import END, START, StateGraph
 
-from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
 from migrator_pipeline.agents import prompts
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
 from migrator_pipeline.agents.validation import validate_reply, validate_sql
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
+from migrator_pipeline.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.tsql.collation_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.identifiers import fold_identifier

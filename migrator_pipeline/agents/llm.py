@@ -18,7 +18,7 @@ from typing import Protocol
 
 import anthropic
 
-from migrator_pipeline.agents.drafts import LlmUsage
+from migrator_pipeline.drafts import LlmUsage
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 ESTIMATED_REPLY_TOKENS = 600

@@ -10,26 +10,24 @@ is validated as data (agents/validation.py) before anything is rebuilt.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
 from migrator_pipeline.agents import prompts
-from migrator_pipeline.agents.drafts import LlmUsage
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
 from migrator_pipeline.agents.validation import validate_reply
 from migrator_pipeline.dbt_project.fixups import repair
-from migrator_pipeline.dbt_project.results import TestReport
+from migrator_pipeline.dbt_project.results import BuildReport
+from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 
 MAX_REPAIR_ATTEMPTS = 3
 MAX_LLM_REPAIRS = 2
 
 # (model name, new sql) -> the report of rebuilding that model and what depends on it
-Rebuild = Callable[[str, str], TestReport]
+Rebuild = Callable[[str, str], BuildReport]
 # model name -> how its rows differ from SQL Server's (None: equal, or nothing to compare with)
 RowCheck = Callable[[str], str | None]
 
@@ -53,33 +51,12 @@ class RepairState(TypedDict, total=False):
     fixes: list[str]
     passed: bool
     stuck: bool
-    report: TestReport
+    report: BuildReport
     usage: LlmUsage
     llm_repairs: int
     rejections: list[str]
     row_differences: str | None
     accepted: bool  # the last LLM repair passed validation
-
-
-@dataclass
-class RepairOutcome:
-    name: str
-    passed: bool
-    attempts: int
-    fixes: list[str] = field(default_factory=list)
-    error: str | None = None
-    sql: str | None = None
-    usage: LlmUsage = field(default_factory=LlmUsage)
-    rejections: list[str] = field(default_factory=list)
-
-    @staticmethod
-    def save_all(outcomes: list[RepairOutcome], path: Path) -> None:
-        path.write_text(json.dumps([asdict(o) for o in outcomes], indent=1), encoding="utf-8")
-
-    @staticmethod
-    def load_all(path: Path) -> list[RepairOutcome]:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return [RepairOutcome(**{**o, "usage": LlmUsage(**o["usage"])}) for o in raw]
 
 
 def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: RepairContext | None = None,
@@ -163,11 +140,11 @@ def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: Repa
 
 def repair_models(failed: dict[str, tuple[str, str]], rebuild: Rebuild,
                   llm: LlmClient | None = None, context: RepairContext | None = None,
-                  check_rows: RowCheck | None = None) -> tuple[list[RepairOutcome], TestReport]:
+                  check_rows: RowCheck | None = None) -> tuple[list[RepairOutcome], BuildReport]:
     """`failed` maps model name -> (current sql, error). Returns outcomes and the merged evidence."""
     graph = build_rebuilder_graph(rebuild, llm, context, check_rows)
     outcomes: list[RepairOutcome] = []
-    evidence = TestReport()
+    evidence = BuildReport()
     for name, (sql, error) in failed.items():
         # a model that builds but returns other rows than SQL Server's comes with no dbt error
         differences = check_rows(name) if check_rows and not error else None

@@ -20,11 +20,12 @@ Predicted path:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from migrator_pipeline.assessment.features import FEATURES, scan_features
 from migrator_pipeline.catalog.dependencies import dependency_order
 from migrator_pipeline.catalog.model import OBJECT_KINDS, Catalog, Finding, SourceObject
+from migrator_pipeline.serialisation import SavedAsJson
 
 __all__ = [
     "Assessment",
@@ -112,26 +113,10 @@ class ObjectAssessment:
 
 
 @dataclass
-class Assessment:
+class Assessment(SavedAsJson):
     objects: list[ObjectAssessment] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> Assessment:
-        objects = []
-        for obj in raw.get("objects", []):
-            obj = dict(obj)
-            obj["blockers"] = [Blocker(**b) for b in obj.get("blockers", [])]
-            objects.append(ObjectAssessment(**obj))
-        return cls(
-            objects=objects,
-            summary=dict(raw.get("summary", {})),
-            findings=[Finding(**f) for f in raw.get("findings", [])],
-        )
 
 
 def assess(catalog: Catalog) -> Assessment:

@@ -6,9 +6,10 @@ identifiers are case-insensitive under SQL Server's default collation.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
+
+from migrator_pipeline.serialisation import SavedAsJson
+from migrator_pipeline.tsql.modules import ModuleHeader, read_module_header
 
 # SQL Server's default collation: case-insensitive, accent-sensitive.
 DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
@@ -16,6 +17,10 @@ DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
 OBJECT_KINDS = ("table", "view", "procedure", "function", "trigger")
 # Recorded so that nothing in the source goes unreported, but not migrated as models.
 RECORDED_KINDS = ("schema", "type", "sequence", "synonym", "index")
+
+
+class SourceError(Exception):
+    """The source cannot be read at all: missing, or not a .sql file or folder."""
 
 
 def object_key(schema: str, name: str) -> str:
@@ -85,6 +90,15 @@ class SourceObject:
         """The name as in SQL Server: `schema.name`."""
         return f"{self.schema}.{self.name}"
 
+    @property
+    def header(self) -> ModuleHeader | None:
+        """The `CREATE ... AS` header of a module, with its parameter defaults, parsed once per
+        body. Derived from `body`, so not serialised: a loaded catalog parses it on first use."""
+        cached = self.__dict__.get("_header")
+        if cached is None or cached[0] is not self.body:
+            cached = self.__dict__["_header"] = (self.body, read_module_header(self.body))
+        return cached[1]
+
 
 @dataclass
 class TableData:
@@ -120,7 +134,7 @@ class TableData:
 
 
 @dataclass
-class Catalog:
+class Catalog(SavedAsJson):
     source: str  # the path or URL read, without secrets
     objects: list[SourceObject] = field(default_factory=list)
     data: list[TableData] = field(default_factory=list)
@@ -137,29 +151,3 @@ class Catalog:
     def data_for(self, key: str) -> TableData | None:
         key = key.lower()
         return next((d for d in self.data if d.table == key), None)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> Catalog:
-        objects = []
-        for obj in raw.get("objects", []):
-            obj = dict(obj)
-            obj["columns"] = [Column(**c) for c in obj.get("columns", [])]
-            obj["foreign_keys"] = [ForeignKey(**fk) for fk in obj.get("foreign_keys", [])]
-            objects.append(SourceObject(**obj))
-        return cls(
-            source=raw["source"],
-            objects=objects,
-            data=[TableData(**d) for d in raw.get("data", [])],
-            findings=[Finding(**f) for f in raw.get("findings", [])],
-            collation=raw.get("collation", DEFAULT_COLLATION),
-        )
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> Catalog:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

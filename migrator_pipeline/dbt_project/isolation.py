@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.dbt_project.results import BuildReport, NodeResult
 from migrator_pipeline.dbt_project.writer import write_disabled
 from migrator_pipeline.planning.model import MigrationPlan
 
@@ -102,8 +102,8 @@ def manifest_cycle(manifest_path: Path) -> str | None:
     return None
 
 
-def with_disabled(report: TestReport, plan: MigrationPlan, disabled: Mapping[str, str]) -> TestReport:
+def with_disabled(report: BuildReport, plan: MigrationPlan, disabled: Mapping[str, str]) -> BuildReport:
     """The report with each disabled model as a failed node carrying its reason."""
     nodes = [NodeResult(f"{planned.resource}.{plan.project}.{name}", name, planned.resource, "error", reason)
              for name, reason in disabled.items() if (planned := plan.model(name)) is not None]
-    return TestReport(report.nodes + nodes, report.row_counts, report.invocations, report.error)
+    return BuildReport(report.nodes + nodes, report.row_counts, report.invocations, report.error)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
+
+from migrator_pipeline.serialisation import SavedAsJson
 
 FAILED = ("error", "fail", "runtime error")
 # Nodes that build a relation a migrated object now lives in: models, and snapshots (history).
@@ -27,10 +27,8 @@ class NodeResult:
 
 
 @dataclass
-class TestReport:
+class BuildReport(SavedAsJson):
     """What one or more `dbt build` invocations proved about each node."""
-
-    __test__ = False  # not a pytest class, despite the name
 
     nodes: list[NodeResult] = field(default_factory=list)
     row_counts: dict[str, int] = field(default_factory=dict)  # model name -> rows in its relation
@@ -47,12 +45,12 @@ class TestReport:
     def failed_models(self) -> list[str]:
         return [n.name for n in self.nodes if n.resource_type in RELATIONS and n.failed]
 
-    def merge(self, newer: TestReport) -> TestReport:
+    def merge(self, newer: BuildReport) -> BuildReport:
         """Newer results replace older ones node by node; nodes not re-run keep their evidence."""
         by_id = {n.unique_id: n for n in self.nodes}
         by_id.update({n.unique_id: n for n in newer.nodes})
-        return TestReport(list(by_id.values()), {**self.row_counts, **newer.row_counts},
-                          self.invocations + newer.invocations, newer.error or None)
+        return BuildReport(list(by_id.values()), {**self.row_counts, **newer.row_counts},
+                           self.invocations + newer.invocations, newer.error or None)
 
     def counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {}
@@ -61,17 +59,8 @@ class TestReport:
             by_status[node.status] = by_status.get(node.status, 0) + 1
         return counts
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
 
-    @classmethod
-    def load(cls, path: Path) -> TestReport:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls([NodeResult(**n) for n in raw["nodes"]], raw["row_counts"],
-                   raw["invocations"], raw.get("error"))
-
-
-def read_run_results(run_results: dict, manifest: dict, command: str) -> TestReport:
+def read_run_results(run_results: dict, manifest: dict, command: str) -> BuildReport:
     nodes = []
     for result in run_results.get("results", []):
         unique_id = result["unique_id"]
@@ -85,7 +74,7 @@ def read_run_results(run_results: dict, manifest: dict, command: str) -> TestRep
             attached_to=_attached_to(node, manifest),
             execution_time=round(result.get("execution_time") or 0.0, 3),
         ))
-    return TestReport(nodes=nodes, invocations=[command])
+    return BuildReport(nodes=nodes, invocations=[command])
 
 
 def _attached_to(node: dict, manifest: dict) -> str | None:

@@ -16,10 +16,10 @@ from string import Template
 import yaml
 
 from migrator_pipeline.atomic_files import write_text_atomically
-from migrator_pipeline.agents.drafts import Drafts
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
+from migrator_pipeline.drafts import Drafts
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name

@@ -16,17 +16,15 @@ passes its tests on nothing. It is `needs_review`, its reason naming the table.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
 
-from migrator_pipeline.agents.drafts import Drafts, LlmUsage
-from migrator_pipeline.agents.rebuilder import RepairOutcome
 from migrator_pipeline.catalog.model import Catalog
-from migrator_pipeline.dbt_project.results import RELATIONS, TestReport
+from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
+from migrator_pipeline.drafts import Drafts, LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
+from migrator_pipeline.serialisation import SavedAsJson
 from migrator_pipeline.warehouse.loading import LoadReport
 
 STATUSES = ("passed", "failed", "needs_review", "skipped")
@@ -72,20 +70,13 @@ class ObjectScore:
 
 
 @dataclass
-class Evaluation:
+class Evaluation(SavedAsJson):
     project: str
     summary: dict
     objects: list[ObjectScore]
 
-    def to_dict(self) -> dict:
-        return {"project": self.project, "summary": self.summary,
-                "objects": [asdict(o) for o in self.objects]}
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-
-
-def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: TestReport,
+def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: BuildReport,
              repairs: list[RepairOutcome], load: LoadReport | None,
              validation: DataValidation | None = None) -> Evaluation:
     repairs_by_model = {r.name: r for r in repairs}
@@ -181,7 +172,7 @@ def _judge_data(score: ObjectScore, matches: list[DataMatch]) -> None:
                         f"{evidence['unexpected']} unexpected rows")
 
 
-def _evidence_level(score: ObjectScore, entry: PlanEntry, drafts: Drafts, report: TestReport) -> str:
+def _evidence_level(score: ObjectScore, entry: PlanEntry, drafts: Drafts, report: BuildReport) -> str:
     """What the object's `passed` rests on. Rows only count when every relation it produces was
     compared; a macro rests on the models that call it having built and passed their tests."""
     if score.status != "passed":
@@ -198,7 +189,7 @@ def _evidence_level(score: ObjectScore, entry: PlanEntry, drafts: Drafts, report
     return NO_EVIDENCE
 
 
-def _macro_was_built(macro: str, drafts: Drafts, report: TestReport) -> bool:
+def _macro_was_built(macro: str, drafts: Drafts, report: BuildReport) -> bool:
     """Some model that calls the macro was built and passed its tests."""
     call = re.compile(r"\{\{\s*" + re.escape(macro) + r"\s*\(")
     for draft in drafts.models:
@@ -209,7 +200,7 @@ def _macro_was_built(macro: str, drafts: Drafts, report: TestReport) -> bool:
     return False
 
 
-def _model_evidence(name: str, plan: MigrationPlan, drafts: Drafts, report: TestReport) -> ModelEvidence:
+def _model_evidence(name: str, plan: MigrationPlan, drafts: Drafts, report: BuildReport) -> ModelEvidence:
     planned = plan.model(name)
     draft = drafts.model(name)
     relation = None if planned and planned.materialized == "ephemeral" else f"{plan.project}.{name}"
@@ -287,7 +278,7 @@ def _method(methods: set[str], repairs: list[RepairOutcome]) -> str:
 
 
 def _summary(scores: list[ObjectScore], drafts: Drafts, repairs: list[RepairOutcome],
-             report: TestReport) -> dict:
+             report: BuildReport) -> dict:
     by_kind: dict[str, dict[str, int]] = {}
     for score in scores:
         counts = by_kind.setdefault(score.kind, {status: 0 for status in STATUSES})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
+
+from migrator_pipeline.serialisation import SavedAsJson
 
 ARTIFACTS = ("source", "model", "snapshot", "macro", "needs_review", "skipped")
 # what a planned model is written as: models/<layer>/, snapshots/ or analyses/
@@ -71,7 +71,7 @@ class PlanEntry:
 
 
 @dataclass
-class MigrationPlan:
+class MigrationPlan(SavedAsJson):
     project: str
     raw_schema: str
     sources: list[PlannedSource] = field(default_factory=list)
@@ -86,26 +86,3 @@ class MigrationPlan:
 
     def model(self, name: str) -> PlannedModel | None:
         return next((m for m in self.models if m.name == name), None)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict) -> MigrationPlan:
-        return cls(
-            project=raw["project"],
-            raw_schema=raw["raw_schema"],
-            sources=[PlannedSource(**s) for s in raw.get("sources", [])],
-            models=[PlannedModel(**m) for m in raw.get("models", [])],
-            macros=[PlannedMacro(**m) for m in raw.get("macros", [])],
-            entries=[PlanEntry(**e) for e in raw.get("entries", [])],
-            relations=dict(raw.get("relations", {})),
-            names=dict(raw.get("names", {})),
-        )
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
-
-    @classmethod
-    def load(cls, path: Path) -> MigrationPlan:
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))

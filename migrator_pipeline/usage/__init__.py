@@ -13,7 +13,7 @@ Every LLM figure is an exact sum of the responses' `usage` fields; cached answer
 
 from __future__ import annotations
 
-from migrator_pipeline.agents.drafts import LlmUsage
+from migrator_pipeline.drafts import LlmUsage
 
 
 def usage_metadata(*, objects: int = 0, models: int = 0, input_tokens: int = 0,

@@ -3,20 +3,20 @@
 import psycopg2
 
 from migrator_pipeline.agents.rebuilder import MAX_REPAIR_ATTEMPTS, repair_models
-from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.dbt_project.results import BuildReport, NodeResult
 
 
 def _rebuild_on(pg, calls):
-    def rebuild(name: str, sql: str) -> TestReport:
+    def rebuild(name: str, sql: str) -> BuildReport:
         calls.append(sql)
         relation_sql = sql.replace("{{ ref('customers') }}", "customers")
         try:
             pg.execute(f"create or replace view {name} as {relation_sql}")
-            return TestReport([NodeResult(f"model.p.{name}", name, "model", "success")], {}, ["rebuild"])
+            return BuildReport([NodeResult(f"model.p.{name}", name, "model", "success")], {}, ["rebuild"])
         except psycopg2.Error as error:
-            return TestReport([NodeResult(f"model.p.{name}", name, "model", "error",
-                                          error.pgerror.splitlines()[0].removeprefix("ERROR:  "))],
-                              {}, ["rebuild"])
+            return BuildReport([NodeResult(f"model.p.{name}", name, "model", "error",
+                                           error.pgerror.splitlines()[0].removeprefix("ERROR:  "))],
+                               {}, ["rebuild"])
     return rebuild
 
 
@@ -54,14 +54,16 @@ def test_attempts_are_bounded(pg):
 
     def always_fails(name, sql):
         calls.append(sql)
-        return TestReport([NodeResult("model.p.m", "m", "model", "error",
-                                      "operator does not exist: text + unknown")])
+        return BuildReport([NodeResult("model.p.m", "m", "model", "error",
+                                       "operator does not exist: text + unknown")])
 
     sql = "select a + 'x' as b from t"
     outcomes, _ = repair_models({"m": (sql, "operator does not exist: text + unknown")}, always_fails)
-    # after the first fix-up nothing else changes the SQL, so the graph stops rather than looping
-    assert len(calls) <= MAX_REPAIR_ATTEMPTS
-    assert outcomes[0].passed is False
+    # the first fix-up (string_plus) is rebuilt once; after it nothing else changes the SQL, so the
+    # graph stops rather than looping up to MAX_REPAIR_ATTEMPTS (zero rebuilds would be a bug too)
+    assert len(calls) == 1 < MAX_REPAIR_ATTEMPTS
+    assert "a || 'x'" in calls[0]
+    assert (outcomes[0].passed, outcomes[0].attempts, outcomes[0].fixes) == (False, 1, ["string_plus"])
 
 
 # --- the LLM repair, with a scripted model behind the real SDK -------------------------------

@@ -6,12 +6,12 @@ import uuid
 import psycopg2
 import pytest
 
-from migrator_pipeline.agents.drafts import DraftModel, Drafts
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.isolation import (
     dependents, disable_dependents_of_undrafted, isolate_parse_failures, parse_error_message, rejected_models, with_disabled)
 from migrator_pipeline.dbt_project.writer import write_dbt_project
 from migrator_pipeline.defs.resources import DbtResource
+from migrator_pipeline.drafts import DraftModel, Drafts
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.warehouse.schemas import reset_schema
 

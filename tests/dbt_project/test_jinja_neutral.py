@@ -6,11 +6,11 @@ from dbt_common.clients.jinja import get_environment
 from hypothesis import given
 from hypothesis import strategies as st
 
-from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts
 from migrator_pipeline.catalog.model import Catalog, Column, SourceObject
 from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, inert, jinja_comment, neutralise_sql, protect, single_select_error)
 from migrator_pipeline.dbt_project.writer import render_macro, render_model, write_dbt_project
+from migrator_pipeline.drafts import DraftMacro, DraftModel, Drafts
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel, PlannedSource
 
 HOSTILE = ["{{", "{%", "{#", "{", "a{", "{{{", "}}", "#}", "-#}", "{% raw %}", "{% endraw %}",

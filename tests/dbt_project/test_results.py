@@ -1,4 +1,4 @@
-from migrator_pipeline.dbt_project.results import NodeResult, TestReport, read_run_results
+from migrator_pipeline.dbt_project.results import BuildReport, NodeResult, read_run_results
 
 MANIFEST = {
     "nodes": {
@@ -35,8 +35,8 @@ def test_read_run_results_attaches_tests_and_keeps_the_database_error():
 
 def test_merge_replaces_rebuilt_nodes_only():
     first = read_run_results(RUN_RESULTS, MANIFEST, "dbt build")
-    rebuilt = TestReport([NodeResult("model.p.orders", "orders", "model", "success")], {"orders": 3},
-                         ["dbt build --select orders+"])
+    rebuilt = BuildReport([NodeResult("model.p.orders", "orders", "model", "success")], {"orders": 3},
+                          ["dbt build --select orders+"])
     merged = first.merge(rebuilt)
     assert merged.failed_models() == []
     assert merged.model("customers").status == "success"

@@ -7,12 +7,12 @@ import uuid
 import psycopg2
 import pytest
 
-from migrator_pipeline.agents.drafts import DraftModel, Drafts
 from migrator_pipeline.agents.executor import draft_models
 from migrator_pipeline.catalog.model import Catalog, Column, ForeignKey, SourceObject
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.dbt_project.writer import (
     disable_failed_models, models_yaml, render_model, sources_yaml, write_dbt_project)
+from migrator_pipeline.drafts import DraftModel, Drafts
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel, PlannedSource
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.warehouse.connection import dbt_connection_env

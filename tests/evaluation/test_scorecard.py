@@ -1,7 +1,6 @@
-from migrator_pipeline.agents.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
-from migrator_pipeline.agents.rebuilder import RepairOutcome
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
-from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+from migrator_pipeline.dbt_project.results import BuildReport, NodeResult
+from migrator_pipeline.drafts import DraftMacro, DraftModel, Drafts, LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
 from migrator_pipeline.evaluation.scorecard import evaluate
@@ -39,7 +38,7 @@ def _inputs():
     ], macros=[DraftMacro("fn_net", "dbo.fn_net", ["qty"], "{{ qty }} * 2", "rules")])
     node = lambda name, status, kind="model", to=None: NodeResult(f"{kind}.p.{name}", name, kind, status,
                                                                  attached_to=to)
-    report = TestReport([
+    report = BuildReport([
         node("stg_dbo__orders", "success"), node("vorders", "success"), node("fact", "success"),
         node("not_null_orders_id", "pass", "test", "dbo.orders"),
         node("unique_fact_id", "fail", "test", "fact"),
@@ -73,8 +72,8 @@ def test_statuses_come_from_evidence_only():
 
 def test_a_repair_turns_failure_into_pass_and_counts_attempts():
     catalog, plan, drafts, report, load = _inputs()
-    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
-                                                 attached_to="fact")]))
+    report = report.merge(BuildReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                  attached_to="fact")]))
     repairs = [RepairOutcome("fact", True, 1, ["string_plus"])]
     evaluation = evaluate(catalog, plan, drafts, report, repairs, load)
     fact = next(o for o in evaluation.objects if o.source == "dw.usp_Load")
@@ -109,8 +108,8 @@ def _validation():
 
 def test_rows_that_differ_from_sql_server_fail_an_object_that_built_and_tested():
     catalog, plan, drafts, report, load = _inputs()
-    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
-                                                 attached_to="fact")]))
+    report = report.merge(BuildReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                  attached_to="fact")]))
     evaluation = evaluate(catalog, plan, drafts, report, [], load, _validation())
     by_source = {o.source: o for o in evaluation.objects}
     assert {s: (o.status, o.data) for s, o in by_source.items()} == {
@@ -200,7 +199,7 @@ def test_a_snapshot_that_built_passes():
         PlannedModel("dimcustomer_history", "marts", "snapshot", "dw.usp_history", "", resource="snapshot")],
         entries=[PlanEntry("dw.usp_history", "dw.usp_History", "procedure", "snapshot", ["dimcustomer_history"])])
     drafts = Drafts("p", [DraftModel("dimcustomer_history", "dw.usp_history", "select 1", "rules", 1)])
-    report = TestReport([NodeResult("snapshot.p.dimcustomer_history", "dimcustomer_history", "snapshot", "success")])
+    report = BuildReport([NodeResult("snapshot.p.dimcustomer_history", "dimcustomer_history", "snapshot", "success")])
     [score] = evaluate(catalog, plan, drafts, report, [], None).objects
     assert (score.status, score.models) == (
         "passed", [{"name": "dimcustomer_history", "relation": "p.dimcustomer_history"}])
@@ -210,8 +209,8 @@ def test_a_snapshot_that_built_passes():
 
 def test_each_object_says_what_its_pass_rests_on():
     catalog, plan, drafts, report, load = _inputs()
-    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
-                                                 attached_to="fact")]))
+    report = report.merge(BuildReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                  attached_to="fact")]))
     evaluation = evaluate(catalog, plan, drafts, report, [], load, _validation())
     assert {o.source: (o.status, o.evidence) for o in evaluation.objects} == {
         "dbo.Orders": ("passed", "built_and_tested"),  # loaded and staged, no reference rows
@@ -239,9 +238,9 @@ def test_rows_count_only_when_every_relation_of_the_object_was_compared():
     plan.models.append(PlannedModel("fact_two", "marts", "table", "dw.usp_load", "", target="dw.facttwo"))
     plan.entries[3].models.append("fact_two")
     drafts.models.append(DraftModel("fact_two", "dw.usp_load", "select 1", "rules", 1))
-    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
-                                                 attached_to="fact"),
-                                      NodeResult("model.p.fact_two", "fact_two", "model", "success")]))
+    report = report.merge(BuildReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                  attached_to="fact"),
+                                       NodeResult("model.p.fact_two", "fact_two", "model", "success")]))
     fact = next(o for o in evaluate(catalog, plan, drafts, report, [], load, _validation()).objects
                 if o.source == "dw.usp_Load")
     assert (fact.status, fact.data, fact.evidence) == ("passed", "matched", "built_and_tested")
@@ -249,8 +248,8 @@ def test_rows_count_only_when_every_relation_of_the_object_was_compared():
 
 def test_markdown_and_summary_say_how_many_passes_rest_on_rows():
     catalog, plan, drafts, report, load = _inputs()
-    report = report.merge(TestReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
-                                                 attached_to="fact")]))
+    report = report.merge(BuildReport([NodeResult("test.p.unique_fact_id", "unique_fact_id", "test", "pass",
+                                                  attached_to="fact")]))
     validation = _validation()
     evaluation = evaluate(catalog, plan, drafts, report, [], load, validation)
     assert passed_summary(evaluation.summary) == "3 passed (1 verified by rows, 1 built and tested only, 1 without evidence)"

@@ -7,8 +7,8 @@ import pytest
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedMacro, PlannedSource
-from migrator_pipeline.planning.planner import (
-    CURSOR_REASON, DYNAMIC_SQL_REASON, plan_migration)
+from migrator_pipeline.planning.planner import plan_migration
+from migrator_pipeline.planning.procedures import CURSOR_REASON, DYNAMIC_SQL_REASON
 
 ESTATE = """\
 CREATE TABLE dbo.Customers (CustomerID int IDENTITY(1,1) PRIMARY KEY, [Full Name] nvarchar(50) NOT NULL)

@@ -7,8 +7,9 @@ import pytest
 
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.planning.model import PlanEntry
-from migrator_pipeline.planning.planner import (
-    READ_ONLY_REASON, TABLE_FUNCTION_REASON, WHILE_REASON, plan_migration)
+from migrator_pipeline.planning.functions import TABLE_FUNCTION_REASON
+from migrator_pipeline.planning.planner import plan_migration
+from migrator_pipeline.planning.procedures import READ_ONLY_REASON, WHILE_REASON
 from migrator_pipeline.tsql.identifiers import fold_columns
 
 TABLES = """\

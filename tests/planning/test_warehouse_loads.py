@@ -20,7 +20,8 @@ import pytest
 from migrator_pipeline.agents.executor import draft_models
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.dbt_project.writer import write_dbt_project
-from migrator_pipeline.planning.planner import DELETE_REASON, plan_migration
+from migrator_pipeline.planning.planner import plan_migration
+from migrator_pipeline.planning.procedures import DELETE_REASON
 from migrator_pipeline.warehouse.connection import dbt_connection_env
 from migrator_pipeline.warehouse.loading import create_table_sql
 

@@ -4,8 +4,8 @@ import datetime as dt
 
 import dagster as dg
 
-from migrator_pipeline.agents.drafts import LlmUsage
 from migrator_pipeline.defs.usage import step_usage, usage_markdown, usage_report
+from migrator_pipeline.drafts import LlmUsage
 from migrator_pipeline.usage import usage_metadata
 
 

@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 from migrator_pipeline.warehouse.loading import load_source_tables
 
 SSMS_SCRIPT = """\
@@ -143,8 +144,8 @@ GO
 
 
 def test_a_missing_data_file_or_rows_all_refused_never_pass(tmp_path: Path, pg, warehouse_url):
-    from migrator_pipeline.agents.drafts import DraftModel, Drafts
-    from migrator_pipeline.dbt_project.results import NodeResult, TestReport
+    from migrator_pipeline.dbt_project.results import BuildReport, NodeResult
+    from migrator_pipeline.drafts import DraftModel, Drafts
     from migrator_pipeline.evaluation.scorecard import evaluate
     from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel
 
@@ -171,7 +172,7 @@ def test_a_missing_data_file_or_rows_all_refused_never_pass(tmp_path: Path, pg, 
         entries=[PlanEntry(key, catalog.get(key).source, catalog.get(key).kind, "model", [name])
                  for key, name in names.items()])
     drafts = Drafts("p", models=[DraftModel(name, key, "select 1", "rules", 1) for key, name in names.items()])
-    built = TestReport([NodeResult(f"model.p.{name}", name, "model", "success") for name in names.values()], {})
+    built = BuildReport([NodeResult(f"model.p.{name}", name, "model", "success") for name in names.values()], {})
     statuses = {o.source: (o.status, o.reason) for o in evaluate(catalog, plan, drafts, built, [], report).objects}
     sales = ("needs_review", "rests on dbo.Sales, whose raw copy is incomplete: its data file C:\\loads\\sales.csv was not read")
     notes = ("needs_review", "rests on dbo.Notes, whose raw copy is incomplete: all 1 of its rows could not be stored")

@@ -1,10 +1,15 @@
-"""Drafts: the executor's output, one per planned model and macro, kept with how it was made."""
+"""The translation's results, below the layers that make and read them.
+
+`Drafts` is the executor's output (agents/executor.py), one per planned model and macro, kept
+with how it was made; `RepairOutcome` is the rebuilder's (agents/rebuilder.py). The dbt writer
+and the evaluator read both, so they live here, under `dbt_project/`, rather than in `agents/`.
+"""
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field
+
+from migrator_pipeline.serialisation import SavedAsJson
 
 
 @dataclass
@@ -64,7 +69,7 @@ class DraftMacro:
 
 
 @dataclass
-class Drafts:
+class Drafts(SavedAsJson):
     project: str
     models: list[DraftModel] = field(default_factory=list)
     macros: list[DraftMacro] = field(default_factory=list)
@@ -79,11 +84,16 @@ class Drafts:
             total.add(model.usage)
         return total
 
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1), encoding="utf-8")
 
-    @classmethod
-    def load(cls, path: Path) -> Drafts:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        models = [DraftModel(**{**m, "usage": LlmUsage(**m["usage"])}) for m in raw["models"]]
-        return cls(raw["project"], models, [DraftMacro(**m) for m in raw["macros"]])
+@dataclass
+class RepairOutcome(SavedAsJson):
+    """One failed model's repair: kept as a list in `repairs.json` (`save_all`, `load_all`)."""
+
+    name: str
+    passed: bool
+    attempts: int
+    fixes: list[str] = field(default_factory=list)
+    error: str | None = None
+    sql: str | None = None
+    usage: LlmUsage = field(default_factory=LlmUsage)
+    rejections: list[str] = field(default_factory=list)

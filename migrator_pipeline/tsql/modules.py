@@ -1,7 +1,7 @@
 """Module headers and procedure bodies: T-SQL text -> sqlglot statements.
 
 `CREATE PROCEDURE/FUNCTION/VIEW/TRIGGER` headers are read from tokens (the shared lexer
-in `catalog.batches`), because sqlglot parses them only partly. Bodies are split into
+in `tsql.lexer`), because sqlglot parses them only partly. Bodies are split into
 statements by the same lexer (T-SQL needs no `;`) and each statement is parsed with
 sqlglot's tsql dialect.
 
@@ -26,7 +26,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from migrator_pipeline.catalog.batches import MODULE_KINDS, Token, split_statements, tokenize
+from migrator_pipeline.tsql.lexer import MODULE_KINDS, Token, split_statements, tokenize
+from migrator_pipeline.tsql.tokens import data_type_at, matching_paren, multipart_name, schema_and_name, split_commas
 
 # sqlglot warns on every statement it keeps as a Command (cursors, WHILE, ...); those become
 # findings and plan reasons here, so its warnings would only repeat them as noise on stderr.
@@ -38,6 +39,7 @@ _COMMAND_VERBS = frozenset(
     "IF ELSE WHILE OPEN CLOSE FETCH DEALLOCATE THROW RAISERROR PRINT BREAK CONTINUE GOTO WAITFOR".split()
 )
 _SESSION_NOISE = ("SET NOCOUNT ON", "SET XACT_ABORT ON")
+_PARAMETER_SUFFIXES = frozenset({"OUTPUT", "OUT", "READONLY"})
 
 
 @dataclass
@@ -51,64 +53,10 @@ class ModuleHeader:
     parameters: list[list[str]] = field(default_factory=list)
     function_kind: str | None = None  # scalar | table, for functions
     body_start: int | None = None  # offset in the text where the body (after AS) starts
-
-
-def multipart_name(tokens: list[Token], i: int) -> tuple[list[str], int]:
-    """`[db].[schema].name` starting at token i: the parts and the index past them."""
-    parts: list[str] = []
-    while i < len(tokens) and tokens[i].is_identifier:
-        parts.append(tokens[i].name)
-        if i + 1 < len(tokens) and tokens[i + 1].text == ".":
-            i += 2
-            continue
-        return parts, i + 1
-    return parts, i
-
-
-def schema_and_name(parts: list[str]) -> tuple[str, str]:
-    """The last two parts of a multipart name; the default schema is dbo."""
-    if len(parts) >= 2:
-        return parts[-2] or "dbo", parts[-1]
-    return "dbo", parts[-1]
-
-
-def matching_paren(tokens: list[Token], i: int) -> int:
-    """Index of the `)` closing the `(` at i, or -1 when the text ends first."""
-    depth = 0
-    for k in range(i, len(tokens)):
-        if tokens[k].text == "(":
-            depth += 1
-        elif tokens[k].text == ")":
-            depth -= 1
-            if depth == 0:
-                return k
-    return -1
-
-
-def data_type_at(tokens: list[Token], i: int) -> tuple[str, int]:
-    """A data type as written, lower case and without spaces: `decimal(10,2)`, `varchar(max)`."""
-    parts, i = multipart_name(tokens, i)
-    text = ".".join(parts).lower()
-    if i < len(tokens) and tokens[i].text == "(":
-        close = matching_paren(tokens, i)
-        if close < 0:
-            return text, len(tokens)
-        text += "(" + "".join(t.text.lower() for t in tokens[i + 1 : close]) + ")"
-        i = close + 1
-    return text, i
-
-
-def split_commas(tokens: list[Token]) -> list[list[Token]]:
-    """Split tokens on commas at parenthesis depth 0."""
-    pieces: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        if token.text == "," and depth == 0:
-            pieces.append([])
-            continue
-        depth += (token.text == "(") - (token.text == ")")
-        pieces[-1].append(token)
-    return [piece for piece in pieces if piece]
+    # filled by `read_module_header`, which has the text: parameter name (lower case, without @)
+    # -> the T-SQL text of its default, or None; and a trigger's table, `schema.name` as written
+    parameter_defaults: dict[str, str | None] = field(default_factory=dict)
+    trigger_table: str | None = None
 
 
 def parse_module_header(tokens: list[Token]) -> ModuleHeader | None:
@@ -128,6 +76,46 @@ def parse_module_header(tokens: list[Token]) -> ModuleHeader | None:
     if tokens[i].upper in MODULE_KINDS:
         _read_module_header(tokens, header)
     return header
+
+
+def read_module_header(text: str) -> ModuleHeader | None:
+    """The header of a module's whole text, with its parameter defaults and a trigger's table."""
+    tokens = tokenize(text)
+    header = parse_module_header(tokens)
+    if header is None:
+        return None
+    if header.body_start is not None:
+        header.parameter_defaults = _parameter_defaults(text, tokens, header)
+    if header.kind == "trigger":
+        on = next((i for i in range(header.name_end, len(tokens)) if tokens[i].upper == "ON"), None)
+        parts, _ = multipart_name(tokens, on + 1) if on is not None else ([], 0)
+        header.trigger_table = ".".join(schema_and_name(parts)) if parts else None
+    return header
+
+
+def _parameter_defaults(text: str, tokens: list[Token], header: ModuleHeader) -> dict[str, str | None]:
+    listed = [t for t in tokens[header.name_end :] if t.end <= header.body_start]
+    if listed and listed[-1].upper == "AS":
+        listed = listed[:-1]
+    depth, end = 0, len(listed)
+    for index, token in enumerate(listed):
+        depth += (token.text == "(") - (token.text == ")")
+        if depth == 0 and token.upper in ("WITH", "FOR", "RETURNS"):
+            end = index
+            break
+    listed = listed[:end]
+    if listed and listed[0].text == "(" and matching_paren(listed, 0) == len(listed) - 1:
+        listed = listed[1:-1]
+    defaults: dict[str, str | None] = {}
+    for piece in split_commas(listed):
+        if not piece[0].text.startswith("@"):
+            continue
+        while len(piece) > 1 and piece[-1].upper in _PARAMETER_SUFFIXES:
+            piece = piece[:-1]
+        equals = next((i for i, t in enumerate(piece) if t.text == "="), None)
+        value = text[piece[equals + 1].start : piece[-1].end] if equals is not None and equals + 1 < len(piece) else None
+        defaults[piece[0].text.lstrip("@").lower()] = value
+    return defaults
 
 
 def _read_module_header(tokens: list[Token], header: ModuleHeader) -> None:
@@ -235,12 +223,3 @@ def _parse_one(sql: str) -> exp.Expression | None:
     except SqlglotError:
         return None
 
-
-def table_key(table: exp.Table) -> str | None:
-    """The object key of a table reference, or None for #temp tables, @table variables and functions."""
-    if not isinstance(table.this, exp.Identifier):
-        return None
-    name = table.this.name
-    if name.startswith(("#", "@")) or table.this.args.get("temporary") or table.this.args.get("global_"):
-        return None
-    return f"{table.db or 'dbo'}.{name}".lower()

@@ -1,0 +1,111 @@
+"""Names: models named after objects or target tables, collisions settled, and the names map.
+
+Every identifier goes through `fold_identifier`; columns that collide once folded are settled
+by `fold_columns` (rules in `planning.planner`'s docstring).
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.planning.model import MigrationPlan
+from migrator_pipeline.planning.sketches import ModelSketch
+from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier
+
+
+def settle_names(sketches: list[ModelSketch]) -> None:
+    """Each sketch named as desired; names that collide are all prefixed with `<schema>__`,
+    and the description says so. Sorts the sketches by name."""
+    by_name: dict[str, list[ModelSketch]] = {}
+    for sketch in sketches:
+        by_name.setdefault(sketch.desired, []).append(sketch)
+    for desired, group in by_name.items():
+        for sketch in sorted(group, key=lambda d: d.source.lower()):
+            sketch.name = desired if len(group) == 1 else fit_identifier(f"{fold_identifier(sketch.schema)}__{desired}")
+            if len(group) > 1:
+                others = ", ".join(d.source for d in group if d is not sketch)
+                sketch.description = f"named {sketch.name}: {desired} is also the name of {others}"
+    sketches.sort(key=lambda d: d.name)
+
+
+def distinct_outputs(tsql: str) -> tuple[str, dict[str, str]]:
+    """The query with outputs that collide once folded (`[Order Date]`, `order_date`) aliased
+    apart by `fold_columns`, and its output -> dbt column names. Unchanged when none collide;
+    no names when the text does not parse or selects `*`."""
+    query = _parse_query(tsql)
+    if query is None or any(isinstance(s, exp.Star) for s in query.selects):
+        return tsql, {}
+    named = list(query.named_selects)
+    settled = fold_columns([n for n in named if n])
+    if len(set(named)) != len(named) or all(folded == fold_identifier(n) for n, folded in settled.items()):
+        return tsql, settled
+    aliases = [n if settled[n] == fold_identifier(n) else settled[n] for n in named]
+    return output_columns(query, aliases).sql("tsql", pretty=True), settled
+
+
+def _parse_query(tsql: str) -> exp.Query | None:
+    try:
+        query = sqlglot.parse_one(tsql, read="tsql")
+    except SqlglotError:
+        return None
+    return query if isinstance(query, exp.Query) else None
+
+
+def output_columns(query: exp.Query, columns: list[str] | None) -> exp.Query:
+    """Alias the SELECT's outputs (the first branch of a UNION) to the target's column names."""
+    if not columns:
+        return query
+    select = query
+    while isinstance(select, exp.SetOperation):
+        select = select.this
+    if not isinstance(select, exp.Select) or any(isinstance(e, exp.Star) for e in select.expressions):
+        return query
+    outputs = []
+    for projection, column in zip(select.expressions, columns):
+        # only an alias or a bare column names an output: sqlglot's alias_or_name also answers
+        # for CAST(x AS date), whose output name is then up to the database
+        if isinstance(projection, exp.Alias):
+            named = projection.alias
+        else:
+            named = projection.name if isinstance(projection, exp.Column) else ""
+        if named.lower() == column.lower():
+            outputs.append(projection)
+        else:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            outputs.append(exp.alias_(inner, column))
+    select.set("expressions", outputs + select.expressions[len(columns) :])
+    return query
+
+
+def name_map(catalog: Catalog, plan: MigrationPlan, sketches: list[ModelSketch],
+             dropped_columns: dict[str, list[str]]) -> dict[str, dict]:
+    planned = {m.name for m in plan.models}
+    by_target = {d.target: d for d in sketches if d.target and d.name in planned}
+    by_origin = {d.origin: d for d in sketches if not d.target and d.name in planned}
+    entries = {e.object: e for e in plan.entries}
+    names: dict[str, dict] = {}
+    for obj in catalog.objects:
+        entry = entries[obj.key]
+        analyses = [m.name for m in plan.models if m.origin == obj.key and m.resource == "analysis"]
+        model = next(iter(analyses), entry.models[0] if len(entry.models) == 1 else None)
+        columns: dict[str, str | None] = {}
+        if obj.kind == "table" and model is not None:
+            columns = _table_names(obj, by_target.get(obj.key), dropped_columns.get(obj.key, []))
+        elif obj.kind in ("view", "function", "procedure") and obj.key in by_origin:
+            columns = by_origin[obj.key].outputs
+        elif entry.artifact == "macro":
+            columns = {name: fold_identifier(name.lstrip("@")) for name, _ in obj.parameters}
+        names[obj.source] = {"model": model, "columns": columns}
+    return names
+
+
+def _table_names(table: SourceObject, sketch: ModelSketch | None, dropped: list[str]) -> dict[str, str | None]:
+    settled = fold_columns([c.name for c in table.columns])
+    kept = None
+    if sketch is not None and sketch.columns is not None:
+        kept = {c.lower() for c in sketch.columns} | {v.lower() for v in sketch.meta_columns.values()}
+    return {name: None if (kept is not None and name.lower() not in kept) or name in dropped else folded
+            for name, folded in settled.items()}
