@@ -98,6 +98,7 @@ def translate_select(
     compare as under SQL Server's default case-insensitive collation."""
     tree = _parse_query(tsql)
     _reject_variables(tree)
+    _reject_sql_server_only_functions(tree)
     tree = apply_rewrites(tree, RewriteContext(column_types or {}, case_sensitive))
     placeholders = _Placeholders()
     _substitute_relations(tree, relations, placeholders)
@@ -201,6 +202,18 @@ def _reject_variables(tree: exp.Expression) -> None:
     variable = tree.find(exp.Parameter)
     if variable is not None:
         raise error_at(f"variable {variable.sql(dialect='tsql')} in a query: no value for it in a model", variable)
+
+
+# SQL Server's own functions with nothing alike in PostgreSQL: passed through, they would name a
+# function that does not exist and fail the build, so they are refused here with their name
+_SQL_SERVER_ONLY_FUNCTIONS = frozenset({"compress", "decompress", "session_context", "context_info", "serverproperty"})
+
+
+def _reject_sql_server_only_functions(tree: exp.Expression) -> None:
+    for call in tree.find_all(exp.Func):
+        name = call.name if isinstance(call, exp.Anonymous) else call.key
+        if name.lower() in _SQL_SERVER_ONLY_FUNCTIONS:
+            raise error_at(f"no PostgreSQL equivalent: {name.upper()}() is SQL Server's own", call)
 
 
 def _substitute_relations(tree: exp.Expression, relations: Mapping[str, str], placeholders: _Placeholders) -> None:
