@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.dbt_project.jinja_sql import called_macros
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
-from migrator_pipeline.drafts import Drafts, LlmUsage, RepairOutcome
+from migrator_pipeline.drafts import DraftModel, Drafts, LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
 from migrator_pipeline.serialisation import SavedAsJson
@@ -307,6 +307,11 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
     elif any(d.needs_review for d in drafted):
         score.status, score.method = "needs_review", "none"
         score.reason = next(d.error for d in drafted if d.needs_review) or "budget exhausted"
+    elif untranslated := _untranslated_by_rules(drafted):
+        # no rule translates it and the LLM was never asked: nothing was drafted that could fail,
+        # so it is left for a person (or the LLM, once it is on), with the construct named
+        score.status, score.method = "needs_review", "none"
+        score.reason = f"no rule translates it, and the LLM was not asked: {untranslated}"
     elif not evidence:
         score.status, score.method, score.reason = "failed", "none", "planned without any model"
     else:
@@ -315,6 +320,20 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
             score.status = "failed"
             score.reason = f"{broken[0].name}: {broken[0].error or broken[0].status}"
     return score
+
+
+_NO_EQUIVALENT = "no PostgreSQL equivalent"  # the translator's words for a construct it cannot write
+
+
+def _untranslated_by_rules(drafted: list[DraftModel]) -> str | None:
+    """The rules' error when a model of the object has no draft because what it uses has no
+    PostgreSQL equivalent, and no LLM request was made for it. Any other error of the rules
+    (an unknown relation, a parse error) stays a failure: it may be ours."""
+    undrafted = [d for d in drafted if not d.ok]
+    if undrafted and all(d.usage.requests == 0 and not d.rejections and _NO_EQUIVALENT in (d.error or "")
+                         for d in undrafted):
+        return undrafted[0].error
+    return None
 
 
 def _method(methods: set[str], repairs: list[RepairOutcome]) -> str:

@@ -257,12 +257,27 @@ def _substitute_macros(tree: exp.Expression, macros: Mapping[str, str], placehol
     calls = [d for d in reversed(list(tree.walk())) if isinstance(d, exp.Dot) and isinstance(d.expression, exp.Anonymous)]
     for call in calls:
         key = f"{call.this.name}.{call.expression.name}".lower()
+        if key not in known and _is_clr_method(call):
+            raise error_at(f"no PostgreSQL equivalent: {call.this.name}.{call.expression.name}() is a method "
+                           "of a CLR type (geography, geometry, hierarchyid)", call)
         if key not in known:
             raise error_at(f"unknown function {key}: not translated as a macro", call)
         arguments = [placeholders.as_jinja_argument(_generate(a, pretty=False)) for a in call.expression.expressions]
         expression = f"{known[key]}({', '.join(arguments)})"
         name = placeholders.add(f"{{{{ {expression} }}}}", expression)
         call.replace(exp.column(name))
+
+
+# methods of SQL Server's CLR types that a query calls on a column (`c.Location.ToString()`)
+_CLR_METHODS = frozenset("""tostring stastext stasbinary stsrid starea stlength stdistance stintersects
+stcontains stwithin stbuffer stunion stintersection stnumpoints stx sty lat long z m getancestor
+getdescendant getlevel getroot isdescendantof getreparentedvalue""".split())
+
+
+def _is_clr_method(call: exp.Dot) -> bool:
+    """`alias.Column.Method()` (the column qualified by its table) or a CLR type's method by name."""
+    qualified = isinstance(call.this, exp.Column) and bool(call.this.table)
+    return qualified or call.expression.name.lower() in _CLR_METHODS
 
 
 def _substitute_parameters(tree: exp.Expression, parameters: set[str], placeholders: _Placeholders) -> None:
