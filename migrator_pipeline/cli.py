@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from migrator_pipeline import settings
-from migrator_pipeline.catalog.live import PASSWORD_VARIABLE, is_live_source, parse_source_url
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_source, parse_source_url
+from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
 

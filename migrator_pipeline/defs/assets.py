@@ -21,7 +21,7 @@ from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import live_rows, read_source
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
