@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"dbt_project"},
     {"agents"},
     {"evaluation", "usage", "project_files"},
-    {"defs"},
+    {"defs", "cli_progress"},  # the Dagster shell: definitions, and the CLI's run logging
     {"definitions", "cli"},  # entry points: the Dagster code location and the command line
 ]
 
