@@ -110,7 +110,67 @@ def _parser() -> argparse.ArgumentParser:
     usage.add_argument("--project", help="only this project")
     usage.add_argument("--since", help="only runs from this day on: YYYY-MM-DD")
     usage.set_defaults(handler=cmd_usage)
+    _add_runs_api_commands(commands)
     return parser
+
+
+def _add_runs_api_commands(commands) -> None:
+    url = dict(default="http://localhost:3000", help="the Dagster webserver (default: %(default)s)")
+    submit = commands.add_parser("submit", help="start a migration on a running Dagster (`migrator dev`) "
+                                                "through its GraphQL API; prints the run id")
+    submit.add_argument("source", help="as for `migrate`, seen from the webserver's machine")
+    submit.add_argument("--project", required=True, help="project name: lower-case identifier")
+    submit.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a SQLCMD variable")
+    submit.add_argument("--url", **url)
+    submit.set_defaults(handler=cmd_submit)
+    status = commands.add_parser("status", help="a run's status, its steps and, when done, its evaluation")
+    status.add_argument("run_id")
+    status.add_argument("--url", **url)
+    status.set_defaults(handler=cmd_status)
+    runs = commands.add_parser("runs", help="the latest runs, of one project or all")
+    runs.add_argument("--project", help="only this project's runs")
+    runs.add_argument("--url", **url)
+    runs.set_defaults(handler=cmd_runs)
+
+
+def _runs_api():
+    from migrator_pipeline import runs_api
+
+    return runs_api
+
+
+def cmd_submit(args, _extra) -> int:
+    api = _runs_api()
+    try:
+        project = settings.validate_project_name(args.project)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
+        print(api.submit(api.client_for(args.url), _absolute(args.source), project, _variables(args.var)))
+    except api.RunsApiError as error:
+        raise UsageError(str(error)) from None
+    return 0
+
+
+def cmd_status(args, _extra) -> int:
+    api = _runs_api()
+    try:
+        view = api.run_status(api.client_for(args.url), args.run_id)
+    except api.RunsApiError as error:
+        raise UsageError(str(error)) from None
+    print("\n".join(view.lines()))
+    return 0
+
+
+def cmd_runs(args, _extra) -> int:
+    api = _runs_api()
+    try:
+        views = api.list_runs(api.client_for(args.url), args.project)
+    except api.RunsApiError as error:
+        raise UsageError(str(error)) from None
+    for view in views:
+        print(view.lines()[0])
+    return 0
 
 
 def cmd_migrate(args, _extra) -> int:
@@ -286,16 +346,20 @@ def prepare_instance():
 def prepare_environment() -> None:
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(settings.REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(settings.REPO_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["MIGRATOR_DAGSTER_STORAGE_URL"] = settings.sqlalchemy_url(settings.dagster_storage_url())
 
 
 def cmd_dev(_args, extra: list[str]) -> int:
-    prepare_environment()
+    from migrator_pipeline.defs.pools import set_pool_limits
+
+    set_pool_limits(prepare_instance())
     settings.warehouse_url()  # start the embedded server now, not on the first run
-    dagster = shutil.which("dagster") or str(Path(sys.executable).parent / "dagster")  # venv not activated
-    command = [dagster, "dev", "-m", "migrator_pipeline.definitions", *extra]
+    # `dagster dev` warns that `dg dev` supersedes it (a FutureWarning): dg needs a dg project
+    # layout this repository does not have, so the warning is silenced in that one process
+    command = [sys.executable, "-W", "ignore::FutureWarning", "-m", "dagster", "dev",
+               "-m", "migrator_pipeline.definitions", *extra]
     print(f"starting {' '.join(command)}", file=sys.stderr)
     from migrator_pipeline.child_processes import run_until_stopped
 
