@@ -24,7 +24,7 @@ from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, er
 from migrator_pipeline.tsql.sqlserver_types import Typing
 from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, reference_key
 
-__all__ = ["TranslationError", "translate_expression", "translate_select", "with_query_types"]
+__all__ = ["TranslationError", "postgres_sql", "translate_expression", "translate_select", "with_query_types"]
 
 # Tokens whose text is data, not SQL words: never change their case.
 _STRING_TOKENS = {
@@ -98,6 +98,7 @@ def translate_select(
     compare as under SQL Server's default case-insensitive collation."""
     tree = _parse_query(tsql)
     _reject_variables(tree)
+    _reject_sql_server_only_functions(tree)
     tree = apply_rewrites(tree, RewriteContext(column_types or {}, case_sensitive))
     placeholders = _Placeholders()
     _substitute_relations(tree, relations, placeholders)
@@ -203,6 +204,18 @@ def _reject_variables(tree: exp.Expression) -> None:
         raise error_at(f"variable {variable.sql(dialect='tsql')} in a query: no value for it in a model", variable)
 
 
+# SQL Server's own functions with nothing alike in PostgreSQL: passed through, they would name a
+# function that does not exist and fail the build, so they are refused here with their name
+_SQL_SERVER_ONLY_FUNCTIONS = frozenset({"compress", "decompress", "session_context", "context_info", "serverproperty"})
+
+
+def _reject_sql_server_only_functions(tree: exp.Expression) -> None:
+    for call in tree.find_all(exp.Func):
+        name = call.name if isinstance(call, exp.Anonymous) else call.key
+        if name.lower() in _SQL_SERVER_ONLY_FUNCTIONS:
+            raise error_at(f"no PostgreSQL equivalent: {name.upper()}() is SQL Server's own", call)
+
+
 def _substitute_relations(tree: exp.Expression, relations: Mapping[str, str], placeholders: _Placeholders) -> None:
     """Each table becomes a placeholder for its Jinja, keeping its alias (or its folded
     name as alias, so qualified columns such as `Customers.Name` still resolve)."""
@@ -258,6 +271,13 @@ def _substitute_parameters(tree: exp.Expression, parameters: set[str], placehold
         if name not in parameters:
             raise error_at(f"unknown parameter @{node.name}", node)
         node.replace(exp.column(placeholders.add(f"{{{{ {name} }}}}", name)))
+
+
+def postgres_sql(tree: exp.Expression, *, pretty: bool = True) -> str:
+    """A PostgreSQL tree as the generated project writes SQL: sqlglot's pretty printer (two
+    spaces), lower-case keywords and functions. The one generator of model SQL: the translator
+    and the dbt writer's formatter (`dbt_project.sql_style`) both go through it."""
+    return _generate(tree, pretty=pretty)
 
 
 def _generate(tree: exp.Expression, *, pretty: bool) -> str:
