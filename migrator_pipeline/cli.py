@@ -84,6 +84,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="live servers: copy at most N rows per table")
     migrate.set_defaults(handler=cmd_migrate)
     demo = commands.add_parser("demo", help="migrate the bundled example estate (project `demo`)")
+    for command in (migrate, demo):
+        command.add_argument("--verbose", action="store_true",
+                             help="show Dagster's and dbt's logs (else in the project's migrate.log)")
     demo.set_defaults(handler=cmd_demo)
     # no -h/--help of its own: `-h HOST` belongs to `dagster dev`, like every other option
     dev = commands.add_parser("dev", add_help=False,
@@ -107,7 +110,67 @@ def _parser() -> argparse.ArgumentParser:
     usage.add_argument("--project", help="only this project")
     usage.add_argument("--since", help="only runs from this day on: YYYY-MM-DD")
     usage.set_defaults(handler=cmd_usage)
+    _add_runs_api_commands(commands)
     return parser
+
+
+def _add_runs_api_commands(commands) -> None:
+    url = dict(default="http://localhost:3000", help="the Dagster webserver (default: %(default)s)")
+    submit = commands.add_parser("submit", help="start a migration on a running Dagster (`migrator dev`) "
+                                                "through its GraphQL API; prints the run id")
+    submit.add_argument("source", help="as for `migrate`, seen from the webserver's machine")
+    submit.add_argument("--project", required=True, help="project name: lower-case identifier")
+    submit.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", help="a SQLCMD variable")
+    submit.add_argument("--url", **url)
+    submit.set_defaults(handler=cmd_submit)
+    status = commands.add_parser("status", help="a run's status, its steps and, when done, its evaluation")
+    status.add_argument("run_id")
+    status.add_argument("--url", **url)
+    status.set_defaults(handler=cmd_status)
+    runs = commands.add_parser("runs", help="the latest runs, of one project or all")
+    runs.add_argument("--project", help="only this project's runs")
+    runs.add_argument("--url", **url)
+    runs.set_defaults(handler=cmd_runs)
+
+
+def _runs_api():
+    from migrator_pipeline import runs_api
+
+    return runs_api
+
+
+def cmd_submit(args, _extra) -> int:
+    api = _runs_api()
+    try:
+        project = settings.validate_project_name(args.project)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
+        print(api.submit(api.client_for(args.url), _absolute(args.source), project, _variables(args.var)))
+    except api.RunsApiError as error:
+        raise UsageError(str(error)) from None
+    return 0
+
+
+def cmd_status(args, _extra) -> int:
+    api = _runs_api()
+    try:
+        view = api.run_status(api.client_for(args.url), args.run_id)
+    except api.RunsApiError as error:
+        raise UsageError(str(error)) from None
+    print("\n".join(view.lines()))
+    return 0
+
+
+def cmd_runs(args, _extra) -> int:
+    api = _runs_api()
+    try:
+        views = api.list_runs(api.client_for(args.url), args.project)
+    except api.RunsApiError as error:
+        raise UsageError(str(error)) from None
+    for view in views:
+        print(view.lines()[0])
+    return 0
 
 
 def cmd_migrate(args, _extra) -> int:
@@ -123,7 +186,7 @@ def cmd_migrate(args, _extra) -> int:
         spec.location = _without_secret(spec.location)
     except SourceError as error:
         raise UsageError(str(error)) from None
-    return migrate(spec, project)
+    return migrate(spec, project, args.verbose)
 
 
 def _without_secret(location: str) -> str:
@@ -138,8 +201,8 @@ def _without_secret(location: str) -> str:
     return source.display
 
 
-def cmd_demo(_args, _extra) -> int:
-    return migrate(SourceSpec(str(BUNDLED_EXAMPLE)), "demo")
+def cmd_demo(args, _extra) -> int:
+    return migrate(SourceSpec(str(BUNDLED_EXAMPLE)), "demo", args.verbose)
 
 
 def _absolute(location: str) -> str:
@@ -160,9 +223,11 @@ def _variables(pairs: list[str]) -> dict[str, str]:
 # the tag on every run this CLI starts: while the CLI holds the project's lock, such a run that is
 # still in progress is an orphan of a CLI that was killed
 LAUNCHED_BY_CLI = ("migrator/launched_by", "cli")
+CLI_JOB_NAME = "migrate_project"  # the code location's job for the same assets: runs list together
+LOG_FILE = "migrate.log"  # Dagster's and dbt's logs of the last `migrator migrate`, in the project folder
 
 
-def migrate(source: SourceSpec, project: str) -> int:
+def migrate(source: SourceSpec, project: str, verbose: bool = False) -> int:
     from migrator_pipeline.warehouse.project_lock import ProjectBusy, project_lock
     from migrator_pipeline.warehouse.schemas import SchemaConflict, check_project_schemas
 
@@ -170,13 +235,15 @@ def migrate(source: SourceSpec, project: str) -> int:
     try:
         check_project_schemas(url, project)  # before anything runs: nothing is touched on refusal
         with project_lock(url, project):
-            return _run_pipeline(source, project)
+            return _run_pipeline(source, project, verbose)
     except (SchemaConflict, ProjectBusy) as error:
         raise UsageError(str(error)) from None
 
 
-def _run_pipeline(source: SourceSpec, project: str) -> int:
+def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> int:
     import dagster as dg
+
+    from migrator_pipeline.cli_progress import logs_to_file, progress_logger
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
     from migrator_pipeline.defs.environment import migrator_resources
@@ -190,19 +257,29 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
     files.register(source)
     if not instance.has_dynamic_partition(migration_projects.name, project):
         instance.add_dynamic_partitions(migration_projects.name, [project])
-    print(f"migrating {source.location} as project '{project}' (state in {settings.migrator_home()})",
-          file=sys.stderr)
-    result = dg.materialize(
-        MIGRATION_ASSETS, partition_key=project, instance=instance,
-        resources=migrator_resources(), raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        tags={"migrator/source": source.location, LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]},
-    )
+    log_path = files.path(LOG_FILE)
+    print(f"migrating {source.location} as project '{project}' (state in {settings.migrator_home()}; "
+          f"{'logs below' if verbose else f'logs in {log_path}'})", file=sys.stderr)
+    with logs_to_file(log_path, verbose) as terminal:
+        # what `dg.materialize` runs, under the UI job's name and with the step lines beside the
+        # console logger
+        job = dg.Definitions(
+            jobs=[dg.define_asset_job(CLI_JOB_NAME)], assets=MIGRATION_ASSETS,
+            resources=migrator_resources(),
+            loggers={"console": dg.colored_console_logger, "progress": progress_logger(terminal)},
+        ).resolve_job_def(CLI_JOB_NAME)
+        result = job.execute_in_process(
+            partition_key=project, instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO" if verbose else "DEBUG"}},
+                                    "progress": {}}},
+            tags={"migrator/source": source.location, LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]},
+        )
     if not result.success:
         step, message, declared = _first_failure(result)
         if step == "source_catalog" and declared:  # the reader refused the source: the user's to fix
             raise UsageError(f"unusable source: {message}")
-        print(f"migrator: error: the pipeline failed: step {step}: {message}", file=sys.stderr)
+        print(f"migrator: error: the pipeline failed: step {step}: {message} (log: {log_path})",
+              file=sys.stderr)
         return 1
     print_summary(files, time.monotonic() - started)
     return 0
@@ -269,16 +346,20 @@ def prepare_instance():
 def prepare_environment() -> None:
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copy(settings.REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copy(settings.REPO_ROOT / "deploy" / "dagster.yaml", home / "dagster.yaml")
     os.environ["DAGSTER_HOME"] = str(home)
     os.environ["MIGRATOR_DAGSTER_STORAGE_URL"] = settings.sqlalchemy_url(settings.dagster_storage_url())
 
 
 def cmd_dev(_args, extra: list[str]) -> int:
-    prepare_environment()
+    from migrator_pipeline.defs.pools import set_pool_limits
+
+    set_pool_limits(prepare_instance())
     settings.warehouse_url()  # start the embedded server now, not on the first run
-    dagster = shutil.which("dagster") or str(Path(sys.executable).parent / "dagster")  # venv not activated
-    command = [dagster, "dev", "-m", "migrator_pipeline.definitions", *extra]
+    # `dagster dev` warns that `dg dev` supersedes it (a FutureWarning): dg needs a dg project
+    # layout this repository does not have, so the warning is silenced in that one process
+    command = [sys.executable, "-W", "ignore::FutureWarning", "-m", "dagster", "dev",
+               "-m", "migrator_pipeline.definitions", *extra]
     print(f"starting {' '.join(command)}", file=sys.stderr)
     from migrator_pipeline.child_processes import run_until_stopped
 

@@ -103,7 +103,8 @@ def test_dagster_queues_a_second_run_of_the_same_project(migrator_home):
 
     from migrator_pipeline.cli import prepare_instance
 
-    limits = prepare_instance().run_coordinator.get_run_queue_config().tag_concurrency_limits
+    # what the daemon dequeues by: the instance's concurrency config (deploy/dagster.yaml `concurrency: runs:`)
+    limits = prepare_instance().get_concurrency_config().run_queue_config.tag_concurrency_limits
     running = DagsterRun(job_name="migrate_project", tags={"dagster/partition": "alpha"})
     counter = TagConcurrencyLimitsCounter(limits, [running])
     assert counter.is_blocked(DagsterRun(job_name="migrate_project", tags={"dagster/partition": "alpha"}))

@@ -29,7 +29,7 @@ LAYERS: list[set[str]] = [
     {"dbt_project"},
     {"agents"},
     {"evaluation", "usage", "project_files"},
-    {"defs"},
+    {"defs", "cli_progress", "runs_api"},  # the Dagster shell: definitions, the CLI's run logging and GraphQL client
     {"definitions", "cli"},  # entry points: the Dagster code location and the command line
 ]
 

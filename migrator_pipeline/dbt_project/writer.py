@@ -19,6 +19,8 @@ import yaml
 
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.dbt_project.functions import (
+    FUNCTIONS_DIR, PROPERTIES_FILE, function_properties, is_database_function, render_function, render_function_macro)
 from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.dbt_project.sql_style import format_model_sql
@@ -41,8 +43,13 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
     (drafted ones only)."""
     _copy_template(dbt_dir, plan.project)
     macros = frozenset(m.name for m in drafts.macros if m.sql is not None)
+    functions = {m.name: m for m in plan.macros if is_database_function(m)}
+    shutil.rmtree(dbt_dir / FUNCTIONS_DIR, ignore_errors=True)
     for macro in drafts.macros:
-        if macro.sql is not None:
+        if macro.sql is not None and macro.name in functions:
+            _write(dbt_dir / FUNCTIONS_DIR / f"{macro.name}.sql", render_function(functions[macro.name], macro.sql, macros))
+            _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_function_macro(functions[macro.name]))
+        elif macro.sql is not None:
             _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_macro(macro, macros))
     if macros:
         _write_yaml(dbt_dir / "macros" / "migrated" / "_migrated__macros.yml", {"version": 2, "macros": [
@@ -50,6 +57,10 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
                                             f"by {_METHODS.get(m.method, m.method)}.",
              "arguments": [{"name": p} for p in m.parameters]}
             for m in drafts.macros if m.sql is not None]})
+    written_functions = [function_properties(functions[m.name]) for m in drafts.macros
+                         if m.sql is not None and m.name in functions]
+    if written_functions:
+        _write_yaml(dbt_dir / FUNCTIONS_DIR / PROPERTIES_FILE, {"functions": written_functions})
     written = []
     for planned in plan.models:
         draft = drafts.model(planned.name)

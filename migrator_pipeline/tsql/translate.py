@@ -98,6 +98,7 @@ def translate_select(
     compare as under SQL Server's default case-insensitive collation."""
     tree = _parse_query(tsql)
     _reject_variables(tree)
+    _reject_sql_server_only_functions(tree)
     tree = apply_rewrites(tree, RewriteContext(column_types or {}, case_sensitive))
     placeholders = _Placeholders()
     _substitute_relations(tree, relations, placeholders)
@@ -203,6 +204,18 @@ def _reject_variables(tree: exp.Expression) -> None:
         raise error_at(f"variable {variable.sql(dialect='tsql')} in a query: no value for it in a model", variable)
 
 
+# SQL Server's own functions with nothing alike in PostgreSQL: passed through, they would name a
+# function that does not exist and fail the build, so they are refused here with their name
+_SQL_SERVER_ONLY_FUNCTIONS = frozenset({"compress", "decompress", "session_context", "context_info", "serverproperty"})
+
+
+def _reject_sql_server_only_functions(tree: exp.Expression) -> None:
+    for call in tree.find_all(exp.Func):
+        name = call.name if isinstance(call, exp.Anonymous) else call.key
+        if name.lower() in _SQL_SERVER_ONLY_FUNCTIONS:
+            raise error_at(f"no PostgreSQL equivalent: {name.upper()}() is SQL Server's own", call)
+
+
 def _substitute_relations(tree: exp.Expression, relations: Mapping[str, str], placeholders: _Placeholders) -> None:
     """Each table becomes a placeholder for its Jinja, keeping its alias (or its folded
     name as alias, so qualified columns such as `Customers.Name` still resolve)."""
@@ -244,12 +257,27 @@ def _substitute_macros(tree: exp.Expression, macros: Mapping[str, str], placehol
     calls = [d for d in reversed(list(tree.walk())) if isinstance(d, exp.Dot) and isinstance(d.expression, exp.Anonymous)]
     for call in calls:
         key = f"{call.this.name}.{call.expression.name}".lower()
+        if key not in known and _is_clr_method(call):
+            raise error_at(f"no PostgreSQL equivalent: {call.this.name}.{call.expression.name}() is a method "
+                           "of a CLR type (geography, geometry, hierarchyid)", call)
         if key not in known:
             raise error_at(f"unknown function {key}: not translated as a macro", call)
         arguments = [placeholders.as_jinja_argument(_generate(a, pretty=False)) for a in call.expression.expressions]
         expression = f"{known[key]}({', '.join(arguments)})"
         name = placeholders.add(f"{{{{ {expression} }}}}", expression)
         call.replace(exp.column(name))
+
+
+# methods of SQL Server's CLR types that a query calls on a column (`c.Location.ToString()`)
+_CLR_METHODS = frozenset("""tostring stastext stasbinary stsrid starea stlength stdistance stintersects
+stcontains stwithin stbuffer stunion stintersection stnumpoints stx sty lat long z m getancestor
+getdescendant getlevel getroot isdescendantof getreparentedvalue""".split())
+
+
+def _is_clr_method(call: exp.Dot) -> bool:
+    """`alias.Column.Method()` (the column qualified by its table) or a CLR type's method by name."""
+    qualified = isinstance(call.this, exp.Column) and bool(call.this.table)
+    return qualified or call.expression.name.lower() in _CLR_METHODS
 
 
 def _substitute_parameters(tree: exp.Expression, parameters: set[str], placeholders: _Placeholders) -> None:

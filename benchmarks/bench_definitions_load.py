@@ -1,0 +1,90 @@
+"""How long the code location takes to load, beside a bare `import dagster, dagster_dbt` measured
+in the same run: with no project, and with PROJECTS migrated projects of MODELS dbt models each.
+
+Each figure is the best of REPEAT fresh interpreters (imports are what is measured, so nothing is
+warm in-process). The projects' manifests come from one real `dbt parse` of a generated project
+of MODELS models (each selecting from the one before, a source at the start), copied into every
+project folder: asset keys are prefixed per project, so they never collide.
+
+    uv run python benchmarks/bench_definitions_load.py [--projects 20] [--models 100] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DBT = Path(sys.executable).parent / "dbt"
+PROFILES = """bench:
+  target: dev
+  outputs:
+    dev: {type: postgres, host: localhost, port: 5432, user: bench, password: bench, dbname: bench, schema: bench, threads: 1}
+"""
+
+
+def generate_dbt_project(folder: Path, models: int) -> Path:
+    """A dbt project of `models` chained models and a source, parsed once; returns its manifest."""
+    (folder / "models").mkdir(parents=True)
+    (folder / "dbt_project.yml").write_text("name: bench\nversion: '1.0'\nprofile: bench\nmodel-paths: [models]\n")
+    (folder / "profiles.yml").write_text(PROFILES)
+    (folder / "models" / "sources.yml").write_text(
+        "version: 2\nsources:\n  - name: raw\n    tables:\n      - name: customers\n")
+    tests = ["version: 2", "models:"]
+    for index in range(models):
+        upstream = "{{ source('raw', 'customers') }}" if index == 0 else f"{{{{ ref('model_{index - 1:03d}') }}}}"
+        (folder / "models" / f"model_{index:03d}.sql").write_text(f"select id, name from {upstream}\n")
+        tests += [f"  - name: model_{index:03d}", "    columns:", "      - name: id",
+                  "        data_tests: [not_null]"]
+    (folder / "models" / "models.yml").write_text("\n".join(tests) + "\n")
+    subprocess.run([str(DBT), "parse", "--project-dir", str(folder), "--profiles-dir", str(folder)],
+                   check=True, capture_output=True, timeout=600)
+    return folder / "target" / "manifest.json"
+
+
+def migrator_home_with(projects: int, manifest: Path, home: Path) -> Path:
+    for index in range(projects):
+        target = home / "projects" / f"bench_{index:02d}" / "dbt" / "target"
+        target.mkdir(parents=True)
+        shutil.copy(manifest, target / "manifest.json")
+    return home
+
+
+def best_seconds(code: str, home: Path, repeat: int) -> float:
+    env = {**os.environ, "MIGRATOR_HOME": str(home)}
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--projects", type=int, default=20)
+    parser.add_argument("--models", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        manifest = generate_dbt_project(scratch / "dbt_project", args.models)
+        empty = scratch / "empty_home"
+        empty.mkdir()
+        full = migrator_home_with(args.projects, manifest, scratch / "full_home")
+        load = "import migrator_pipeline.definitions as d; d.defs.resolve_asset_graph()"
+        bare = best_seconds("import dagster, dagster_dbt", empty, args.repeat)
+        none = best_seconds(load, empty, args.repeat)
+        many = best_seconds(load, full, args.repeat)
+    print(f"bare `import dagster, dagster_dbt`:            {bare:6.2f} s")
+    print(f"definitions, no project:                      {none:6.2f} s  (+{none - bare:.2f} s)")
+    print(f"definitions, {args.projects} projects x {args.models} models:        {many:6.2f} s  (+{many - bare:.2f} s)")
+
+
+if __name__ == "__main__":
+    main()

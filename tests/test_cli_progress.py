@@ -1,0 +1,74 @@
+"""`migrator migrate` is quiet: one line per finished step and the summary on the terminal;
+Dagster's and dbt's logs in the project's migrate.log (on the terminal with --verbose)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import dagster as dg
+import pytest
+
+from migrator_pipeline.cli_progress import logs_to_file, progress_logger, step_line
+
+MIGRATOR = os.path.join(os.path.dirname(sys.executable), "migrator")
+STEPS = ["source_catalog", "source_tables", "assessment", "migration_plan", "draft_models",
+         "test_report", "repaired_models", "evaluation"]
+TINY_ESTATE = """\
+CREATE TABLE dbo.Customer (CustomerId int NOT NULL PRIMARY KEY, Name nvarchar(50) NOT NULL);
+GO
+CREATE VIEW dbo.CustomerNames AS SELECT CustomerId, UPPER(Name) AS Name FROM dbo.Customer;
+GO
+"""
+
+
+def test_a_step_line_shows_the_steps_counts_not_its_usage_figures():
+    metadata = {"tables": dg.IntMetadataValue(2), "models": dg.JsonMetadataValue({"success": 3}),
+                "report": dg.MetadataValue.md("# long"), "llm_requests": 0, "duration_s": 1.0}
+    assert step_line("source_tables", 1.25, metadata) == "  source_tables         1.2s  tables=2; models: success=3"
+
+
+@dg.asset
+def step_that_works() -> dg.MaterializeResult:
+    return dg.MaterializeResult(metadata={"objects": 4})
+
+
+@dg.asset(deps=[step_that_works])
+def step_that_breaks() -> None:
+    raise RuntimeError("the disk is full")
+
+
+def test_a_failed_steps_stack_goes_to_the_log_file_only(tmp_path, capfd):
+    log_path = tmp_path / "project" / "migrate.log"
+    with logs_to_file(log_path, verbose=False) as terminal:
+        job = dg.Definitions(
+            jobs=[dg.define_asset_job("steps")], assets=[step_that_works, step_that_breaks],
+            loggers={"console": dg.colored_console_logger, "progress": progress_logger(terminal)},
+        ).resolve_job_def("steps")
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+                                        run_config={"loggers": {"console": {}, "progress": {}}})
+    assert not result.success
+    out, err = capfd.readouterr()
+    assert out == ""
+    assert err.splitlines()[0].startswith("  step_that_works") and err.splitlines()[0].endswith("objects=4")
+    assert len(err.splitlines()) == 1  # nothing for the failure: the CLI's one error line says it
+    log = log_path.read_text()
+    assert "RuntimeError: the disk is full" in log
+    assert 'in step_that_breaks' in log  # the stack, for whoever reads the log
+
+
+@pytest.mark.slow
+def test_migrate_prints_a_line_per_step_and_the_summary(migrator_home, tmp_path):
+    (tmp_path / "tiny").mkdir()
+    (tmp_path / "tiny" / "estate.sql").write_text(TINY_ESTATE)
+    env = {k: v for k, v in os.environ.items() if k not in ("MIGRATOR_DAGSTER_STORAGE_URL", "DAGSTER_HOME")}
+    result = subprocess.run([MIGRATOR, "migrate", str(tmp_path / "tiny"), "--project", "tiny_quiet"],
+                            env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stdout, stderr = result.stdout.splitlines(), result.stderr.splitlines()
+    assert len(stdout) == 3 and stdout[0].startswith("project tiny_quiet: 2 objects"), result.stdout
+    assert stderr[0].startswith("migrating ") and "migrate.log" in stderr[0]
+    assert sorted(line.split()[0] for line in stderr[1:]) == sorted(STEPS), result.stderr
+    log = (migrator_home / "projects" / "tiny_quiet" / "migrate.log").read_text()
+    assert "STEP_SUCCESS" in log and "dbt build" in log  # Dagster's events (all of them) and dbt's output
