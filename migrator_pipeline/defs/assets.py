@@ -35,6 +35,7 @@ from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
 from migrator_pipeline.defs.checks import dbt_build_events, raw_table_events
 from migrator_pipeline.defs.dbt_models import OWNERS, data_validation_events
 from migrator_pipeline.defs.partitions import migration_projects
+from migrator_pipeline.defs.pools import LLM_POOL  # the steps that call Claude share one rate limit
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
@@ -211,11 +212,6 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "plan": dg.MetadataValue.md("| source | kind | becomes | models | reason |\n|---|---|---|---|---|\n" + rows),
         **step.usage(objects=len(plan.entries), models=len(plan.models)),
     })
-
-
-# the steps that call Claude share one Dagster concurrency pool, so runs of several projects
-# share one rate limit (set its limit with `dagster instance concurrency set migrator_llm N`)
-LLM_POOL = "migrator_llm"
 
 
 @migration_asset(reads=[CATALOG, PLAN], kinds={"python", "dbt", "langgraph", "claude"}, pool=LLM_POOL,
