@@ -75,6 +75,8 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
         model = state["model"]
         if model.sql is not None:  # staging models are generated, nothing to translate
             return {"sql": model.sql, "method": "rules", "attempts": 1, "error": None}
+        if model.procedural:  # row-by-row code is no query: only a set-based rewrite makes one
+            return {"sql": None, "method": "none", "attempts": 1, "error": model.procedural}
         try:
             sql = translate_select(model.tsql, relations=context.relations,
                                    macros=context.macros, column_types=context.column_types,
@@ -121,7 +123,8 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
 
     def rules_on_rewrite(state: DraftState) -> DraftState:
         """The LLM's set-based T-SQL goes through the very same rules as any view."""
-        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None)})
+        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None,
+                                                   procedural=None)})
         if translated["sql"] is None:
             reason = f"the rules could not translate the rewrite: {translated['error']}"
             # the last attempt falls back to asking for PostgreSQL directly
@@ -259,6 +262,8 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
             draft = _draft(model, final)
             if over_budget and not draft.ok:  # bound for the LLM, which was not asked
                 draft.needs_review, draft.error = True, f"budget exhausted: {over_budget}"
+            elif llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
+                draft.needs_review, draft.error = True, f"{model.procedural} (the LLM is off)"
             drafts.models.append(draft)
             if on_progress:
                 on_progress(index, len(plan.models), model.name)

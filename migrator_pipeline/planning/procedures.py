@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.tokens import TokenType
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
@@ -56,7 +58,65 @@ def analyse_procedure(procedure: SourceObject, catalog: Catalog) -> ProcedureAna
             return ProcedureAnalysis(reasons=[str(error)])
         if result_set is not None:
             return ProcedureAnalysis(sketches=[_result_set_sketch(procedure, result_set)])
-    return _ProcedureReader(procedure, catalog).read(statements)
+    analysis = _ProcedureReader(procedure, catalog).read(statements)
+    return _procedural_analysis(procedure, catalog, analysis) or analysis
+
+
+# what the rules cannot read but the LLM can rewrite as one set-based query per table written
+PROCEDURAL_REASONS = (CURSOR_REASON, WHILE_REASON)
+# what not even a rewrite can make a model of
+_NOT_PROCEDURAL = (DYNAMIC_SQL_REASON,)
+
+
+def _procedural_analysis(procedure: SourceObject, catalog: Catalog,
+                         analysis: ProcedureAnalysis) -> ProcedureAnalysis | None:
+    """A procedure with a cursor or a WHILE loop that fills tables: one `table` model per table it
+    writes, each carrying the procedure's whole T-SQL, for the LLM to rewrite as one set-based
+    T-SQL query that the rules then translate (`agents.executor`). Without the LLM the model is
+    `needs_review` with the same reason. None when this does not apply: no loop or cursor, dynamic
+    SQL, parameters (a model cannot take arguments), or no table of the estate written."""
+    procedural = [r for r in analysis.reasons if r in PROCEDURAL_REASONS]
+    if not procedural or any(r in _NOT_PROCEDURAL for r in analysis.reasons) or procedure.parameters:
+        return None
+    targets = [t for key in procedure.writes if (t := catalog.get(key)) is not None and t.kind == "table"]
+    if not targets:
+        return None
+    header = procedure.header
+    tsql = (procedure.body[header.body_start :] if header and header.body_start is not None
+            else procedure.body).strip()
+    written = {t.key for t in targets}
+    reads = [key for key in _named_relations(tsql, catalog) if key not in written and key != procedure.key]
+    reason = "; ".join(procedural)
+    sketches = [ModelSketch(
+        fold_identifier(table.name), table.schema, table.source, "table", procedure.key, tsql, table.key,
+        depends_on=reads, columns=[c.name for c in table.columns if not c.computed], procedural=reason,
+        description=(f"{table.source} as {procedure.source} leaves it, rewritten from its row-by-row code "
+                     f"({reason}) as one set-based query by the LLM, then translated by the rules."),
+    ) for table in targets]
+    return ProcedureAnalysis(sketches=sketches)
+
+
+def _named_relations(tsql: str, catalog: Catalog) -> list[str]:
+    """Tables and views of the estate the code names, in order of first mention: from its tokens,
+    so names in comments and strings never count. A cursor's or loop's statements are not
+    parsed into reads by the catalog, so this is how a procedural model learns what it reads."""
+    try:
+        tokens = Dialect.get_or_raise("tsql").tokenize(tsql)
+    except Exception:  # a script sqlglot cannot tokenize: no reads known, the prompt says so
+        return []
+    names = (TokenType.VAR, TokenType.IDENTIFIER)
+    relations = {obj.key for obj in catalog.objects if obj.kind in ("table", "view")}
+    found: list[str] = []
+    for index, token in enumerate(tokens):
+        if token.token_type not in names or (index and tokens[index - 1].token_type == TokenType.DOT):
+            continue
+        qualified = (index + 2 < len(tokens) and tokens[index + 1].token_type == TokenType.DOT
+                     and tokens[index + 2].token_type in names)
+        key = f"{token.text}.{tokens[index + 2].text}" if qualified else f"dbo.{token.text}"
+        key = key.lower()
+        if key in relations and key not in found:
+            found.append(key)
+    return found
 
 
 def _result_set_sketch(procedure: SourceObject, result_set: ResultSet) -> ModelSketch:
