@@ -12,16 +12,14 @@ Side by side, raw sqlglot: each view's SELECT and each procedure's loading SELEC
 with `sqlglot.transpile(sql, read="tsql", write="postgres")`, its tables pointed at the raw tables
 the pipeline loaded (`<project>_raw.<schema>__<table>`) and the views it reads at the temporary
 views made from them, then run on the same PostgreSQL: "built" when the SELECT runs, "rows match"
-when its rows equal the estate's `expected/<schema>.<object>.csv` as multisets (values normalised
-as in those files). Prints markdown tables and the wall time.
+when its rows equal the estate's `expected/<schema>.<object>.csv` by the evaluator's own comparator
+(`evaluation.row_comparison.compare_rows`: multisets, exact values). Prints markdown tables and the wall time.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 import json
 import os
 import re
@@ -31,8 +29,6 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import sqlglot
@@ -182,15 +178,19 @@ def point_at_raw(query: exp.Query, raw_schema: str, views: set[str]) -> exp.Quer
     return query
 
 
-def raw_sqlglot(estate: Path, catalog_objects: list, url: str, raw_schema: str) -> dict[str, RawCounts]:
+def raw_sqlglot(estate: Path, catalog, url: str, raw_schema: str) -> dict[str, RawCounts]:
     import psycopg2
+    from psycopg2 import sql
+
+    from migrator_pipeline.evaluation.row_comparison import compare_rows
+    from migrator_pipeline.evaluation.value_normalisation import column_kind
 
     counts = {"view": RawCounts(), "procedure": RawCounts()}
     made_views: set[str] = set()
     with contextlib.closing(psycopg2.connect(url)) as conn:
         conn.autocommit = True
         cur = conn.cursor()
-        for obj in catalog_objects:
+        for obj in catalog.objects:
             if obj.kind not in counts:
                 continue
             tally = counts[obj.kind]
@@ -203,14 +203,14 @@ def raw_sqlglot(estate: Path, catalog_objects: list, url: str, raw_schema: str) 
                 if query is None:
                     raise ValueError("no SELECT found")
                 query = point_at_raw(query, raw_schema, made_views)
-                sql = sqlglot.transpile(query.sql(dialect="tsql"), read="tsql", write="postgres")[0]
+                transpiled = sqlglot.transpile(query.sql(dialect="tsql"), read="tsql", write="postgres")[0]
                 if obj.kind == "view":
                     name = f"{obj.schema}__{obj.name}".lower()
-                    cur.execute(f'create temp view "{name}" as {sql}')
+                    cur.execute(sql.SQL("create temp view {} as {}").format(sql.Identifier(name), sql.SQL(transpiled)))
                     made_views.add(name)
-                    cur.execute(f'select * from "{name}"')
+                    cur.execute(sql.SQL("select * from {}").format(sql.Identifier(name)))
                 else:
-                    cur.execute(sql)
+                    cur.execute(transpiled)
                 rows = cur.fetchall()
             except Exception as error:  # noqa: BLE001 - every failure is a data point, counted by kind
                 tally.errors[_first_line(error)] += 1
@@ -218,13 +218,15 @@ def raw_sqlglot(estate: Path, catalog_objects: list, url: str, raw_schema: str) 
                 continue
             tally.built += 1
             tally.outcomes[obj.source] = "built"
-            expected = expected_rows(estate, target)
+            expected = expected_result(estate, catalog, target)
             if expected is None:
                 continue
             tally.compared += 1
-            same = Counter(map(normalised_row, rows)) == Counter(map(normalised_row, expected))
-            tally.matched += same
-            tally.outcomes[obj.source] = "matched" if same else "differs"
+            # the product's comparator: the same exact, multiset comparison the evaluator makes
+            match = compare_rows(expected, "raw sqlglot", None, [d[0] for d in cur.description],
+                                 [column_kind(d[1]) for d in cur.description], rows)
+            tally.matched += match.matched
+            tally.outcomes[obj.source] = "matched" if match.matched else "differs"
     return counts
 
 
@@ -233,50 +235,18 @@ def _first_line(error: Exception) -> str:
     return re.sub(r"\d+", "N", (text[0] if text else type(error).__name__))[:90]
 
 
-# --- expected rows and normalisation -------------------------------------------------------------
+# --- expected rows ------------------------------------------------------------------------------
 
-def expected_rows(estate: Path, target: str | None) -> list[list[str | None]] | None:
+def expected_result(estate: Path, catalog, target: str | None):
+    """The estate's `expected/<target>.csv`, read as the evaluator reads it (None when absent or unreadable)."""
+    from migrator_pipeline.evaluation.expected_rows import EXPECTED_FOLDER, read_expected_file
+
     if target is None:
         return None
     wanted = target.replace("[", "").replace("]", "").lower() + ".csv"
-    folder = estate / "expected"
+    folder = estate / EXPECTED_FOLDER
     found = next((p for p in folder.glob("*.csv") if p.name.lower() == wanted), None) if folder.is_dir() else None
-    if found is None:
-        return None
-    records = list(csv.reader(io.StringIO(found.read_text(encoding="utf-8"), newline="")))
-    return [[v if v != "" else None for v in record] for record in records[1:] if record]
-
-
-_MONEY = re.compile(r"^-?\$[\d,]+(\.\d+)?$")
-
-
-def normalised(value) -> str | None:
-    """One spelling per value, for SQL Server's CSV text and PostgreSQL's Python values alike."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, datetime):
-        text = value.strftime("%Y-%m-%d %H:%M:%S")
-        return text + (f".{value.microsecond // 1000:03d}" if value.microsecond else "")
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    if _MONEY.match(text):
-        text = text.replace("$", "").replace(",", "")
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.0+", text):
-        text = text.split(".")[0]
-    if re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)", text):
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            return text
-        return "0" if number == 0 else format(number.normalize(), "f")
-    return text
-
-
-def normalised_row(row) -> tuple:
-    return tuple(normalised(v) for v in row)
+    return read_expected_file(found, catalog)[0] if found is not None else None
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -295,7 +265,7 @@ def run_estate(estate: Path, project: str, keep: Path | None = None) -> dict:
         raise SystemExit(f"bench_conversion: migrating {estate} failed with status {status}")
     evaluation = json.loads(evaluation_file.read_text(encoding="utf-8"))
     catalog = read_catalog(estate)
-    raw = raw_sqlglot(estate, catalog.objects, warehouse_url(), f"{project}_raw")
+    raw = raw_sqlglot(estate, catalog, warehouse_url(), f"{project}_raw")
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
         for name in ("evaluation.json", "evaluation.md"):

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from migrator_pipeline import settings
-from migrator_pipeline.catalog.live import PASSWORD_VARIABLE, is_live_source, parse_source_url
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_source, parse_source_url
+from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
 
@@ -179,8 +179,8 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
     import dagster as dg
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
+    from migrator_pipeline.defs.environment import migrator_resources
     from migrator_pipeline.defs.partitions import migration_projects
-    from migrator_pipeline.defs.resources import default_resources
 
     started = time.monotonic()
     instance = prepare_instance()
@@ -194,7 +194,7 @@ def _run_pipeline(source: SourceSpec, project: str) -> int:
           file=sys.stderr)
     result = dg.materialize(
         MIGRATION_ASSETS, partition_key=project, instance=instance,
-        resources=default_resources(), raise_on_error=False,
+        resources=migrator_resources(), raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         tags={"migrator/source": source.location, LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]},
     )

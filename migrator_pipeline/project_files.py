@@ -1,7 +1,8 @@
 """Where each step of a migration project keeps its output under MIGRATOR_HOME/projects/<name>/.
 
-Every step reads the previous step's file and writes its own, which is what lets one step be
-re-run alone.
+Every step reads earlier steps' outputs and writes its own, which is what lets one step be
+re-run alone. Each output is named once below, with the step that writes it: an asset declares
+the outputs it reads (`reads=` in defs/assets.py) and its Dagster dependencies follow from them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,25 @@ BUNDLED_EXAMPLE = REPO_ROOT / "examples" / "sales_dw"
 
 
 @dataclass(frozen=True)
+class StepOutput:
+    """One step's output that later steps read: a file under the project's directory (or, for
+    RAW_TABLES, the rows it loaded into the warehouse), and the asset that writes it."""
+
+    name: str
+    step: str
+
+
+CATALOG = StepOutput("catalog.json", "source_catalog")
+RAW_TABLES = StepOutput("load.json", "source_tables")  # the load report; the rows are in the raw schema
+PLAN = StepOutput("plan.json", "migration_plan")
+DRAFTS = StepOutput("drafts.json", "draft_models")
+BUILD_REPORT = StepOutput("test_report.json", "test_report")  # also the dbt project it wrote and built
+DATA_VALIDATION = StepOutput("data_validation.json", "test_report")
+FINAL_REPORT = StepOutput("final_report.json", "repaired_models")
+REPAIRS = StepOutput("repairs.json", "repaired_models")
+
+
+@dataclass(frozen=True)
 class ProjectFiles:
     project: str
 
@@ -29,9 +49,9 @@ class ProjectFiles:
     def root(self) -> Path:
         return project_dir(self.project)
 
-    def path(self, name: str) -> Path:
+    def path(self, name: str | StepOutput) -> Path:
         self.root.mkdir(parents=True, exist_ok=True)
-        return self.root / name
+        return self.root / (name.name if isinstance(name, StepOutput) else name)
 
     @property
     def dbt_dir(self) -> Path:
@@ -46,16 +66,16 @@ class ProjectFiles:
 
     # Each step's output, as the next step reads it.
     def catalog(self) -> Catalog:
-        return Catalog.load(self.path("catalog.json"))
+        return Catalog.load(self.path(CATALOG))
 
     def plan(self) -> MigrationPlan:
-        return MigrationPlan.load(self.path("plan.json"))
+        return MigrationPlan.load(self.path(PLAN))
 
     def drafts(self) -> Drafts:
-        return Drafts.load(self.path("drafts.json"))
+        return Drafts.load(self.path(DRAFTS))
 
     # Every step writes its output through these two, whole or not at all (atomic_files.py).
-    def save(self, name: str, save: Callable[[Path], None]) -> Path:
+    def save(self, name: str | StepOutput, save: Callable[[Path], None]) -> Path:
         """Write one output with `save` (e.g. `catalog.save`), atomically."""
         path = self.path(name)
         with replacing(path) as temporary:

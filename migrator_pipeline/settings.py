@@ -1,4 +1,6 @@
-"""Where state lives and which databases to use: the one place that chooses local or external.
+"""Which databases to use, external or embedded, for the CLI, `migrator env` and the tests; the
+Dagster resources follow the same variables in defs/environment.py. State lives in MIGRATOR_HOME
+(home.py).
 
 Environment variables (all optional):
 - MIGRATOR_HOME: state directory (default `.migrator/` in the current directory).
@@ -13,12 +15,12 @@ import os
 import re
 from pathlib import Path
 
+from migrator_pipeline.home import migrator_home
+from migrator_pipeline.warehouse.embedded import embedded_url
+
+WAREHOUSE_URL = "MIGRATOR_WAREHOUSE_URL"
 PROJECT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 REPO_ROOT = Path(__file__).resolve().parents[1]
-
-
-def migrator_home() -> Path:
-    return Path(os.environ.get("MIGRATOR_HOME") or ".migrator").resolve()
 
 
 def project_dir(project: str) -> Path:
@@ -40,11 +42,9 @@ def validate_project_name(project: str) -> str:
 
 
 def warehouse_url() -> str:
-    external = os.environ.get("MIGRATOR_WAREHOUSE_URL")
+    external = os.environ.get(WAREHOUSE_URL)
     if external:
         return external
-    from migrator_pipeline.warehouse.embedded import embedded_url
-
     return embedded_url("warehouse")
 
 
@@ -52,8 +52,6 @@ def dagster_storage_url() -> str:
     external = os.environ.get("MIGRATOR_DAGSTER_STORAGE_URL")
     if external:
         return external
-    from migrator_pipeline.warehouse.embedded import embedded_url
-
     return embedded_url("dagster")
 
 

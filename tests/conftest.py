@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import psycopg2
 import pytest
@@ -48,3 +49,30 @@ def pg(warehouse_url):
                 yield cur
             finally:
                 cur.execute(f"drop schema {schema} cascade")
+
+
+_JINJA_RELATION = re.compile(r"\{\{\s*(?:ref\('(\w+)'\)|source\('(\w+)',\s*'(\w+)'\))\s*\}\}")
+
+
+def render_relations(sql: str) -> str:
+    """`{{ ref('x') }}` -> x and `{{ source('s', 'x') }}` -> s__x: tables of the scratch schema."""
+    return _JINJA_RELATION.sub(lambda m: m[1] or f"{m[2]}__{m[3]}", sql)
+
+
+@pytest.fixture
+def run_tsql(pg, request) -> Callable[..., list[tuple]]:
+    """`run_tsql(tsql)`: the T-SQL translated for PostgreSQL, run in the `pg` scratch schema, and
+    the rows it returns. Relations and column types default to the test module's RELATIONS and
+    COLUMN_TYPES; the dbt relations the translation writes are rendered as scratch tables."""
+    from migrator_pipeline.tsql.translate import translate_select
+
+    def run(tsql: str, relations: Mapping[str, str] | None = None,
+            column_types: Mapping[str, Mapping[str, str]] | None = None) -> list[tuple]:
+        sql = translate_select(
+            tsql,
+            relations=getattr(request.module, "RELATIONS", {}) if relations is None else relations,
+            column_types=getattr(request.module, "COLUMN_TYPES", None) if column_types is None else column_types)
+        pg.execute(render_relations(sql))
+        return pg.fetchall()
+
+    return run

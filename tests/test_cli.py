@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from migrator_pipeline.catalog.live import PASSWORD_VARIABLE
+from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE
 from migrator_pipeline.cli import UsageError, _variables, _without_secret
 
 

@@ -71,8 +71,11 @@ def test_the_bundled_example_converts_mostly_by_rules(demo):
     assert objects["dbo.fn_NetAmount"]["names"]["model"] == "fn_netamount"
     assert objects["dbo.Customers"]["names"]["columns"]["CustomerID"] == "customerid"
     convertible = [o for o in evaluation["objects"] if o["status"] != "needs_review"]
-    passed = [o for o in convertible if o["status"] == "passed"]
-    assert len(passed) / len(convertible) >= 0.6, [o["source"] for o in convertible if o not in passed]
+    not_passed = {o["source"]: o["status"] for o in convertible if o["status"] != "passed"}
+    # measured on 2026-11-30 (rules only, no LLM): every one of the 32 objects that does not need
+    # review passes, but the schema dw, which builds nothing; 4 of the 36 objects need review
+    assert not_passed == {"dw.dw": "skipped"}
+    assert (len(convertible) - len(not_passed), len(convertible), len(evaluation["objects"])) == (31, 32, 36)
 
 
 def test_built_models_hold_the_rows_sql_server_would_return(demo, warehouse_url):

@@ -1,6 +1,6 @@
 """Read a `.dacpac` (SqlPackage / SSDT build output) into a Catalog.
 
-A .dacpac is a zip holding `model.xml`: `<DataSchemaModel><Model>` with one `<Element>`
+A .dacpac is a zip holding `model.xml`: `<DataSchemaModel><Model>` with one `<Element>` (`catalog.dacpac_xml`)
 per object, in namespace `http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02`.
 How it is read:
 - tables come from the XML structure: `SqlSimpleColumn`/`SqlComputedColumn` with their
@@ -30,7 +30,6 @@ scratch folder: its `BULK INSERT` files and `:r` includes never reach outside it
 
 from __future__ import annotations
 
-import re
 import tempfile
 import zipfile
 from collections import defaultdict
@@ -41,13 +40,27 @@ from xml.etree import ElementTree
 import defusedxml
 import defusedxml.ElementTree
 
-from migrator_pipeline.catalog.batches import tokenize
-from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceObject, object_key
-from migrator_pipeline.catalog.scripts import SourceError, decode_script, read_catalog
-from migrator_pipeline.tsql.procedures import matching_paren
+from migrator_pipeline.catalog.dacpac_xml import (
+    NAMESPACE,
+    NS,
+    header_annotation,
+    is_flag_set,
+    name_parts,
+    property_text,
+    quoted_name,
+    referenced_name,
+    referenced_names,
+    related_elements,
+    string_literal_text,
+    strip_parens,
+    type_arguments,
+    type_name,
+    type_text,
+)
+from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.sqlcmd import decode_script
 
-NAMESPACE = "http://schemas.microsoft.com/sqlserver/dac/Serialization/2012/02"
-_NS = f"{{{NAMESPACE}}}"
 MODEL_FILE = "model.xml"
 POSTDEPLOY_FILE = "postdeploy.sql"
 PREDEPLOY_FILE = "predeploy.sql"
@@ -78,11 +91,7 @@ _RECORDED_TYPES = {
 }
 # read for what they carry, not as objects of their own
 _SUPPORT_TYPES = frozenset({"SqlTable", "SqlExtendedProperty", "SqlDatabaseOptions"})
-# fractional-seconds types: their SqlTypeSpecifier says `Scale`, written `datetime2(3)`
-_SCALE_ONLY_TYPES = frozenset({"datetime2", "time", "datetimeoffset"})
 _TRIGGER_TIMING = {"1": "FOR", "2": "AFTER", "3": "INSTEAD OF"}
-_BRACKETED = re.compile(r"\[((?:[^\]]|\]\])*)\]")
-_TSQL_STRING = re.compile(r"^\s*[Nn]?'((?:[^']|'')*)'\s*$")
 
 
 def read_dacpac(path: Path) -> Catalog:
@@ -92,7 +101,7 @@ def read_dacpac(path: Path) -> Catalog:
         raise SourceError(f"source not found: {path}")
     model_xml, postdeploy, predeploy = _package_parts(path)
     root = _parse_model(model_xml, path)
-    model = root.find(f"{_NS}Model")
+    model = root.find(f"{NS}Model")
     if model is None:
         raise SourceError(f"{path}: model.xml has no <Model> element (namespace {NAMESPACE})")
     reader = _ModelReader(str(path))
@@ -169,110 +178,6 @@ def _parse_model(raw: bytes, path: Path) -> ElementTree.Element:
         raise SourceError(f"{path}: malformed model.xml: {error}") from error
 
 
-# ---------------------------------------------------------------- XML helpers
-
-
-def name_parts(name: str) -> list[str]:
-    """`[dbo].[Customers].[Name]` -> ["dbo", "Customers", "Name"]."""
-    return [part.replace("]]", "]") for part in _BRACKETED.findall(name)]
-
-
-def _quoted(*parts: str) -> str:
-    return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
-
-
-def _property(element: ElementTree.Element, name: str) -> str | None:
-    """A property's value: the `Value` attribute, or the text of its `<Value>` child (CDATA)."""
-    for prop in element.findall(f"{_NS}Property"):
-        if prop.get("Name") != name:
-            continue
-        if prop.get("Value") is not None:
-            return prop.get("Value")
-        value = prop.find(f"{_NS}Value")
-        return (value.text or "") if value is not None else None
-    return None
-
-
-def _flag(element: ElementTree.Element, name: str) -> bool:
-    return (_property(element, name) or "").lower() == "true"
-
-
-def _entries(element: ElementTree.Element, relationship: str) -> list[ElementTree.Element]:
-    """The entries of a relationship: each an `<Element>` or a `<References>`."""
-    for rel in element.findall(f"{_NS}Relationship"):
-        if rel.get("Name") == relationship:
-            return [child for entry in rel.findall(f"{_NS}Entry") for child in entry]
-    return []
-
-
-def _elements(element: ElementTree.Element, relationship: str) -> list[ElementTree.Element]:
-    return [e for e in _entries(element, relationship) if e.tag == f"{_NS}Element"]
-
-
-def _references(element: ElementTree.Element, relationship: str) -> list[str]:
-    return [e.get("Name", "") for e in _entries(element, relationship) if e.tag == f"{_NS}References"]
-
-
-def _reference(element: ElementTree.Element, relationship: str) -> str | None:
-    found = _references(element, relationship)
-    return found[0] if found else None
-
-
-def _annotation(element: ElementTree.Element, name: str) -> str | None:
-    for annotation in element.findall(f"{_NS}Annotation"):
-        if annotation.get("Type") == "SysCommentsObjectAnnotation" and (value := _property(annotation, name)):
-            return value
-    return None
-
-
-def type_text(host: ElementTree.Element) -> str:
-    """The data type of a column, parameter or function, as the script reader spells it.
-
-    Lower case, no spaces: `nvarchar(50)`, `decimal(10,2)`, `varchar(max)`, `dbo.phone`.
-    """
-    entries = _entries(host, "TypeSpecifier") or _entries(host, "Type")
-    if not entries:
-        return ""
-    spec = entries[0]
-    if spec.tag == f"{_NS}References":
-        return _type_name(spec.get("Name", ""))
-    base = _type_name(_reference(spec, "Type") or "")
-    return base + _type_arguments(spec, base)
-
-
-def _type_name(reference: str) -> str:
-    return ".".join(name_parts(reference)).lower()
-
-
-def _type_arguments(spec: ElementTree.Element, base: str) -> str:
-    if _flag(spec, "IsMax"):
-        return "(max)"
-    length, precision, scale = (_property(spec, n) for n in ("Length", "Precision", "Scale"))
-    if length is not None:
-        return f"({length})"
-    if base in _SCALE_ONLY_TYPES:
-        return f"({scale})" if scale is not None else ""
-    if precision is not None and scale is not None:
-        return f"({precision},{scale})"
-    return f"({precision})" if precision is not None else ""
-
-
-def strip_parens(text: str) -> str:
-    """An expression without the parentheses wrapped around all of it: `((0))` -> `0`."""
-    text = text.strip()
-    tokens = tokenize(text)
-    while len(tokens) > 2 and tokens[0].text == "(" and matching_paren(tokens, 0) == len(tokens) - 1:
-        text = text[tokens[0].end : tokens[-1].start].strip()
-        tokens = tokenize(text)
-    return text
-
-
-def _literal_text(script: str) -> str:
-    """An extended property's value script (`N'Customer'`) as the text it stands for."""
-    match = _TSQL_STRING.match(script)
-    return match.group(1).replace("''", "'") if match else script.strip()
-
-
 # ---------------------------------------------------------------- the reader
 
 
@@ -303,7 +208,7 @@ class _ModelReader:
         self.catalog.findings.append(Finding(severity, message, file, None, obj))
 
     def read(self, model: ElementTree.Element) -> None:
-        for element in model.findall(f"{_NS}Element"):
+        for element in model.findall(f"{NS}Element"):
             self._read_element(element)
         # constraints and descriptions point at tables that may come later in the file
         for constraint in self.constraints:
@@ -326,7 +231,7 @@ class _ModelReader:
         elif kind == "SqlExtendedProperty":
             self.properties.append(element)
         elif kind == "SqlDatabaseOptions":
-            self.catalog.collation = _property(element, "Collation") or self.catalog.collation
+            self.catalog.collation = property_text(element, "Collation") or self.catalog.collation
         elif kind in _RECORDED_TYPES:
             self._read_recorded(element, kind)
         else:
@@ -346,7 +251,7 @@ class _ModelReader:
         if named is None:
             return
         table = _Table(SourceObject(named[0], named[1], "table", file=MODEL_FILE))
-        for column_element in _elements(element, "Columns"):
+        for column_element in related_elements(element, "Columns"):
             column = self._column(column_element)
             table.obj.columns.append(column)
             table.column_lines.append(_column_line(column, column_element))
@@ -355,17 +260,17 @@ class _ModelReader:
     def _column(self, element: ElementTree.Element) -> Column:
         parts = name_parts(element.get("Name", ""))
         column = Column(parts[-1] if parts else "", "")
-        nullable = _property(element, "IsNullable")
+        nullable = property_text(element, "IsNullable")
         column.nullable = nullable is None or nullable.lower() != "false"
         if element.get("Type") == "SqlComputedColumn":
-            column.computed = strip_parens(_property(element, "ExpressionScript") or "")
+            column.computed = strip_parens(property_text(element, "ExpressionScript") or "")
             return column
         column.data_type = type_text(element)
-        column.identity = _flag(element, "IsIdentity")
+        column.identity = is_flag_set(element, "IsIdentity")
         return column
 
     def _table_of(self, constraint: ElementTree.Element) -> _Table | None:
-        reference = _reference(constraint, "DefiningTable")
+        reference = referenced_name(constraint, "DefiningTable")
         parts = name_parts(reference or "")
         table = self.tables.get(object_key(*parts[:2])) if len(parts) >= 2 else None
         if table is None:
@@ -379,11 +284,11 @@ class _ModelReader:
             return
         kind = constraint.get("Type")
         parts = name_parts(constraint.get("Name", ""))
-        prefix = f"CONSTRAINT {_quoted(parts[-1])} " if parts else ""
+        prefix = f"CONSTRAINT {quoted_name(parts[-1])} " if parts else ""
         if kind == "SqlDefaultConstraint":
             self._apply_default(table, constraint, prefix)
         elif kind == "SqlCheckConstraint":
-            check = strip_parens(_property(constraint, "CheckExpressionScript") or "")
+            check = strip_parens(property_text(constraint, "CheckExpressionScript") or "")
             table.constraint_lines.append(f"{prefix}CHECK ({check})")
         elif kind == "SqlForeignKeyConstraint":
             self._apply_foreign_key(table, constraint, prefix, parts[-1] if parts else None)
@@ -391,8 +296,8 @@ class _ModelReader:
             self._apply_key(table, constraint, prefix, kind == "SqlPrimaryKeyConstraint")
 
     def _apply_key(self, table: _Table, constraint: ElementTree.Element, prefix: str, primary: bool) -> None:
-        columns = [_last_part(_reference(spec, "Column")) for spec in _elements(constraint, "ColumnSpecifications")]
-        listed = ", ".join(_quoted(c) for c in columns)
+        columns = [_last_part(referenced_name(spec, "Column")) for spec in related_elements(constraint, "ColumnSpecifications")]
+        listed = ", ".join(quoted_name(c) for c in columns)
         if not primary:
             table.obj.unique_keys.append(columns)
             table.constraint_lines.append(f"{prefix}UNIQUE ({listed})")
@@ -404,33 +309,33 @@ class _ModelReader:
         table.constraint_lines.append(f"{prefix}PRIMARY KEY ({listed})")
 
     def _apply_foreign_key(self, table: _Table, constraint: ElementTree.Element, prefix: str, name: str | None) -> None:
-        columns = [_last_part(r) for r in _references(constraint, "Columns")]
-        ref_columns = [_last_part(r) for r in _references(constraint, "ForeignColumns")]
-        ref_parts = name_parts(_reference(constraint, "ForeignTable") or "")
+        columns = [_last_part(r) for r in referenced_names(constraint, "Columns")]
+        ref_columns = [_last_part(r) for r in referenced_names(constraint, "ForeignColumns")]
+        ref_parts = name_parts(referenced_name(constraint, "ForeignTable") or "")
         if len(ref_parts) < 2:
             self.finding("warning", f"foreign key {name} of {table.obj.source} without a ForeignTable ignored", table.obj.source)
             return
         table.obj.foreign_keys.append(ForeignKey(columns, ref_parts[0], ref_parts[1], ref_columns, name))
         table.constraint_lines.append(
-            f"{prefix}FOREIGN KEY ({', '.join(map(_quoted, columns))}) REFERENCES {_quoted(*ref_parts[:2])}"
-            f" ({', '.join(map(_quoted, ref_columns))})"
+            f"{prefix}FOREIGN KEY ({', '.join(map(quoted_name, columns))}) REFERENCES {quoted_name(*ref_parts[:2])}"
+            f" ({', '.join(map(quoted_name, ref_columns))})"
         )
 
     def _apply_default(self, table: _Table, constraint: ElementTree.Element, prefix: str) -> None:
-        target = _last_part(_reference(constraint, "ForColumn")).lower()
+        target = _last_part(referenced_name(constraint, "ForColumn")).lower()
         index = next((i for i, c in enumerate(table.obj.columns) if c.name.lower() == target), None)
         if index is None:
             self.finding("warning", f"default for an unknown column {target} of {table.obj.source} ignored", table.obj.source)
             return
         column = table.obj.columns[index]
-        column.default = strip_parens(_property(constraint, "DefaultExpressionScript") or "")
+        column.default = strip_parens(property_text(constraint, "DefaultExpressionScript") or "")
         table.column_lines[index] += f" {prefix}DEFAULT ({column.default})"
 
     def _apply_extended_property(self, element: ElementTree.Element) -> None:
         parts = name_parts(element.get("Name", ""))
         if len(parts) < 4 or parts[-1] != "MS_Description":
             return  # other extended properties carry tool metadata, not documentation
-        description = _literal_text(_property(element, "Value") or "")
+        description = string_literal_text(property_text(element, "Value") or "")
         target = self._described(parts[1], parts[2])
         if target is None:
             self.finding("warning", f"MS_Description of an unknown object {parts[1]}.{parts[2]} ignored")
@@ -454,12 +359,12 @@ class _ModelReader:
         if named is None:
             return
         schema, name = named
-        implementation = next(iter(_elements(element, "FunctionBody")), element)
-        script = _property(element, "QueryScript") or _property(element, "BodyScript") or _property(implementation, "BodyScript")
+        implementation = next(iter(related_elements(element, "FunctionBody")), element)
+        script = property_text(element, "QueryScript") or property_text(element, "BodyScript") or property_text(implementation, "BodyScript")
         if script is None:
             self.finding("warning", f"{schema}.{name}: {element_type} without a body script ignored", f"{schema}.{name}")
             return
-        header = _annotation(element, "HeaderContents") or _annotation(implementation, "HeaderContents")
+        header = header_annotation(element, "HeaderContents") or header_annotation(implementation, "HeaderContents")
         header = header or _module_header(element, element_type, schema, name)
         body = script.strip()
         if element_type == "SqlInlineTableValuedFunction" and not body.upper().startswith("RETURN"):
@@ -472,7 +377,7 @@ class _ModelReader:
     def _read_recorded(self, element: ElementTree.Element, element_type: str) -> None:
         parts = name_parts(element.get("Name", ""))
         if element_type == "SqlSchema" and parts:  # recorded as `name.name`, as the script reader does
-            obj = SourceObject(parts[0], parts[0], "schema", f"CREATE SCHEMA {_quoted(parts[0])}", MODEL_FILE)
+            obj = SourceObject(parts[0], parts[0], "schema", f"CREATE SCHEMA {quoted_name(parts[0])}", MODEL_FILE)
         elif element_type == "SqlIndex" and len(parts) >= 3:
             # as the script reader records it: `<table>.<index>` in the table's schema (index names are per table)
             obj = SourceObject(parts[0], f"{parts[1]}.{parts[-1]}", "index", _index_text(element, parts), MODEL_FILE)
@@ -554,39 +459,39 @@ def _last_part(reference: str | None) -> str:
 
 def _column_line(column: Column, element: ElementTree.Element) -> str:
     if column.computed is not None:
-        persisted = " PERSISTED" if _flag(element, "IsPersisted") else ""
-        return f"{_quoted(column.name)} AS ({column.computed}){persisted}"
+        persisted = " PERSISTED" if is_flag_set(element, "IsPersisted") else ""
+        return f"{quoted_name(column.name)} AS ({column.computed}){persisted}"
     identity = ""
     if column.identity:
-        seed = _property(element, "IdentitySeed") or "1"
-        increment = _property(element, "IdentityIncrement") or "1"
+        seed = property_text(element, "IdentitySeed") or "1"
+        increment = property_text(element, "IdentityIncrement") or "1"
         identity = f" IDENTITY({seed},{increment})"
     null = "NULL" if column.nullable else "NOT NULL"
-    return f"{_quoted(column.name)} {column.data_type}{identity} {null}"
+    return f"{quoted_name(column.name)} {column.data_type}{identity} {null}"
 
 
 def _table_text(table: _Table) -> str:
     lines = ",\n    ".join(table.column_lines + table.constraint_lines)
-    return f"CREATE TABLE {_quoted(table.obj.schema, table.obj.name)} (\n    {lines}\n)"
+    return f"CREATE TABLE {quoted_name(table.obj.schema, table.obj.name)} (\n    {lines}\n)"
 
 
 def _parameter_text(element: ElementTree.Element) -> str:
     parts = name_parts(element.get("Name", ""))
     text = f"{parts[-1] if parts else '@'} {type_text(element)}"
-    default = _property(element, "DefaultExpressionScript")
+    default = property_text(element, "DefaultExpressionScript")
     if default is not None:
         text += f" = {default.strip()}"
-    if _flag(element, "IsOutput"):
+    if is_flag_set(element, "IsOutput"):
         text += " OUTPUT"
-    if _flag(element, "IsReadOnly"):
+    if is_flag_set(element, "IsReadOnly"):
         text += " READONLY"
     return text
 
 
 def _module_header(element: ElementTree.Element, element_type: str, schema: str, name: str) -> str:
     """`CREATE <kind> [schema].[name] ... AS` from the XML, for a dacpac without header annotations."""
-    qualified = _quoted(schema, name)
-    parameters = [_parameter_text(p) for p in _elements(element, "Parameters")]
+    qualified = quoted_name(schema, name)
+    parameters = [_parameter_text(p) for p in related_elements(element, "Parameters")]
     if element_type == "SqlView":
         return f"CREATE VIEW {qualified}\nAS"
     if element_type == "SqlProcedure":
@@ -602,43 +507,43 @@ def _returns(element: ElementTree.Element, element_type: str) -> str:
         return type_text(element)
     if element_type == "SqlInlineTableValuedFunction":
         return "TABLE"
-    columns = [f"{_quoted(_last_part(c.get('Name')))} {type_text(c)}" for c in _elements(element, "Columns")]
-    variable = _property(element, "ReturnTableVariableName") or "@result"
+    columns = [f"{quoted_name(_last_part(c.get('Name')))} {type_text(c)}" for c in related_elements(element, "Columns")]
+    variable = property_text(element, "ReturnTableVariableName") or "@result"
     return f"{variable} TABLE ({', '.join(columns)})"
 
 
 def _trigger_header(element: ElementTree.Element, qualified: str) -> str:
-    parent = _quoted(*name_parts(_reference(element, "Parent") or "")[:2])
-    timing = _TRIGGER_TIMING.get(_property(element, "SqlTriggerType") or "2", "AFTER")
-    events = [event for event, flag in (("INSERT", "IsInsertTrigger"), ("UPDATE", "IsUpdateTrigger"), ("DELETE", "IsDeleteTrigger")) if _flag(element, flag)]
+    parent = quoted_name(*name_parts(referenced_name(element, "Parent") or "")[:2])
+    timing = _TRIGGER_TIMING.get(property_text(element, "SqlTriggerType") or "2", "AFTER")
+    events = [event for event, flag in (("INSERT", "IsInsertTrigger"), ("UPDATE", "IsUpdateTrigger"), ("DELETE", "IsDeleteTrigger")) if is_flag_set(element, flag)]
     return f"CREATE TRIGGER {qualified} ON {parent} {timing} {', '.join(events)}\nAS"
 
 
 def _index_text(element: ElementTree.Element, parts: list[str]) -> str:
-    unique = "UNIQUE " if _flag(element, "IsUnique") else ""
-    clustered = "CLUSTERED " if _flag(element, "IsClustered") else "NONCLUSTERED "
+    unique = "UNIQUE " if is_flag_set(element, "IsUnique") else ""
+    clustered = "CLUSTERED " if is_flag_set(element, "IsClustered") else "NONCLUSTERED "
     columns = []
-    for spec in _elements(element, "ColumnSpecifications"):
-        order = " DESC" if (_property(spec, "IsAscending") or "").lower() == "false" else ""
-        columns.append(_quoted(_last_part(_reference(spec, "Column"))) + order)
-    on = _quoted(*parts[:2])
-    return f"CREATE {unique}{clustered}INDEX {_quoted(parts[-1])} ON {on} ({', '.join(columns)})"
+    for spec in related_elements(element, "ColumnSpecifications"):
+        order = " DESC" if (property_text(spec, "IsAscending") or "").lower() == "false" else ""
+        columns.append(quoted_name(_last_part(referenced_name(spec, "Column"))) + order)
+    on = quoted_name(*parts[:2])
+    return f"CREATE {unique}{clustered}INDEX {quoted_name(parts[-1])} ON {on} ({', '.join(columns)})"
 
 
 def _recorded_text(element: ElementTree.Element, element_type: str, parts: list[str]) -> str:
-    qualified = _quoted(*parts[:2])
+    qualified = quoted_name(*parts[:2])
     if element_type == "SqlSequence":
-        start = _property(element, "StartValue") or "1"
-        increment = _property(element, "IncrementValue") or "1"
+        start = property_text(element, "StartValue") or "1"
+        increment = property_text(element, "IncrementValue") or "1"
         typed = f" AS {type_text(element)}" if type_text(element) else ""
         return f"CREATE SEQUENCE {qualified}{typed} START WITH {start} INCREMENT BY {increment}"
     if element_type == "SqlSynonym":
-        target = _reference(element, "ForObject") or _property(element, "ForObjectScript") or ""
+        target = referenced_name(element, "ForObject") or property_text(element, "ForObjectScript") or ""
         return f"CREATE SYNONYM {qualified} FOR {target}"
     if element_type == "SqlUserDefinedDataType":
-        base = _type_name(_reference(element, "Type") or "")
-        base += _type_arguments(element, base)
-        null = " NULL" if _property(element, "IsNullable") in (None, "True") else " NOT NULL"
+        base = type_name(referenced_name(element, "Type") or "")
+        base += type_arguments(element, base)
+        null = " NULL" if property_text(element, "IsNullable") in (None, "True") else " NOT NULL"
         return f"CREATE TYPE {qualified} FROM {base}{null}"
-    columns = [f"{_quoted(_last_part(c.get('Name')))} {type_text(c)}" for c in _elements(element, "Columns")]
+    columns = [f"{quoted_name(_last_part(c.get('Name')))} {type_text(c)}" for c in related_elements(element, "Columns")]
     return f"CREATE TYPE {qualified} AS TABLE ({', '.join(columns)})"

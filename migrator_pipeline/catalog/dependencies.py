@@ -5,9 +5,14 @@ when no catalog object has its key; temp tables, table variables and CTEs never 
 these lists (`statement_dependencies` leaves them out). System objects (`sys.*`,
 `INFORMATION_SCHEMA.*`, `sp_*`/`xp_*` procedures) and XML data type methods are not
 part of any estate, so they are not reported; nor are a trigger's `inserted`/`deleted`.
+Order and cycles come from the standard library's `graphlib` (networkx for the cycles' members).
 """
 
 from __future__ import annotations
+
+import graphlib
+import heapq
+from collections.abc import Iterable, Mapping
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
 
@@ -55,57 +60,22 @@ def _is_system(key: str) -> bool:
 
 
 def dependency_cycles(catalog: Catalog) -> list[list[str]]:
-    """Cycles over reads and calls, as lists of `schema.name`, each sorted, the list sorted.
-
-    Strongly connected components (Tarjan, iterative: estates are large and Python's
-    recursion limit is not) of more than one object, plus objects that read or call themselves.
-    """
+    """Cycles over reads and calls, as lists of `schema.name`, each sorted, the list sorted:
+    strongly connected components of more than one object, plus objects that read or call themselves."""
     objects = {obj.key: obj for obj in catalog.objects}
     graph = {key: [k for k in dict.fromkeys(obj.reads + obj.calls) if k in objects] for key, obj in objects.items()}
-    cycles = []
-    for component in _strongly_connected(graph):
-        if len(component) > 1 or component[0] in graph[component[0]]:
-            cycles.append(sorted(objects[key].source for key in component))
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+        return []
+    except graphlib.CycleError:
+        pass
+    # networkx takes about a second to import: only an estate with a cycle pays for it
+    import networkx
+
+    components = networkx.strongly_connected_components(networkx.DiGraph(graph))
+    cycles = [sorted(objects[key].source for key in component) for component in components
+              if len(component) > 1 or next(iter(component)) in graph[next(iter(component))]]
     return sorted(cycles)
-
-
-def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    components: list[list[str]] = []
-    for root in graph:
-        if root in index:
-            continue
-        work = [(root, 0)]
-        while work:
-            node, edge = work.pop()
-            if edge == 0:
-                index[node] = low[node] = len(index)
-                stack.append(node)
-                on_stack.add(node)
-            if edge < len(graph[node]):
-                work.append((node, edge + 1))
-                following = graph[node][edge]
-                if following not in index:
-                    work.append((following, 0))
-                elif following in on_stack:
-                    low[node] = min(low[node], index[following])
-                continue
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                components.append(component)
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    return components
 
 
 def dependency_order(catalog: Catalog) -> tuple[list[list[str]], list[str]]:
@@ -117,13 +87,45 @@ def dependency_order(catalog: Catalog) -> tuple[list[list[str]], list[str]]:
         key: {dep for dep in (*obj.reads, *obj.writes, *obj.calls) if dep in by_key and dep != key}
         for key, obj in by_key.items()
     }
+    waves, blocked = dependency_waves(needs)
+    return [[by_key[key].source for key in wave] for wave in waves], sorted(by_key[key].source for key in blocked)
+
+
+def dependency_waves(needs: Mapping[str, Iterable[str]]) -> tuple[list[list[str]], list[str]]:
+    """Nodes in waves, each sorted and needing only nodes of earlier waves, and the nodes left
+    over because they sit on or behind a cycle (in the order of `needs`)."""
+    sorter = _sorter(needs)
     waves: list[list[str]] = []
-    done: set[str] = set()
-    while len(done) < len(needs):
-        wave = sorted(key for key, deps in needs.items() if key not in done and deps <= done)
-        if not wave:
-            break
-        waves.append([by_key[key].source for key in wave])
-        done.update(wave)
-    blocked = sorted(by_key[key].source for key in needs if key not in done)
-    return waves, blocked
+    while ready := sorted(sorter.get_ready()):
+        waves.append(ready)
+        sorter.done(*ready)
+    done = {node for wave in waves for node in wave}
+    return waves, [node for node in needs if node not in done]
+
+
+def dependency_sequence(needs: Mapping[str, Iterable[str]]) -> tuple[list[str], list[str]]:
+    """Nodes one after another, each after what it needs, the smallest name first whenever
+    several are ready (Kahn's order with ties broken by name), and the nodes left over because
+    they sit on or behind a cycle (in the order of `needs`)."""
+    sorter = _sorter(needs)
+    ready = sorted(sorter.get_ready())
+    ordered: list[str] = []
+    while ready:
+        node = heapq.heappop(ready)
+        ordered.append(node)
+        sorter.done(node)
+        for following in sorter.get_ready():
+            heapq.heappush(ready, following)
+    done = set(ordered)
+    return ordered, [node for node in needs if node not in done]
+
+
+def _sorter(needs: Mapping[str, Iterable[str]]) -> graphlib.TopologicalSorter:
+    """A prepared sorter over `needs` (node -> the nodes it needs). On a cycle it still hands out
+    every node that is not on or behind one."""
+    sorter = graphlib.TopologicalSorter(needs)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        pass
+    return sorter

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from migrator_pipeline.serialisation import SavedAsJson
-from migrator_pipeline.tsql.procedures import ModuleHeader, read_module_header
+from migrator_pipeline.tsql.modules import ModuleHeader, read_module_header
 
 # SQL Server's default collation: case-insensitive, accent-sensitive.
 DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
@@ -17,6 +17,10 @@ DEFAULT_COLLATION = "SQL_Latin1_General_CP1_CI_AS"
 OBJECT_KINDS = ("table", "view", "procedure", "function", "trigger")
 # Recorded so that nothing in the source goes unreported, but not migrated as models.
 RECORDED_KINDS = ("schema", "type", "sequence", "synonym", "index")
+
+
+class SourceError(Exception):
+    """The source cannot be read at all: missing, or not a .sql file or folder."""
 
 
 def object_key(schema: str, name: str) -> str:

@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from migrator_pipeline.catalog.model import Catalog, SourceObject
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import Catalog, SourceError, SourceObject
 from migrator_pipeline.serialisation import SavedAsJson
 
 SCRIPT_SUFFIXES = (".sql",)
@@ -26,7 +25,7 @@ class SourceSpec(SavedAsJson):
 
     @property
     def kind(self) -> str:
-        from migrator_pipeline.catalog.live import is_live_source
+        from migrator_pipeline.catalog.live_source import is_live_source
 
         if is_live_source(self.location):
             return "live"
@@ -36,9 +35,9 @@ class SourceSpec(SavedAsJson):
 def check_source(spec: SourceSpec) -> None:
     """Cheap checks before anything runs: raises SourceError with one clear line."""
     if spec.kind == "live":
-        from migrator_pipeline.catalog import live
+        from migrator_pipeline.catalog.live_source import connect, parse_source_url
 
-        live.connect(live.parse_source_url(spec.location)).close()  # a dead server fails here
+        connect(parse_source_url(spec.location)).close()  # a dead server fails here
         return
     path = Path(spec.location)
     if not path.exists():
@@ -55,7 +54,8 @@ def check_source(spec: SourceSpec) -> None:
 
 def read_source(spec: SourceSpec) -> Catalog:
     if spec.kind == "live":
-        from migrator_pipeline.catalog.live import parse_source_url, read_live_catalog
+        from migrator_pipeline.catalog.live import read_live_catalog
+        from migrator_pipeline.catalog.live_source import parse_source_url
 
         return read_live_catalog(parse_source_url(spec.location))
     if spec.kind == "dacpac":
@@ -77,10 +77,11 @@ def live_rows(spec: SourceSpec) -> Iterator[Callable[[SourceObject], RowBatches]
     if spec.kind != "live":
         yield None
         return
-    from migrator_pipeline.catalog import live
+    from migrator_pipeline.catalog.live import live_rows as stream_live_rows
+    from migrator_pipeline.catalog.live_source import connect, parse_source_url
 
-    connection = live.connect(live.parse_source_url(spec.location))
+    connection = connect(parse_source_url(spec.location))
     try:
-        yield live.live_rows(connection, sample_rows=spec.sample_rows)
+        yield stream_live_rows(connection, sample_rows=spec.sample_rows)
     finally:
         connection.close()

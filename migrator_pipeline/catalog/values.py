@@ -1,9 +1,9 @@
 """Values written in data scripts, stored the way SQL Server stores them.
 
-A data script's value is read as SQL Server reads it: each literal has a type (`'a'` varchar,
-`N'a'` nvarchar, `1` int, `1.50` numeric, `1e0` float, `$1.5` money, `0x0A` varbinary), and
-`CAST`/`CONVERT` convert it explicitly (the form SSMS's Generate Scripts writes:
-`CAST(N'2023-12-31T23:00:00.000' AS DateTime)`, `CAST(100.00 AS Decimal(10, 2))`).
+A data script's value is read as SQL Server reads it (`catalog.value_literals`): each literal
+has a type (`'a'` varchar, `N'a'` nvarchar, `1` int, `1.50` numeric, `1e0` float, `$1.5` money,
+`0x0A` varbinary), and `CAST`/`CONVERT` convert it explicitly (the form SSMS's Generate Scripts
+writes: `CAST(N'2023-12-31T23:00:00.000' AS DateTime)`, `CAST(100.00 AS Decimal(10, 2))`).
 Storing a value in a column converts it implicitly to the column's type by SQL Server's rules,
 not by PostgreSQL's parse of the text:
 - 3 into bit is 1; '' into int, bit, float or money is 0, and into a date type 1900-01-01;
@@ -27,14 +27,12 @@ from __future__ import annotations
 
 import functools
 import re
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from migrator_pipeline.catalog.batches import Token, tokenize
-from migrator_pipeline.tsql.procedures import data_type_at, matching_paren, split_commas
+from migrator_pipeline.catalog.date_strings import date_parts, time_parts
 
 
 class ConversionError(ValueError):
@@ -55,14 +53,14 @@ class Value:
     text: str
 
 
-class _Default:
+class Default:
     """`DEFAULT` in a VALUES list: the column's default."""
 
     def __repr__(self) -> str:
         return "DEFAULT"
 
 
-DEFAULT = _Default()
+DEFAULT = Default()
 
 _INTEGER_RANGES = {
     "tinyint": (0, 255),
@@ -75,18 +73,14 @@ _MONEY_RANGES = {
     "money": Decimal("922337203685477.5807"),
     "smallmoney": Decimal("214748.3647"),
 }
-_STRING_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext", "sysname",
+STRING_TYPES = frozenset({"char", "varchar", "nchar", "nvarchar", "text", "ntext", "sysname",
                            "character", "character varying", "national character varying", "char varying"})
 _DECIMAL_TYPES = frozenset({"decimal", "numeric", "dec"})
 _FLOAT_TYPES = frozenset({"float", "real", "double precision"})
-_BINARY_TYPES = frozenset({"binary", "varbinary", "image"})
+BINARY_TYPES = frozenset({"binary", "varbinary", "image"})
 _DATE_TYPES = frozenset({"date", "datetime", "datetime2", "smalldatetime", "time", "datetimeoffset"})
 _ROWVERSION_TYPES = frozenset({"timestamp", "rowversion"})
 # the session's clock: defaults and values that SQL Server evaluates when the row is inserted
-_NOW_FUNCTIONS = frozenset({"GETDATE", "SYSDATETIME", "CURRENT_TIMESTAMP", "GETUTCDATE", "SYSUTCDATETIME"})
-_USER_FUNCTIONS = frozenset({"SUSER_SNAME", "SUSER_NAME", "USER_NAME", "SYSTEM_USER", "CURRENT_USER",
-                             "SESSION_USER", "USER", "ORIGINAL_LOGIN"})
-_GUID_FUNCTIONS = frozenset({"NEWID", "NEWSEQUENTIALID"})
 
 _TYPE = re.compile(r"^(?P<name>[a-z][a-z0-9_ ]*?)\s*(?:\((?P<args>[^)]*)\))?$")
 _INTEGER_TEXT = re.compile(r"^[+-]?\d+$")
@@ -109,192 +103,6 @@ def type_parts(data_type: str) -> tuple[str, tuple[str, ...]]:
     return " ".join(match["name"].split()), args
 
 
-# ---------------------------------------------------------------- reading VALUES items
-
-
-def literal_value(token: Token) -> Value | None:
-    """A literal token's value (NULL is None). Raises NotLiteral for anything else."""
-    if token.kind == "string":
-        national = token.text[0] in "Nn"
-        text = token.text[2:-1] if national else token.text[1:-1]
-        return Value("nvarchar" if national else "varchar", text.replace("''", "'"))
-    if token.kind == "number":
-        return number_value(token.text)
-    if token.kind == "hex":
-        return Value("varbinary", token.text[2:].upper())
-    if token.upper == "NULL":
-        return None
-    raise NotLiteral(token.text)
-
-
-def number_value(text: str) -> Value:
-    """A number literal typed as SQL Server types it: int, numeric beyond int, float with an exponent."""
-    if "e" in text or "E" in text:
-        return Value("float", text)
-    if "." not in text and -(2**31) <= int(text) <= 2**31 - 1:
-        return Value("int", str(int(text)))
-    return Value("numeric", format(Decimal(text), "f"))
-
-
-def read_value(tokens: list[Token], now: datetime | None = None,
-               variables: Mapping[str, Value | None] | None = None) -> Value | None | _Default:
-    """A VALUES item (or a DEFAULT expression) as a constant. Raises NotLiteral when it is not
-    one, ConversionError when its own CAST fails (as SQL Server would). `variables` are the
-    batch's `DECLARE @x type = constant`s, by lower-case name."""
-    tokens = _without_parens(tokens)
-    if not tokens:
-        raise NotLiteral("")
-    first = tokens[0].upper
-    if len(tokens) == 1:
-        if first == "DEFAULT":
-            return DEFAULT
-        if first == "CURRENT_TIMESTAMP":
-            return _now(now)
-        if first in ("SYSTEM_USER", "CURRENT_USER", "SESSION_USER", "USER"):
-            return Value("nvarchar", "dbo")
-        if first.startswith("@") and variables is not None and first.lower() in variables:
-            return variables[first.lower()]
-        return literal_value(tokens[0])
-    if tokens[0].text in "+-" and tokens[0].kind == "punct":
-        return _signed(tokens[0].text, read_value(tokens[1:], now, variables))
-    if tokens[0].text == "$":  # a money constant: $12.5, $-12.5
-        amount = read_value(tokens[1:], now, variables)
-        if not isinstance(amount, Value) or _family(type_parts(amount.type)[0]) not in ("integer", "decimal"):
-            raise NotLiteral("$")
-        return Value("money", format(Decimal(amount.text), "f"))
-    if len(tokens) > 2 and tokens[1].text == "(" and matching_paren(tokens, 1) == len(tokens) - 1:
-        return _function(first, tokens[2:-1], now, variables)
-    pieces = _split_plus(tokens)
-    if len(pieces) > 1:
-        return _concatenate([read_value(piece, now, variables) for piece in pieces])
-    raise NotLiteral(" ".join(t.text for t in tokens))
-
-
-def _without_parens(tokens: list[Token]) -> list[Token]:
-    while len(tokens) > 2 and tokens[0].text == "(" and matching_paren(tokens, 0) == len(tokens) - 1:
-        tokens = tokens[1:-1]
-    return tokens
-
-
-def _now(now: datetime | None) -> Value:
-    moment = now or datetime.now()
-    return Value("datetime", _format_datetime(*_round_datetime(moment.replace(microsecond=0), moment.microsecond * 10)))
-
-
-def _signed(sign: str, value: Value | None | _Default) -> Value | None:
-    if value is None or value is DEFAULT:
-        raise NotLiteral(sign)
-    name, _ = type_parts(value.type)
-    if _family(name) not in ("integer", "decimal", "money", "float"):
-        raise NotLiteral(sign + value.text)
-    if sign == "+":
-        return value
-    text = value.text[1:] if value.text.startswith("-") else "-" + value.text
-    if name == "int" and int(text) < -(2**31):
-        return Value("numeric", text)
-    return Value(value.type, text)
-
-
-def _split_plus(tokens: list[Token]) -> list[list[Token]]:
-    pieces: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        if token.text == "+" and depth == 0 and pieces[-1]:
-            pieces.append([])
-            continue
-        depth += (token.text == "(") - (token.text == ")")
-        pieces[-1].append(token)
-    return pieces
-
-
-def _concatenate(values: list[Value | None | _Default]) -> Value | None:
-    if any(v is DEFAULT for v in values):
-        raise NotLiteral("DEFAULT")
-    if any(v is None for v in values):
-        return None  # NULL + anything is NULL (CONCAT_NULL_YIELDS_NULL is ON)
-    if not all(type_parts(v.type)[0] in _STRING_TYPES for v in values):
-        raise NotLiteral("+")
-    national = any(type_parts(v.type)[0] in ("nchar", "nvarchar", "ntext") for v in values)
-    return Value("nvarchar" if national else "varchar", "".join(v.text for v in values))
-
-
-def _function(name: str, arguments: list[Token], now: datetime | None,
-              variables: Mapping[str, Value | None] | None) -> Value | None:
-    if name == "CAST":
-        depth, split = 0, None
-        for k, token in enumerate(arguments):
-            depth += (token.text == "(") - (token.text == ")")
-            if depth == 0 and token.upper == "AS":
-                split = k
-        if split is None:
-            raise NotLiteral("CAST")
-        target, _ = data_type_at(arguments, split + 1)
-        return cast(read_value(arguments[:split], now, variables), target)
-    if name in ("CONVERT", "TRY_CONVERT", "TRY_CAST"):
-        pieces = split_commas(arguments)
-        if name == "TRY_CAST" or len(pieces) < 2:
-            raise NotLiteral(name)
-        target, _ = data_type_at(pieces[0], 0)
-        value = read_value(pieces[1], now, variables)
-        style = read_value(pieces[2], now, variables) if len(pieces) > 2 else None
-        dateformat = _STYLE_DATEFORMATS.get(style.text if isinstance(style, Value) else "", "mdy")
-        try:
-            return cast(value, target, dateformat)
-        except ConversionError:
-            if name == "TRY_CONVERT":
-                return None
-            raise
-    if not arguments:
-        if name in _NOW_FUNCTIONS:
-            return _now(now)
-        if name in _GUID_FUNCTIONS:
-            return Value("uniqueidentifier", str(uuid.uuid4()).upper())
-        if name in _USER_FUNCTIONS:
-            return Value("nvarchar", "dbo")
-    if name in ("CHAR", "NCHAR") and len(arguments) == 1 and arguments[0].kind == "number":
-        return Value("nvarchar" if name == "NCHAR" else "varchar", chr(int(arguments[0].text)))
-    raise NotLiteral(name)
-
-
-# CONVERT styles that say how to read a date string: the common ones
-_STYLE_DATEFORMATS = {"1": "mdy", "101": "mdy", "3": "dmy", "103": "dmy", "4": "dmy", "104": "dmy",
-                      "5": "dmy", "105": "dmy", "110": "mdy", "111": "ymd", "120": "ymd", "121": "ymd",
-                      "126": "ymd", "127": "ymd", "112": "ymd", "23": "ymd"}
-
-
-def cast(value: Value | None | _Default, target: str, dateformat: str = "mdy") -> Value | None:
-    """An explicit CAST/CONVERT: like storing, except that a string too long is cut, not refused."""
-    if value is None:
-        return None
-    if value is DEFAULT:
-        raise NotLiteral("DEFAULT")
-    name, args = type_parts(target)
-    if name in _BINARY_TYPES and _source(value) == "string":  # explicit only: the string's bytes
-        encoding = "utf-16-le" if type_parts(value.type)[0] in ("nvarchar", "nchar", "ntext") else "cp1252"
-        value = Value("varbinary", value.text.encode(encoding, errors="replace").hex().upper())
-    if name in _STRING_TYPES or name in _BINARY_TYPES:
-        limit = _length(name, args, explicit=True)
-        text = convert(value, f"{name}(max)" if name not in ("text", "ntext", "image") else name, dateformat)
-        if name in _BINARY_TYPES:
-            digits = text[2:] if text else ""
-            digits = digits[: limit * 2] if limit else digits
-            if name == "binary" and limit:
-                digits = digits.ljust(limit * 2, "0")
-            return Value(name, digits.upper())
-        text = text[:limit] if limit else text
-        return Value(name, text.ljust(limit) if name in ("char", "nchar") and limit else text)
-    text = convert(value, target, dateformat)
-    return None if text is None else Value(target, text)
-
-
-def default_value(expression: str, now: datetime | None = None) -> Value | None:
-    """A column DEFAULT's value (`((0))`, `(getdate())`, `N'x'`, `newid()`). Raises NotLiteral."""
-    value = read_value(tokenize(expression), now)
-    if value is DEFAULT:
-        raise NotLiteral("DEFAULT")
-    return value
-
-
 # ---------------------------------------------------------------- storing a value in a column
 
 
@@ -313,7 +121,7 @@ def column_converter(target: str, dateformat: str | None = "mdy") -> Callable[[V
     """`convert` for one column type, resolved once: what storing a table's rows calls per value
     (never with None)."""
     name, args = type_parts(target)
-    family = _family(name)
+    family = type_family(name)
     fast = _FAST.get(family)
     general = _CONVERTERS.get(family)
     read_as = dateformat or "mdy"
@@ -336,19 +144,19 @@ def column_converter(target: str, dateformat: str | None = "mdy") -> Callable[[V
 
 
 @functools.lru_cache(maxsize=1024)
-def _family(name: str) -> str:
-    for family, names in (("integer", _INTEGER_RANGES), ("string", _STRING_TYPES), ("decimal", _DECIMAL_TYPES),
-                          ("money", _MONEY_RANGES), ("float", _FLOAT_TYPES), ("binary", _BINARY_TYPES),
+def type_family(name: str) -> str:
+    for family, names in (("integer", _INTEGER_RANGES), ("string", STRING_TYPES), ("decimal", _DECIMAL_TYPES),
+                          ("money", _MONEY_RANGES), ("float", _FLOAT_TYPES), ("binary", BINARY_TYPES),
                           ("date", _DATE_TYPES), ("rowversion", _ROWVERSION_TYPES)):
         if name in names:
             return family
     return {"bit": "bit", "uniqueidentifier": "guid"}.get(name, "other")
 
 
-def _source(value: Value) -> str:
+def value_family(value: Value) -> str:
     """The family of a value's own type; file text reads like a string."""
     name, _ = type_parts(value.type)
-    return "string" if name == "file" else _family(name)
+    return "string" if name == "file" else type_family(name)
 
 
 def _type_label(value: Value) -> str:
@@ -371,7 +179,7 @@ def _not_allowed(value: Value, name: str) -> ConversionError:
 def _exact(value: Value, name: str) -> Decimal:
     """A number value's exact amount (strings are read by the caller). A datetime is its days
     since 1900-01-01; a binary its bytes as a big-endian integer."""
-    source = _source(value)
+    source = value_family(value)
     value_type = type_parts(value.type)[0]
     if source in ("integer", "decimal", "money", "float", "bit"):
         return Decimal(value.text)
@@ -388,7 +196,7 @@ def _exact(value: Value, name: str) -> Decimal:
 
 
 def _to_integer(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    source = _source(value)
+    source = value_family(value)
     if source == "string":
         text = value.text.strip()
         if text == "":
@@ -409,7 +217,7 @@ def _to_integer(value: Value, name: str, args: list[str], dateformat: str) -> st
 
 
 def _to_bit(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    if _source(value) == "string":
+    if value_family(value) == "string":
         text = value.text.strip()
         if text.upper() in ("TRUE", "FALSE"):
             return "1" if text.upper() == "TRUE" else "0"
@@ -424,7 +232,7 @@ def _to_bit(value: Value, name: str, args: list[str], dateformat: str) -> str:
 def _to_decimal(value: Value, name: str, args: list[str], dateformat: str) -> str:
     precision = int(args[0]) if args else 18
     scale = int(args[1]) if len(args) > 1 else 0
-    if _source(value) == "string":
+    if value_family(value) == "string":
         text = value.text.strip()
         if not _DECIMAL_TEXT.match(text):
             raise ConversionError(f"Error converting data type {_type_label(value)} to numeric.")
@@ -441,7 +249,7 @@ def _to_decimal(value: Value, name: str, args: list[str], dateformat: str) -> st
 
 
 def _to_money(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    if _source(value) == "string":
+    if value_family(value) == "string":
         text = value.text.strip()
         match = _MONEY_TEXT.match(text)
         if text == "":
@@ -461,7 +269,7 @@ def _to_money(value: Value, name: str, args: list[str], dateformat: str) -> str:
 
 
 def _to_float(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    if _source(value) == "string":
+    if value_family(value) == "string":
         text = value.text.strip()
         if text == "":
             return "0"
@@ -471,7 +279,7 @@ def _to_float(value: Value, name: str, args: list[str], dateformat: str) -> str:
     return repr(float(_exact(value, name)))
 
 
-def _length(name: str, args: list[str], explicit: bool = False) -> int | None:
+def type_length(name: str, args: list[str], explicit: bool = False) -> int | None:
     """A string or binary type's length; None for (max), text and image."""
     if name in ("text", "ntext", "image") or (args and args[0] == "max"):
         return None
@@ -484,7 +292,7 @@ def _length(name: str, args: list[str], explicit: bool = False) -> int | None:
 
 def _to_string(value: Value, name: str, args: list[str], dateformat: str) -> str:
     text = _as_text(value)
-    limit = _length(name, args)
+    limit = type_length(name, args)
     if limit is not None and len(text.rstrip(" ") if name in ("char", "nchar") else text) > limit:
         # SQL Server ignores trailing blanks when it fits a string into a char column
         raise ConversionError(f"String or binary data would be truncated (a value of {len(text)} characters into {name}({limit})).")
@@ -493,7 +301,7 @@ def _to_string(value: Value, name: str, args: list[str], dateformat: str) -> str
 
 def _as_text(value: Value) -> str:
     """A value converted to a string, as CAST(value AS varchar) writes it (style 0)."""
-    source = _source(value)
+    source = value_family(value)
     name, args = type_parts(value.type)
     if source == "money":
         return format(Decimal(value.text).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), "f")
@@ -525,7 +333,7 @@ def _date_text(value: Value, name: str, args: list[str]) -> str:
 
 
 def _to_binary(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    source = _source(value)
+    source = value_family(value)
     if type_parts(value.type)[0] == "file":
         match = _HEX_TEXT.match(value.text.strip())
         if match is None or len(match.group(1)) % 2:
@@ -539,7 +347,7 @@ def _to_binary(value: Value, name: str, args: list[str], dateformat: str) -> str
         digits = number.to_bytes(width, "big", signed=True).hex()
     else:
         raise _not_allowed(value, name)
-    limit = _length(name, args)
+    limit = type_length(name, args)
     if limit is not None and len(digits) > limit * 2:
         raise ConversionError(f"String or binary data would be truncated (a value of {len(digits) // 2} bytes into {name}({limit})).")
     if name == "binary" and limit:
@@ -577,7 +385,7 @@ def _to_date(value: Value, name: str, args: list[str], dateformat: str) -> str:
     if name == "datetime":
         if moment.year < 1753:
             raise _out_of_range(value, name)
-        return _format_datetime(*_round_datetime(moment, fraction))
+        return format_datetime(*round_datetime(moment, fraction))
     if name == "smalldatetime":
         moment = _round_minute(moment, fraction)
         if not datetime(1900, 1, 1) <= moment <= datetime(2079, 6, 6, 23, 59):
@@ -599,7 +407,7 @@ def _digits(args: list[str]) -> int:
 
 def _moment(value: Value, target: str, dateformat: str) -> tuple[datetime, int, str | None]:
     """(whole seconds, fraction in 100 ns, UTC offset text) of a value stored in a date type."""
-    source = _source(value)
+    source = value_family(value)
     if source == "string":
         return _moment_of_text(value, target, dateformat)
     if source == "date":  # a value already of a date type: its canonical text
@@ -650,12 +458,12 @@ def _moment_of_text(value: Value, target: str, dateformat: str, strict: bool = T
             raise ConversionError("Conversion failed when converting date and/or time from character string.")
         offset = None if match.group(1).upper() == "Z" else _offset_text(match.group(1))
         text = text[: match.start()]
-    time_only = _time_parts(text)
+    time_only = time_parts(text)
     if time_only is not None:
         (hour, minute, second, fraction) = time_only
         day, clock = date(1900, 1, 1), (hour, minute, second, fraction)
     else:
-        parts = _date_parts(text, target, dateformat)
+        parts = date_parts(text, target, dateformat)
         if parts is None:
             raise ConversionError("Conversion failed when converting date and/or time from character string.")
         (year, month, day_number), time_text = parts
@@ -663,7 +471,7 @@ def _moment_of_text(value: Value, target: str, dateformat: str, strict: bool = T
             day = date(year, month, day_number)
         except ValueError:
             raise _out_of_range(value, target) from None
-        clock = _time_parts(time_text.strip()) if time_text else (0, 0, 0, 0)
+        clock = time_parts(time_text.strip()) if time_text else (0, 0, 0, 0)
         if clock is None:
             raise ConversionError("Conversion failed when converting date and/or time from character string.")
     hour, minute, second, fraction = clock
@@ -687,7 +495,7 @@ def _round_fraction(moment: datetime, fraction: int, digits: int) -> tuple[datet
     return moment, rounded
 
 
-def _round_datetime(moment: datetime, fraction: int) -> tuple[datetime, int]:
+def round_datetime(moment: datetime, fraction: int) -> tuple[datetime, int]:
     """datetime keeps 1/300 s ticks: .000, .003, .007, rounded half up (.995 -> .997, .999 -> next second)."""
     ticks = (fraction * 300 * 2 + _HUNDRED_NS) // (2 * _HUNDRED_NS)
     if ticks >= 300:
@@ -695,7 +503,7 @@ def _round_datetime(moment: datetime, fraction: int) -> tuple[datetime, int]:
     return moment, (ticks * 20 + 3) // 6  # milliseconds shown: 1 tick is 3.33 ms -> .003
 
 
-def _format_datetime(moment: datetime, milliseconds: int) -> str:
+def format_datetime(moment: datetime, milliseconds: int) -> str:
     return f"{moment.strftime('%Y-%m-%d %H:%M:%S')}.{milliseconds:03d}"
 
 
@@ -717,7 +525,7 @@ _ISO_MOMENT = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:([ T])(\d\d):(\d\d):(\d\d)(?:
 
 
 def _fast_string(text: str, name: str, args: list[str], dateformat: str) -> str | None:
-    limit = None if name in ("text", "ntext") or (args and args[0] == "max") else _length(name, args)
+    limit = None if name in ("text", "ntext") or (args and args[0] == "max") else type_length(name, args)
     return text if limit is None or len(text) <= limit else None
 
 
@@ -773,99 +581,3 @@ _CONVERTERS = {
     "float": _to_float, "string": _to_string, "binary": _to_binary, "date": _to_date,
     "guid": _to_guid, "rowversion": _to_rowversion, "other": _to_other,
 }
-
-
-# ---------------------------------------------------------------- date strings under DATEFORMAT
-
-_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:[ T](.+))?$")
-_ISO_DATETIME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})T(.+)$")
-# the form exports and generated scripts mostly use, already ISO once the `T` is a space
-_CANONICAL_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,7})?")
-_NUMERIC_DATE = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?:\s+(.+))?$")
-_NAMED_MONTH = re.compile(r"^(?:(\d{1,2})\s+([A-Za-z]{3,9})|([A-Za-z]{3,9})\s+(\d{1,2}),?)\s+(\d{4})(?:\s+(.+))?$")
-_TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:([.:])(\d{1,7}))?)?\s*([AaPp][Mm])?$")
-_MONTHS = {name: n for n, name in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}
-
-
-def normalise_date_literal(value: str, data_type: str, dateformat: str = "mdy") -> str | None:
-    """A T-SQL date(time) string literal as ISO `YYYY-MM-DD[ HH:MM:SS[.fff]]`, or None when unreadable.
-
-    'YYYYMMDD' and 'YYYY-MM-DDThh:mm:ss' read the same under every DATEFORMAT. Other numeric
-    forms follow DATEFORMAT; a year-first 'YYYY-MM-DD' is read year-day-month for datetime and
-    smalldatetime under DATEFORMAT dmy/dym/ydm, as SQL Server does (date and datetime2 never).
-    """
-    text = value.strip()
-    if _CANONICAL_DATETIME.fullmatch(text) and _is_datetime(text):
-        # a shortcut (data files hold many of these): what the general path below makes of it
-        return text[:10] if data_type == "date" else f"{text[:10]} {text[11:]}"
-    parts = _date_parts(text, data_type, dateformat)
-    if parts is None:
-        return None
-    (year, month, day), time_text = parts
-    try:
-        day_text = date(year, month, day).isoformat()
-    except ValueError:
-        return None
-    if not time_text or data_type == "date":
-        return day_text
-    clock = _time_parts(time_text.strip())
-    if clock is None:
-        return None
-    hour, minute, second, fraction = clock
-    match = _TIME.match(time_text.strip())
-    digits = 3 if match.group(4) == ":" else len(match.group(5) or "")
-    fraction_text = f".{fraction // 10 ** (7 - digits):0{digits}d}" if digits else ""
-    return f"{day_text} {hour:02d}:{minute:02d}:{second:02d}{fraction_text}"
-
-
-def _is_datetime(text: str) -> bool:
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _date_parts(text: str, data_type: str, dateformat: str) -> tuple[tuple[int, int, int], str | None] | None:
-    for pattern in (_COMPACT_DATE, _ISO_DATETIME):
-        if match := pattern.match(text):
-            return (int(match.group(1)), int(match.group(2)), int(match.group(3))), match.group(4)
-    if match := _NAMED_MONTH.match(text):
-        day, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        number = _MONTHS.get(month[:3].lower())
-        return ((int(match.group(5)), number, int(day)), match.group(6)) if number else None
-    match = _NUMERIC_DATE.match(text)
-    if match is None:
-        return None
-    first, second, third = match.group(1), match.group(3), match.group(4)
-    if len(first) == 4:
-        order = "ydm" if data_type in ("datetime", "smalldatetime") and dateformat in ("dmy", "dym", "ydm") else "ymd"
-    else:
-        order = dateformat
-    written = dict(zip(order, (first, second, third)))
-    year = int(written["y"])
-    if len(written["y"]) <= 2:  # two-digit year cutoff 2049
-        year += 2000 if year < 50 else 1900
-    return (year, int(written["m"]), int(written["d"])), match.group(5)
-
-
-def _time_parts(text: str) -> tuple[int, int, int, int] | None:
-    """(hour, minute, second, fraction in 100 ns) of a time of day, or None when unreadable.
-    After a colon the fraction is thousandths ('10:00:00:5' is 5 ms), after a point a decimal."""
-    match = _TIME.match(text)
-    if match is None:
-        return None
-    hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
-    if match.group(6):
-        if hour > 12:
-            return None
-        hour = hour % 12 + (12 if match.group(6).lower() == "pm" else 0)
-    if hour > 23 or minute > 59 or second > 59:
-        return None
-    written = match.group(5) or ""
-    if match.group(4) == ":":
-        written = written.rjust(3, "0")[:3] if len(written) <= 3 else None
-        if written is None:
-            return None
-    fraction = int(written.ljust(7, "0")) if written else 0
-    return hour, minute, second, fraction

@@ -1,13 +1,19 @@
 """The six agent steps and their inputs, as assets partitioned by migration project.
 
-Each asset gathers its inputs from the previous step's file, calls the domain core, writes its
-own file and returns metadata. Nothing here decides anything about SQL.
+Each asset gathers its inputs from earlier steps' outputs, calls the domain core, writes its own
+output and returns metadata. Nothing here decides anything about SQL.
+
+What each asset reads is declared once, in `reads=` of `migration_asset`: the outputs named in
+project_files.py. Its Dagster dependencies follow from that list, so the graph shows every input.
+We keep files under the project's directory rather than an IO manager: the CLI, the capture kit
+and a re-run of one step read the same files, and the dbt project is a directory dbt works in.
 """
 
 
-import json
 import time
 from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -15,13 +21,14 @@ from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
-from migrator_pipeline.catalog.scripts import SourceError
+from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import live_rows, read_source
+from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
 from migrator_pipeline.dbt_project.jinja_sql import output_columns
-from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
-from migrator_pipeline.dbt_project.writer import disable_failed_models, write_dbt_project, write_model
+from migrator_pipeline.dbt_project.results import BuildReport
+from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.drafts import LlmUsage, RepairOutcome
@@ -30,17 +37,37 @@ from migrator_pipeline.evaluation.data_match import DataValidation, data_validat
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.planning.planner import plan_migration
-from migrator_pipeline.project_files import ProjectFiles
+from migrator_pipeline.project_files import (
+    BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
+    StepOutput)
 from migrator_pipeline.tsql.identifiers import raw_schema_name
 from migrator_pipeline.usage import usage_metadata
 from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
 from migrator_pipeline.warehouse.schemas import reset_schema
 
-COMMON = dict(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"])
+
+def migration_asset(*, reads: Sequence[StepOutput] = (), deps: Sequence[str] = (),
+                    **asset_args) -> Callable:
+    """One step of a migration project: partitioned by project, in the `migration` group, and
+    depending on the steps whose outputs it `reads` (plus `deps` that only order the run)."""
+    after = list(dict.fromkeys([*(output.step for output in reads), *deps]))
+    return dg.asset(partitions_def=migration_projects, group_name="migration", owners=["team:data-platform"],
+                    deps=after or None, **asset_args)
 
 
-def _files(context: dg.AssetExecutionContext) -> ProjectFiles:
-    return ProjectFiles(context.partition_key)
+@dataclass(frozen=True)
+class StepRun:
+    """What every step starts with: its project's files, and the clock for its usage metadata."""
+
+    files: ProjectFiles
+    started: float
+
+    def usage(self, **counts) -> dict:
+        return usage_metadata(**counts, seconds=time.monotonic() - self.started)
+
+
+def start_step(context: dg.AssetExecutionContext) -> StepRun:
+    return StepRun(ProjectFiles(context.partition_key), time.monotonic())
 
 
 def _progress(context: dg.AssetExecutionContext, what: str):
@@ -51,40 +78,40 @@ def _progress(context: dg.AssetExecutionContext, what: str):
     return report
 
 
-@dg.asset(**COMMON, kinds={"python", "sqlserver"},
-          description="The SQL Server source read into one catalog: objects, columns, keys, "
-                      "bodies, dependencies, data and findings.")
+@migration_asset(kinds={"python", "sqlserver"},
+                 description="The SQL Server source read into one catalog: objects, columns, keys, "
+                             "bodies, dependencies, data and findings.")
 def source_catalog(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     try:
         catalog = read_source(files.source())
     except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
         raise dg.Failure(description=str(error), allow_retries=False) from None
     if not catalog.objects:
         raise dg.Failure(description=f"no SQL Server objects found in {catalog.source}", allow_retries=False)
-    files.save("catalog.json", catalog.save)
+    files.save(CATALOG, catalog.save)
     kinds = {kind: len(catalog.of_kind(kind)) for kind in ("table", "view", "procedure", "function", "trigger")}
     return dg.MaterializeResult(metadata={
         "source": catalog.source,
         **{f"{kind}s": count for kind, count in kinds.items()},
         "rows_of_data": sum(len(d.rows) for d in catalog.data),
         "findings": len(catalog.findings),
-        **usage_metadata(objects=len(catalog.objects), seconds=time.monotonic() - started),
+        **step.usage(objects=len(catalog.objects)),
     })
 
 
-@dg.asset(**COMMON, deps=[source_catalog], kinds={"postgres"},
-          description="Every source table created in the warehouse's raw schema with mapped "
-                      "PostgreSQL types, its rows loaded with COPY.")
+@migration_asset(reads=[CATALOG], kinds={"postgres"},
+                 description="Every source table created in the warehouse's raw schema with mapped "
+                             "PostgreSQL types, its rows loaded with COPY.")
 def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     catalog = files.catalog()
     with live_rows(files.source()) as rows_for:
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for)
-    files.save("load.json", report.save)
+    files.save(RAW_TABLES, report.save)
     table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return dg.MaterializeResult(metadata={
         "tables": len(report.tables),
@@ -92,16 +119,16 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
         "failed_tables": sum(1 for t in report.tables if t.error),
         "incomplete_tables": sum(1 for t in report.tables if t.incomplete),
         "row_counts": dg.MetadataValue.md("| table | relation | rows | error |\n|---|---|---:|---|\n" + table_rows),
-        **usage_metadata(objects=len(report.tables), seconds=time.monotonic() - started),
+        **step.usage(objects=len(report.tables)),
     })
 
 
-@dg.asset(**COMMON, deps=[source_catalog], kinds={"python"},
-          description="Assessment: inventory, T-SQL features, complexity and predicted path "
-                      "(rules / LLM / manual) per object, with blockers.")
+@migration_asset(reads=[CATALOG], kinds={"python"},
+                 description="Assessment: inventory, T-SQL features, complexity and predicted path "
+                             "(rules / LLM / manual) per object, with blockers.")
 def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     catalog = files.catalog()
     result = assess(catalog)
     report = render_assessment(result, files.project)
@@ -110,19 +137,20 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult(metadata={
         "report": dg.MetadataValue.md(report),
         "predicted_paths": dg.MetadataValue.json(result.summary.get("by_path", {})),
-        **usage_metadata(objects=len(result.objects), seconds=time.monotonic() - started),
+        **step.usage(objects=len(result.objects)),
     })
 
 
-@dg.asset(**COMMON, deps=[assessment], kinds={"python", "dbt"},
-          description="The planner: what each object becomes (source, model, macro, or needs "
-                      "review), with layer, materialization and dependency order.")
+# the plan follows the assessment in a run, though it reads only the catalog
+@migration_asset(reads=[CATALOG], deps=["assessment"], kinds={"python", "dbt"},
+                 description="The planner: what each object becomes (source, model, macro, or needs "
+                             "review), with layer, materialization and dependency order.")
 def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     catalog = files.catalog()
     plan = plan_migration(catalog, files.project)
-    files.save("plan.json", plan.save)
+    files.save(PLAN, plan.save)
     by_artifact: dict[str, int] = {}
     for entry in plan.entries:
         by_artifact[entry.artifact] = by_artifact.get(entry.artifact, 0) + 1
@@ -132,8 +160,7 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         "by_artifact": dg.MetadataValue.json(by_artifact),
         "models": len(plan.models),
         "plan": dg.MetadataValue.md("| source | kind | becomes | models | reason |\n|---|---|---|---|---|\n" + rows),
-        **usage_metadata(objects=len(plan.entries), models=len(plan.models),
-                         seconds=time.monotonic() - started),
+        **step.usage(objects=len(plan.entries), models=len(plan.models)),
     })
 
 
@@ -142,19 +169,19 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 LLM_POOL = "migrator_llm"
 
 
-@dg.asset(**COMMON, deps=[migration_plan], kinds={"python", "dbt"}, pool=LLM_POOL,
-          description="The executor: a LangGraph graph per planned model translates T-SQL to "
-                      "PostgreSQL by rules (the LLM only when configured), validating each draft "
-                      "as a single SELECT.")
+@migration_asset(reads=[CATALOG, PLAN], kinds={"python", "dbt"}, pool=LLM_POOL,
+                 description="The executor: a LangGraph graph per planned model translates T-SQL to "
+                             "PostgreSQL by rules (the LLM only when configured), validating each draft "
+                             "as a single SELECT.")
 def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                  llm: LlmResource) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     catalog = files.catalog()
     plan = files.plan()
     drafts = run_executor(plan, catalog, llm.client(warehouse.resolved_url()),
                           on_progress=_progress(context, "drafted"))
-    files.save("drafts.json", drafts.save)
+    files.save(DRAFTS, drafts.save)
     usage = drafts.usage
     failed = [m for m in drafts.models if not m.ok]
     return dg.MaterializeResult(metadata={
@@ -163,19 +190,19 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         "macros": len(drafts.macros),
         "by_method": dg.MetadataValue.json(dict(Counter(m.method for m in drafts.models))),
         "needs_review_budget": sum(1 for m in drafts.models if m.needs_review),
-        **usage_metadata(objects=len(plan.models), models=len(drafts.models) - len(failed),
-                         llm=usage, seconds=time.monotonic() - started),
+        **step.usage(objects=len(plan.models), models=len(drafts.models) - len(failed),
+                     llm=usage),
     })
 
 
-@dg.asset(**COMMON, deps=[draft_models, source_tables], kinds={"dbt", "postgres"},
-          description="The tester: writes the dbt project from dbt_template/ and runs `dbt build` "
-                      "in place through dagster-dbt; per-model and per-test results; compares "
-                      "models' rows with SQL Server's where expected results are available.")
+@migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES], kinds={"dbt", "postgres"},
+                 description="The tester: writes the dbt project from dbt_template/ and runs `dbt build` "
+                             "in place through dagster-dbt; per-model and per-test results; compares "
+                             "models' rows with SQL Server's where expected results are available.")
 def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                 dbt: DbtResource) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     catalog = files.catalog()
     plan = files.plan()
     drafts = files.drafts()
@@ -192,9 +219,9 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         report = dbt.build(files.dbt_dir, warehouse.resolved_url(), files.project)
         report.error = report.error and (parse_error or report.error)  # dbt's own words
     report = with_disabled(report, plan, disabled)
-    files.save("test_report.json", report.save)
+    files.save(BUILD_REPORT, report.save)
     validation = data_validation(files.source(), catalog, plan, warehouse.resolved_url())
-    files.save("data_validation.json", validation.save)
+    files.save(DATA_VALIDATION, validation.save)
     counts = report.counts()
     return dg.MaterializeResult(metadata={
         "dbt_project": dg.MetadataValue.path(str(files.dbt_dir)),
@@ -204,22 +231,22 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
         "dbt_error": report.error or "",
         "data_compared": len(validation.matches),
         "data_matched": sum(1 for m in validation.matches if m.matched),
-        **usage_metadata(objects=len(written), models=len(written), seconds=time.monotonic() - started),
+        **step.usage(objects=len(written), models=len(written)),
     })
 
 
-@dg.asset(**COMMON, deps=[test_report], kinds={"python", "dbt"}, pool=LLM_POOL,
-          description="The rebuilder: a LangGraph graph per failed model applies deterministic "
-                      "fix-ups (the LLM when configured) and rebuilds only that model.")
+@migration_asset(reads=[PLAN, DRAFTS, BUILD_REPORT], kinds={"python", "dbt"}, pool=LLM_POOL,
+                 description="The rebuilder: a LangGraph graph per failed model applies deterministic "
+                             "fix-ups (the LLM when configured) and rebuilds only that model.")
 def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     dbt: DbtResource, llm: LlmResource) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     plan = files.plan()
     drafts = files.drafts()
-    report = BuildReport.load(files.path("test_report.json"))
-    failed = {name: (drafts.model(name).sql, report.model(name).message or "")
-              for name in report.failed_models() if drafts.model(name) and drafts.model(name).sql}
+    report = BuildReport.load(files.path(BUILD_REPORT))
+    sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
+    failed = failed_drafts(report, sql_by_model)
 
     def rebuild(name: str, sql: str) -> BuildReport:
         write_model(files.dbt_dir, plan.model(name), sql)
@@ -229,47 +256,45 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     repair_context = RepairContext(
         relations=plan.relations, macros=[m.name for m in plan.macros],
         columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
-        compiled_sql=_compiled_sql(files.dbt_dir, failed))
+        compiled_sql=compiled_sql(files.dbt_dir, failed))
     outcomes, evidence = repair_models(failed, rebuild, llm.client(warehouse.resolved_url(), drafts.usage),
                                        repair_context)
     final = report.merge(evidence)
-    files.save("final_report.json", final.save)
-    sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
+    files.save(FINAL_REPORT, final.save)
     sql_by_model.update({o.name: o.sql for o in outcomes if o.passed and o.sql})
-    manifest_path = files.dbt_dir / "target" / "manifest.json"
-    manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
-    disabled = disable_failed_models(files.dbt_dir, plan, sql_by_model, _not_passed(final), manifest)
+    disabled = disable_unpassed_models(files.dbt_dir, plan, sql_by_model, final)
     if disabled or outcomes:
         dbt.parse(files.dbt_dir, warehouse.resolved_url())
-    files.save("repairs.json", lambda path: RepairOutcome.save_all(outcomes, path))
+    files.save(REPAIRS, lambda path: RepairOutcome.save_all(outcomes, path))
     return dg.MaterializeResult(metadata={
         "failed_before": len(failed),
         "repaired": sum(1 for o in outcomes if o.passed),
         "still_failing": dg.MetadataValue.json([o.name for o in outcomes if not o.passed]),
         "disabled_models": dg.MetadataValue.json(disabled),
-        **usage_metadata(objects=len(failed), models=sum(1 for o in outcomes if o.passed),
-                         llm=_sum_usage(o.usage for o in outcomes), seconds=time.monotonic() - started),
+        **step.usage(objects=len(failed), models=sum(1 for o in outcomes if o.passed),
+                     llm=_sum_usage(o.usage for o in outcomes)),
     })
 
 
-@dg.asset(**COMMON, deps=[repaired_models], kinds={"python"},
-          description="The evaluator: a per-object scorecard from evidence, with totals and "
-                      "usage; evaluation.json and evaluation.md.")
+@migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES, DATA_VALIDATION, FINAL_REPORT, REPAIRS],
+                 kinds={"python"},
+                 description="The evaluator: a per-object scorecard from evidence, with totals and "
+                             "usage; evaluation.json and evaluation.md.")
 def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-    started = time.monotonic()
-    files = _files(context)
+    step = start_step(context)
+    files = step.files
     catalog = files.catalog()
     plan = files.plan()
     drafts = files.drafts()
-    report = BuildReport.load(files.path("final_report.json"))
-    outcomes = RepairOutcome.load_all(files.path("repairs.json"))
+    report = BuildReport.load(files.path(FINAL_REPORT))
+    outcomes = RepairOutcome.load_all(files.path(REPAIRS))
     validation = None
-    if files.path("data_validation.json").exists():
-        validation = DataValidation.load(files.path("data_validation.json"))
+    if files.path(DATA_VALIDATION).exists():
+        validation = DataValidation.load(files.path(DATA_VALIDATION))
         if outcomes:  # the rebuilder rebuilt models (and what reads them): compare their rows again
             validation = revalidate(validation, catalog, plan, warehouse.resolved_url())
-            files.save("data_validation.json", validation.save)
-    result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path("load.json")),
+            files.save(DATA_VALIDATION, validation.save)
+    result = evaluate(catalog, plan, drafts, report, outcomes, LoadReport.load(files.path(RAW_TABLES)),
                       validation)
     files.save("evaluation.json", result.save)
     # the YAML's column types, as built: written back after the build, so they can neither lie nor fail it
@@ -291,8 +316,7 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
         # so that summing steps per project counts each request once
         "project_llm_tokens": summary["llm"]["tokens"],
         "project_llm_cost_usd": summary["llm"]["cost_usd"],
-        **usage_metadata(objects=summary["objects"], models=summary["models_built"],
-                         seconds=time.monotonic() - started),
+        **step.usage(objects=summary["objects"], models=summary["models_built"]),
     })
 
 
@@ -311,29 +335,9 @@ MIGRATION_ASSETS = [source_catalog, source_tables, assessment, migration_plan, d
                     test_report, repaired_models, evaluation]
 
 
-def _compiled_sql(dbt_dir, names) -> dict[str, str]:
-    """What dbt ran for each failed model, for the LLM repair's context."""
-    compiled = {}
-    for name in names:
-        found = next(iter((dbt_dir / "target" / "compiled").glob(f"**/{name}.sql")), None)
-        if found is not None:
-            compiled[name] = found.read_text(encoding="utf-8")
-    return compiled
-
-
 def _sum_usage(usages) -> LlmUsage:
     total = LlmUsage()
     for usage in usages:
         total.add(usage)
     return total
 
-
-def _not_passed(report: BuildReport) -> dict[str, str]:
-    """Models that did not build, or whose data failed a test: model name -> why."""
-    failures = {}
-    for node in report.nodes:
-        if node.resource_type in RELATIONS and node.status != "success":
-            failures[node.name] = node.message or node.status
-        elif node.resource_type == "test" and node.failed and report.model(node.attached_to or ""):
-            failures.setdefault(node.attached_to, f"dbt test {node.name} failed: {node.message}")
-    return failures

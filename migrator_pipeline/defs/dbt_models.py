@@ -16,8 +16,9 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from migrator_pipeline.defs.resources import WarehouseResource
-from migrator_pipeline.settings import PROJECT_NAME, migrator_home
-from migrator_pipeline.warehouse.connection import dbt_connection_env
+from migrator_pipeline.home import migrator_home
+from migrator_pipeline.settings import PROJECT_NAME
+from migrator_pipeline.warehouse.connection import dbt_connection_environment
 
 log = logging.getLogger(__name__)
 
@@ -44,10 +45,11 @@ def project_dbt_assets(project: str, dbt_dir: Path) -> dg.AssetsDefinition:
     @dbt_assets(manifest=dbt_dir / "target" / "manifest.json", name=f"{project}_dbt_models",
                 dagster_dbt_translator=ProjectTranslator(project))
     def migrated_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it
-        os.environ.update(dbt_connection_env(warehouse.resolved_url(), project=project))
         dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
-        yield from dbt.cli(["build"], context=context).stream()
+        # dbt starts inside the block, with the connection that profiles.yml reads
+        with dbt_connection_environment(warehouse.resolved_url(), project):
+            invocation = dbt.cli(["build"], context=context)
+        yield from invocation.stream()
 
     return migrated_models
 

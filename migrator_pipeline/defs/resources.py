@@ -1,4 +1,5 @@
-"""Resources: thin, configured from the environment. Local vs external is decided in settings.py."""
+"""Resources: thin, configured by their fields. Which ones a deployment runs with (local or
+production, EnvVar or default) is decided in defs/environment.py."""
 
 from __future__ import annotations
 
@@ -15,21 +16,22 @@ import psycopg2
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from migrator_pipeline import settings
 from migrator_pipeline.agents.llm import DEFAULT_MODEL, Budget, LlmClient, price_of
 from migrator_pipeline.agents.response_cache import PostgresResponseCache
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport, read_run_results
 from migrator_pipeline.drafts import LlmUsage
-from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
+from migrator_pipeline.warehouse.connection import connect, dbt_connection_environment
+from migrator_pipeline.warehouse.embedded import embedded_url
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The PostgreSQL warehouse. Empty url: the embedded server under MIGRATOR_HOME."""
+    """The PostgreSQL warehouse, by libpq URL. Empty url: the embedded server under
+    MIGRATOR_HOME, started on first use (not when the code location loads)."""
 
     url: str = ""
 
     def resolved_url(self) -> str:
-        return self.url or settings.warehouse_url()
+        return self.url or embedded_url("warehouse")
 
 
 class DbtResource(dg.ConfigurableResource):
@@ -39,9 +41,6 @@ class DbtResource(dg.ConfigurableResource):
 
     def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
               full_refresh: bool = True) -> BuildReport:
-        # dagster-dbt passes os.environ to dbt; profiles.yml reads the connection from it, and
-        # dbt logs in as the project's own role (the schema is named for the project)
-        os.environ.update(dbt_connection_env(warehouse_url, project=schema))
         dbt = dbt_cli(dbt_dir)
         args = ["build", "--threads", str(self.threads)]
         if full_refresh:
@@ -53,7 +52,8 @@ class DbtResource(dg.ConfigurableResource):
         # an earlier build's results must not pass for this one's when dbt refuses the project
         (dbt_dir / "target" / "run_results.json").unlink(missing_ok=True)
         # dbt's own log is progress, not output: keep stdout for the summary
-        with contextlib.redirect_stdout(sys.stderr):
+        # dbt logs in as the project's own role (the schema is named for the project)
+        with contextlib.redirect_stdout(sys.stderr), dbt_connection_environment(warehouse_url, schema):
             invocation = dbt.cli(args, raise_on_error=False, target_path=dbt_dir / "target").wait()
         target = dbt_dir / "target"
         if not (target / "run_results.json").exists():
@@ -68,8 +68,8 @@ class DbtResource(dg.ConfigurableResource):
     def parse(self, dbt_dir: Path, warehouse_url: str) -> str | None:
         """Refresh target/manifest.json after model files changed, for the dbt assets to load.
         Returns dbt's error when it rejects the project, None when it parsed."""
-        os.environ.update(dbt_connection_env(warehouse_url, project=dbt_dir.parent.name))
-        with contextlib.redirect_stdout(sys.stderr):
+        with (contextlib.redirect_stdout(sys.stderr),
+              dbt_connection_environment(warehouse_url, dbt_dir.parent.name)):
             invocation = dbt_cli(dbt_dir).cli(["parse"], raise_on_error=False,
                                               target_path=dbt_dir / "target").wait()
         return None if invocation.is_successful() else str(invocation.get_error() or "dbt parse failed")
@@ -148,24 +148,3 @@ class LlmResource(dg.ConfigurableResource):
         cache = PostgresResponseCache(warehouse_url) if warehouse_url else None
         return LlmClient(sdk, self.model, self.max_tokens, self.temperature, budget=budget,
                          cache=cache, concurrency=self.concurrency)
-
-
-def default_resources() -> dict:
-    return {
-        "warehouse": WarehouseResource(url=_env_or_empty("MIGRATOR_WAREHOUSE_URL")),
-        "dbt": DbtResource(),
-        "llm": LlmResource(
-            enabled=os.environ.get("MIGRATOR_LLM_ENABLED", "") in ("1", "true", "yes"),
-            api_key=_env_or_empty("ANTHROPIC_API_KEY"),
-            model=os.environ.get("MIGRATOR_LLM_MODEL") or DEFAULT_MODEL,
-            budget_tokens=int(os.environ.get("MIGRATOR_LLM_BUDGET_TOKENS") or 0),
-            budget_usd=float(os.environ.get("MIGRATOR_LLM_BUDGET_USD") or 0),
-            proceed_over_estimate=os.environ.get("MIGRATOR_LLM_PROCEED", "") in ("1", "true", "yes"),
-        ),
-    }
-
-
-def _env_or_empty(name: str):
-    """An EnvVar when the variable is set, so Dagster shows its name and never its value;
-    empty otherwise, because these settings are optional."""
-    return dg.EnvVar(name) if os.environ.get(name) else ""

@@ -2,10 +2,10 @@
 `migrator usage` print the same table."""
 
 import datetime as dt
-import os
 
 import dagster as dg
 
+from migrator_pipeline.defs.environment import llm_budget_tokens, llm_budget_usd
 from migrator_pipeline.usage.report import BudgetLimit, StepUsage, aggregate, render_markdown
 
 STEPS = ("source_catalog", "source_tables", "assessment", "migration_plan", "draft_models",
@@ -37,8 +37,7 @@ def step_usage(instance: dg.DagsterInstance, project: str | None = None,
 
 
 def budget_from_environment() -> BudgetLimit:
-    return BudgetLimit(float(os.environ.get("MIGRATOR_LLM_BUDGET_USD") or 0),
-                       int(os.environ.get("MIGRATOR_LLM_BUDGET_TOKENS") or 0))
+    return BudgetLimit(llm_budget_usd(), llm_budget_tokens())
 
 
 def usage_markdown(instance: dg.DagsterInstance, project: str | None = None,

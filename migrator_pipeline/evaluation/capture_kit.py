@@ -3,7 +3,7 @@ user exports SQL Server's reference rows into the `expected/` folder the tester 
 
 What it exports:
 - every view's rows, and every table a procedure loads as it is now, to
-  `expected/<schema>.<object>.csv` (see `data_match.read_expected_file`);
+  `expected/<schema>.<object>.csv` (see `expected_rows.read_expected_file`);
 - every source table's row count, to `expected/row_counts.csv` (`schema,table,rows`), which the
   tester compares with the raw copy it loaded.
 
@@ -30,9 +30,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlglot import exp
+
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
-from migrator_pipeline.evaluation.data_match import (
+from migrator_pipeline.evaluation.expected_rows import (
     EXPECTED_FOLDER,
     ROW_COUNTS_FILE,
     ROW_COUNTS_HEADER,
@@ -96,11 +98,13 @@ class CaptureKit:
 
 
 def bracket(name: str) -> str:
-    return "[" + name.replace("]", "]]") + "]"
+    """A T-SQL identifier, bracketed by sqlglot: `[a]]b]`."""
+    return exp.to_identifier(name, quoted=True).sql(dialect="tsql")
 
 
 def _string_literal(text: str) -> str:
-    return "N'" + text.replace("'", "''") + "'"
+    """A T-SQL national string literal, by sqlglot: `N'it''s'`."""
+    return exp.National(this=text).sql(dialect="tsql")
 
 
 def csv_field(text: str) -> str:
@@ -114,27 +118,23 @@ def _quoted(expression: str) -> str:
     return f"CHAR(34) + REPLACE({expression}, CHAR(34), CHAR(34) + CHAR(34)) + CHAR(34)"
 
 
+# families written unquoted, as CONVERT(nvarchar(max), <column>[, style]): the style of each
+# https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql
+_CONVERT_STYLE = {"number": None, "plain": None, "money": 2, "float": 3, "date": 23, "datetime": 121}
+# families written as a quoted string: the T-SQL text of the value
+_AS_TEXT = {"spatial": "{}.STAsText()", "hierarchyid": "{}.ToString()"}
+
+
 def _field(column: KitColumn) -> str:
     """T-SQL for one column's value as CSV text, NULL for NULL."""
     c = bracket(column.name)
     family = column.family
-    if family == "number" or family == "plain":
-        return f"CONVERT(nvarchar(max), {c})"
-    if family == "money":
-        return f"CONVERT(nvarchar(max), {c}, 2)"
-    if family == "float":
-        return f"CONVERT(nvarchar(max), {c}, 3)"
-    if family == "date":
-        return f"CONVERT(nvarchar(max), {c}, 23)"
-    if family == "datetime":
-        return f"CONVERT(nvarchar(max), {c}, 121)"
+    if family in _CONVERT_STYLE:
+        style = _CONVERT_STYLE[family]
+        return f"CONVERT(nvarchar(max), {c})" if style is None else f"CONVERT(nvarchar(max), {c}, {style})"
     if family == "binary":
         return f"CONVERT(nvarchar(max), CONVERT(varbinary(max), {c}), 1)"
-    if family == "spatial":
-        return _quoted(f"{c}.STAsText()")
-    if family == "hierarchyid":
-        return _quoted(f"{c}.ToString()")
-    return _quoted(f"CONVERT(nvarchar(max), {c})")
+    return _quoted(_AS_TEXT.get(family, "CONVERT(nvarchar(max), {})").format(c))
 
 
 def csv_line(columns: list[KitColumn]) -> str:

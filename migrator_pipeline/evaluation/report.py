@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
+from migrator_pipeline.evaluation.data_match import DataValidation
+from migrator_pipeline.evaluation.row_comparison import DataMatch
 from migrator_pipeline.evaluation.scorecard import (
     BUILT_AND_TESTED,
     NO_EVIDENCE,

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from migrator_pipeline.catalog.batches import tokenize
 from migrator_pipeline.catalog.model import SourceObject
-from migrator_pipeline.catalog.scripts import statement_dependencies
 from migrator_pipeline.planning.model import MigrationPlan, PlannedMacro
 from migrator_pipeline.planning.naming import distinct_outputs
 from migrator_pipeline.planning.parameters import bind_parameters
 from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function
 from migrator_pipeline.planning.sketches import ModelSketch
 from migrator_pipeline.tsql.identifiers import fold_identifier
-from migrator_pipeline.tsql.procedures import block_statements
+from migrator_pipeline.tsql.lexer import tokenize
+from migrator_pipeline.tsql.modules import block_statements
+from migrator_pipeline.tsql.references import statement_dependencies
 
 TABLE_FUNCTION_REASON = "analysis: review parameters (a table-valued function with parameters cannot be a dbt model)"
 

@@ -86,6 +86,7 @@ Rules, in the order they apply:
 
 from __future__ import annotations
 
+from migrator_pipeline.catalog.dependencies import dependency_sequence
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
 from migrator_pipeline.planning.functions import plan_function, trigger_reason
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel, PlannedSource
@@ -209,22 +210,12 @@ def _plan_functions(plan: MigrationPlan, catalog: Catalog, reasons: dict[str, st
 
 
 def _in_dependency_order(models: list[PlannedModel], plan: MigrationPlan) -> tuple[list[PlannedModel], dict[str, str]]:
-    """Kahn's algorithm, ties broken by name; models left over are on or behind a cycle."""
+    """Models each after what it reads, ties broken by name; models left over are on or behind a cycle."""
     producer = {m.target or m.origin: m.name for m in models if m.resource != "analysis"}
     by_name = {m.name: m for m in models}
     needs = {m.name: {producer[k] for k in m.depends_on if k in producer and producer[k] != m.name} for m in models}
-    ordered: list[PlannedModel] = []
-    ready = sorted(name for name, deps in needs.items() if not deps)
-    done: set[str] = set()
-    while ready:
-        name = ready.pop(0)
-        done.add(name)
-        ordered.append(by_name[name])
-        for other, deps in needs.items():
-            if other not in done and other not in ready and deps <= done:
-                ready.append(other)
-        ready.sort()
-    left = [name for name in needs if name not in done]
+    sequence, left = dependency_sequence(needs)
+    ordered = [by_name[name] for name in sequence]
     reasons = {}
     names = sorted(left)
     cycle = " -> ".join(names[:6]) + (f" (and {len(names) - 6} more)" if len(names) > 6 else "")

@@ -15,7 +15,6 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.tokens import TokenType
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
-from migrator_pipeline.catalog.scripts import statement_dependencies, write_targets
 from migrator_pipeline.planning.naming import distinct_outputs, output_columns
 from migrator_pipeline.planning.parameters import THIS_PLACEHOLDER, VARIABLE_PREFIX, bind_parameters
 from migrator_pipeline.planning.result_sets import ResultSet, ResultSetError, read_result_set
@@ -25,7 +24,9 @@ from migrator_pipeline.planning.warehouse_loads import (
     DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
     substitute_variables, updated_select, window_condition)
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
-from migrator_pipeline.tsql.procedures import block_statements, table_key
+from migrator_pipeline.tsql.modules import block_statements
+from migrator_pipeline.tsql.references import statement_dependencies, write_targets
+from migrator_pipeline.tsql.syntax import table_key
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 

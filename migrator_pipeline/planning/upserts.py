@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from sqlglot import exp
 
-from migrator_pipeline.tsql.procedures import table_key
+from migrator_pipeline.tsql.syntax import table_key
 
 
 class PairError(Exception):

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from migrator_pipeline.planning.upserts import PairError
-from migrator_pipeline.tsql.procedures import table_key
+from migrator_pipeline.tsql.syntax import table_key
 
 # words of a control table's name (`ETL Cutoff`, `LoadLog`, `etl_batch_runs`)
 _CONTROL_WORDS = frozenset({"lineage", "cutoff", "watermark", "watermarks", "log", "logs", "audit", "batch",

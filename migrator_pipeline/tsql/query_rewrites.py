@@ -14,7 +14,7 @@ from sqlglot import exp
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrites import RewriteContext, error_at, template
-from migrator_pipeline.tsql.syntax import bottom_up, cte_named, table_key
+from migrator_pipeline.tsql.syntax import bottom_up, cte_named, reference_key
 
 
 def drop_table_hints(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
@@ -64,8 +64,8 @@ def _source_columns(source: exp.Expression, context: RewriteContext, pivot: exp.
         cte = cte_named(source)
         if cte is not None:
             query = cte.this
-        elif table_key(source) in context.column_types:
-            return list(context.column_types[table_key(source)])
+        elif reference_key(source) in context.column_types:
+            return list(context.column_types[reference_key(source)])
     if isinstance(query, exp.Select) and not any(isinstance(p, exp.Star) for p in query.expressions):
         return [fold_identifier(p.alias_or_name) for p in query.expressions]
     raise error_at("PIVOT/UNPIVOT needs a source whose columns are known (list them in a subquery)", pivot)

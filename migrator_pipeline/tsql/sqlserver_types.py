@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from sqlglot import exp
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
-from migrator_pipeline.tsql.syntax import cte_named, sources, table_key
+from migrator_pipeline.tsql.syntax import cte_named, reference_key, sources
 
 # Highest first: https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
 PRECEDENCE = (
@@ -439,7 +439,7 @@ class Typing:
         cte = cte_named(source)
         if cte is not None:
             return self._in_query(cte.this, name, depth, cte)
-        columns = self.column_types.get(table_key(source))
+        columns = self.column_types.get(reference_key(source))
         if columns is None:
             return None
         return parse_type(columns[name]) if name in columns else _MISSING
@@ -519,7 +519,7 @@ class Typing:
         if cte is not None:
             listed = [fold_identifier(c.name) for c in (cte.args.get("alias") or exp.TableAlias()).columns]
             return listed or self._output_names(cte.this, depth + 1)
-        return list(self.column_types.get(table_key(source), {}))
+        return list(self.column_types.get(reference_key(source), {}))
 
 
 _MISSING = object()  # a source that has no such column, as opposed to one of unknown type

@@ -36,9 +36,21 @@ def bottom_up(tree: exp.Expression, *types: type) -> list[exp.Expression]:
     return [node for node in reversed(list(tree.walk())) if isinstance(node, types)]
 
 
-def table_key(table: exp.Table) -> str:
-    """The object key a table reference names; no schema means `dbo`."""
+def reference_key(table: exp.Table) -> str:
+    """The object key a table reference names, whatever it names (a #temp table or a function
+    too): for lookups in maps of known relations. No schema means `dbo`."""
     return f"{table.db or 'dbo'}.{table.name}".lower()
+
+
+def table_key(table: exp.Table) -> str | None:
+    """The object key of an estate table a reference names, or None for #temp tables, @table
+    variables and table-valued functions: for what a statement reads and writes."""
+    if not isinstance(table.this, exp.Identifier):
+        return None
+    name = table.this.name
+    if name.startswith(("#", "@")) or table.this.args.get("temporary") or table.this.args.get("global_"):
+        return None
+    return f"{table.db or 'dbo'}.{name}".lower()
 
 
 def cte_named(table: exp.Table) -> exp.CTE | None:

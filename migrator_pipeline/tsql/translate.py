@@ -22,7 +22,7 @@ from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.rewrite_order import apply_rewrites
 from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, error_at
 from migrator_pipeline.tsql.sqlserver_types import Typing
-from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, table_key
+from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, reference_key
 
 __all__ = ["TranslationError", "translate_expression", "translate_select", "with_query_types"]
 
@@ -215,7 +215,7 @@ def _substitute_relations(tree: exp.Expression, relations: Mapping[str, str], pl
             continue
         if table.this.args.get("temporary") or table.this.args.get("global_"):
             raise error_at(f"temporary table #{table.name} must be inlined as a CTE first", table)
-        key = table_key(table)
+        key = reference_key(table)
         if key not in known:
             raise error_at(f"unknown relation {key}", table)
         if table.args.get("alias") is None:

@@ -50,3 +50,23 @@ def dbt_connection_env(url: str, project: str | None = None) -> dict[str, str]:
         "MIGRATOR_PG_DATABASE": parsed.path.lstrip("/") or "postgres",
     }
 
+
+
+@contextlib.contextmanager
+def dbt_connection_environment(url: str, project: str | None = None) -> Iterator[None]:
+    """The connection variables of `dbt_connection_env`, in os.environ for one dbt invocation,
+    and the environment as it was afterwards. dagster-dbt hands dbt a copy of os.environ (its
+    `cli()` takes no environment) and reads profiles.yml in-process, so the variables must be
+    there while the invocation starts; nothing is left behind for later steps or other projects.
+    Not for concurrent threads: the executor runs steps one at a time (definitions.py)."""
+    connection = dbt_connection_env(url, project)
+    previous = {name: os.environ.get(name) for name in connection}
+    os.environ.update(connection)
+    try:
+        yield
+    finally:
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -9,42 +9,41 @@ from __future__ import annotations
 
 import contextlib
 import os
-from pathlib import Path
+import warnings
+from types import ModuleType
 
 import psycopg2
 
-from migrator_pipeline.settings import migrator_home
+from migrator_pipeline.home import pgdata_dir
 
 DATABASES = ("warehouse", "dagster")
-
-
-def _ensure_runtime_dir() -> None:
-    """pgserver keeps its inter-process lock (and, for long data paths, its socket) in the user's
-    runtime directory, read when pgserver is imported. Machines without a login session have
-    none, so give it a short private one: the same for every process of this user."""
-    if os.environ.get("XDG_RUNTIME_DIR"):
-        return
-    runtime = Path("/tmp") / f"migrator-runtime-{os.getuid()}"
-    runtime.mkdir(mode=0o700, exist_ok=True)
-    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
-
-
-_ensure_runtime_dir()
-
-
-def pgdata_dir() -> Path:
-    return migrator_home() / "pgdata"
+# pgserver keeps its inter-process lock (and, for long data paths, its socket) here
+PGSERVER_RUNTIME_NAME = "python_PostgresServer"
 
 
 def embedded_url(database: str) -> str:
     """A libpq URL for `database` on the embedded server, starting it if needed."""
-    import pgserver
-
+    pgserver = _pgserver()
     pgdata = pgdata_dir()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=None)
     _ensure_databases(server.get_uri("postgres"))
     return server.get_uri(database)
+
+
+def _pgserver() -> ModuleType:
+    """pgserver, imported on first use: it reads the user's runtime directory when imported.
+    Machines without a login session have no XDG_RUNTIME_DIR; platformdirs then falls back to
+    a private /tmp/runtime-<uid>, which it creates 0700 here (ensure_exists) so that pgserver's
+    own mkdir never creates it with a mode platformdirs later refuses. The warning about the
+    fallback says nothing the user can act on."""
+    import platformdirs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", getattr(platformdirs, "RuntimeDirWarning", Warning))
+        platformdirs.user_runtime_path(PGSERVER_RUNTIME_NAME, ensure_exists=True)
+        import pgserver
+    return pgserver
 
 
 def _ensure_databases(admin_url: str) -> None:
@@ -61,9 +60,13 @@ def _ensure_databases(admin_url: str) -> None:
 
 
 def stop_embedded_server() -> bool:
-    """Stop the embedded server if it runs. Returns whether one was running."""
-    from pgserver._commands import pg_ctl
-    from pgserver.utils import PostmasterInfo
+    """Stop the embedded server if it runs. Returns whether one was running.
+
+    Through pgserver's public `pg_ctl` (exported by the package): a handle's `cleanup()` stops
+    the server only when the calling process is its last registered user, and a server started
+    with cleanup_mode=None by another process is never this process's to clean up."""
+    pgserver = _pgserver()
+    from pgserver.utils import PostmasterInfo, ensure_prefix_permissions
 
     pgdata = pgdata_dir()
     info = PostmasterInfo.read_from_pgdata(pgdata) if pgdata.exists() else None
@@ -71,12 +74,10 @@ def stop_embedded_server() -> bool:
         return False
     user = None
     if os.geteuid() == 0:
-        from pgserver.utils import ensure_prefix_permissions
-
         # As root, pgserver runs PostgreSQL as the `pgserver` user, which must be able to reach
         # the data directory; pgserver ensures that on start, but a parent directory's mode may
         # have changed since (pytest makes its temporary directories 0700).
         ensure_prefix_permissions(pgdata)
         user = "pgserver"
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
+    pgserver.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=user)
     return True

@@ -8,8 +8,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import psycopg2
+from psycopg2 import sql
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, TableData
+from migrator_pipeline.error_text import first_line
 from migrator_pipeline.serialisation import SavedAsJson
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
@@ -77,7 +79,7 @@ def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
     return LoadReport(tables, findings)
 
 
-def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: str, rows_for: RowsFor,
+def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: sql.Composed, rows_for: RowsFor,
                         data: TableData | None, findings: list[Finding]) -> LoadedTable:
     """Rows streamed batch by batch (a live server): one COPY; a bad row fails the table."""
     try:
@@ -88,7 +90,7 @@ def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: str, rows
         conn.commit()
         return LoadedTable(table.source, relation, rows, incomplete=data.lost if data else None)
     except Exception as error:  # a bad row or type: report it, keep loading the rest
-        message = _first_line(error)
+        message = first_line(error)
         conn.rollback()
         findings.append(Finding("error", f"loading {table.source} failed: {message}",
                                 data.origin if data else table.file, None, table.source))
@@ -96,7 +98,7 @@ def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: str, rows
         return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
 
 
-def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: str, data: TableData | None,
+def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Composed, data: TableData | None,
                        findings: list[Finding]) -> LoadedTable:
     """The catalog's rows in one COPY. A row PostgreSQL refuses (COPY names its line) is left
     out with a finding, and the COPY runs again without it, up to MAX_REFUSED_ROWS rows."""
@@ -112,7 +114,7 @@ def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: str, data:
             conn.commit()
             break
         except Exception as error:  # a row or a type PostgreSQL cannot hold: find it, go on
-            message = _first_line(error)
+            message = first_line(error)
             conn.rollback()
             line = _copy_line(error)
             if line is None or line > len(kept) or refused >= MAX_REFUSED_ROWS:
@@ -150,11 +152,7 @@ def _copy_line(error: Exception) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _first_line(error: Exception) -> str:
-    return (str(error).strip().splitlines() or [type(error).__name__])[0]
-
-
-def _create_empty(conn, ddl: str) -> None:
+def _create_empty(conn, ddl: sql.Composed) -> None:
     with conn.cursor() as cur:
         cur.execute(ddl)
     conn.commit()
@@ -166,7 +164,9 @@ def raw_column_names(columns) -> dict[str, str]:
     return fold_columns([column.name for column in columns])
 
 
-def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Finding]]:
+def create_table_sql(relation: str, columns, source: str) -> tuple[sql.Composed, list[Finding]]:
+    """`create table "schema"."name" ("column" type, ...)` for a raw table, and a finding for each
+    column whose type PostgreSQL cannot hold (it is loaded as text)."""
     findings = []
     column_sql = []
     raw_names = raw_column_names(columns)
@@ -179,21 +179,26 @@ def create_table_sql(relation: str, columns, source: str) -> tuple[str, list[Fin
             pg_type = "text"
             findings.append(Finding("warning", f"{source}.{column.name}: {error}; loaded as text",
                                     object=source))
-        column_sql.append(f"    {quote(raw_names[column.name])} {pg_type}")
-    schema, name = relation.split(".", 1)
-    return f"create table {quote(schema)}.{quote(name)} (\n" + ",\n".join(column_sql) + "\n)", findings
+        column_sql.append(sql.SQL("    {} {}").format(sql.Identifier(raw_names[column.name]), sql.SQL(pg_type)))
+    ddl = sql.SQL("create table {} (\n{}\n)").format(_relation(relation), sql.SQL(",\n").join(column_sql))
+    return ddl, findings
 
 
 def copy_rows(cur, relation: str, columns: list[str],
               batches: Iterable[list[list[str | None]]], raw_names: dict[str, str] | None = None) -> int:
     """One COPY per table, fed batch by batch: memory holds one batch, never the table.
     `raw_names` maps the data's column names (any case) to the raw table's."""
-    schema, name = relation.split(".", 1)
     by_lower = {source.lower(): raw for source, raw in (raw_names or {}).items()}
-    column_list = ", ".join(quote(by_lower.get(c.lower(), fold_identifier(c))) for c in columns)
+    column_list = sql.SQL(", ").join(sql.Identifier(by_lower.get(c.lower(), fold_identifier(c))) for c in columns)
     stream = _CopyStream(batches)
-    cur.copy_expert(f"copy {quote(schema)}.{quote(name)} ({column_list}) from stdin", stream)
+    cur.copy_expert(sql.SQL("copy {} ({}) from stdin").format(_relation(relation), column_list), stream)
     return stream.rows
+
+
+def _relation(relation: str) -> sql.Identifier:
+    """`schema.name` as one qualified identifier: "schema"."name"."""
+    schema, name = relation.split(".", 1)
+    return sql.Identifier(schema, name)
 
 
 class _CopyStream(io.RawIOBase):
@@ -227,7 +232,3 @@ def _copy_text(value: str | None) -> str:
         return "\\N"
     return (str(value).replace("\\", "\\\\").replace("\t", "\\t")
             .replace("\n", "\\n").replace("\r", "\\r"))
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'

@@ -24,6 +24,7 @@ REGISTRY_SCHEMA = "migrator_registry"
 SYSTEM_SCHEMAS = frozenset({"public", "information_schema", REGISTRY_SCHEMA})
 # one key for every change to the registry, so two projects never claim one schema at once
 _REGISTRY_LOCK = 0x6D696772  # "migr"
+_REGISTRY_TABLE = sql.Identifier(REGISTRY_SCHEMA, "project_schemas")
 
 
 class SchemaConflict(Exception):
@@ -60,8 +61,8 @@ def reset_schema(url: str, schema: str, project: str | None = None) -> None:
         problem = _conflict(cur, project, schema)
         if problem:
             raise SchemaConflict(problem)
-        cur.execute(f"insert into {REGISTRY_SCHEMA}.project_schemas (schema_name, project) "
-                    "values (%s, %s) on conflict do nothing", (schema, project))
+        cur.execute(sql.SQL("insert into {} (schema_name, project) values (%s, %s) on conflict do nothing")
+                    .format(_REGISTRY_TABLE), (schema, project))
         role = sql.Identifier(_ensure_dbt_role(cur, project))
         name = sql.Identifier(schema)
         cur.execute(sql.SQL("drop schema if exists {} cascade").format(name))
@@ -93,7 +94,7 @@ def _registered_owner(cur, schema: str) -> str | None:
     cur.execute("select to_regclass(%s)", (f"{REGISTRY_SCHEMA}.project_schemas",))
     if cur.fetchone()[0] is None:
         return None
-    cur.execute(f"select project from {REGISTRY_SCHEMA}.project_schemas where schema_name = %s", (schema,))
+    cur.execute(sql.SQL("select project from {} where schema_name = %s").format(_REGISTRY_TABLE), (schema,))
     row = cur.fetchone()
     return row[0] if row else None
 
@@ -104,10 +105,9 @@ def _schema_exists(cur, schema: str) -> bool:
 
 
 def _ensure_registry(cur) -> None:
-    cur.execute(f"create schema if not exists {REGISTRY_SCHEMA}")
-    cur.execute(f"create table if not exists {REGISTRY_SCHEMA}.project_schemas ("
-                "schema_name text primary key, project text not null, "
-                "created_at timestamptz not null default now())")
+    cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(REGISTRY_SCHEMA)))
+    cur.execute(sql.SQL("create table if not exists {} (schema_name text primary key, project text not null, "
+                        "created_at timestamptz not null default now())").format(_REGISTRY_TABLE))
 
 
 def _ensure_dbt_role(cur, project: str) -> str:

@@ -51,8 +51,8 @@ def test_the_resource_is_off_without_a_key_and_refuses_an_unknown_model(monkeypa
 
 def test_the_key_comes_from_the_environment_and_never_shows(monkeypatch):
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-from-env-1234")
-    from migrator_pipeline.defs.resources import default_resources
+    from migrator_pipeline.defs.environment import migrator_resources
     monkeypatch.setenv("MIGRATOR_LLM_ENABLED", "1")
-    resource = default_resources()["llm"]
+    resource = migrator_resources()["llm"]
     assert isinstance(resource.api_key, dg.EnvVar)
     assert "sk-ant-from-env-1234" not in repr(resource)

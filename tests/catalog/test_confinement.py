@@ -11,8 +11,8 @@ import pytest
 
 from migrator_pipeline.catalog import dacpac
 from migrator_pipeline.catalog.dacpac import read_dacpac
-from migrator_pipeline.catalog.model import Finding
-from migrator_pipeline.catalog.scripts import SourceError, read_catalog
+from migrator_pipeline.catalog.model import Finding, SourceError
+from migrator_pipeline.catalog.scripts import read_catalog
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dacpac_fixture import build_dacpac, model_xml  # noqa: E402

@@ -8,9 +8,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from migrator_pipeline.catalog.dacpac import NAMESPACE, read_dacpac, type_text
-from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Column, Finding, ForeignKey, TableData
-from migrator_pipeline.catalog.scripts import READ_TIME, SourceError, read_catalog
+from migrator_pipeline.catalog.dacpac import read_dacpac
+from migrator_pipeline.catalog.dacpac_xml import NAMESPACE, type_text
+from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Column, Finding, ForeignKey, SourceError, TableData
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 
 sys.path.insert(0, str(Path(__file__).parent))
 from dacpac_fixture import COLLATION, EQUIVALENT_SCRIPT, FUNCTION_BODY, PROCEDURE_BODY, TRIGGER_BODY, VIEW_QUERY, build_dacpac, model_xml  # noqa: E402

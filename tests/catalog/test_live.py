@@ -16,32 +16,23 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-from migrator_pipeline.catalog import live
-from migrator_pipeline.catalog.batches import tokenize
-from migrator_pipeline.catalog.live import (
-    CATALOG_QUERIES,
-    LiveSource,
-    connect,
-    copy_columns,
-    copy_text,
-    is_live_source,
-    parse_source_url,
-    read_live_catalog,
-    stream_table_rows,
-)
-from migrator_pipeline.catalog.model import Column, Finding, ForeignKey
-from migrator_pipeline.catalog.scripts import SourceError, read_catalog
+from migrator_pipeline.catalog import live, live_source
+from migrator_pipeline.catalog.live import CATALOG_QUERIES, copy_columns, copy_text, read_live_catalog, stream_table_rows
+from migrator_pipeline.catalog.live_source import LiveSource, connect, is_live_source, parse_source_url
+from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, SourceError
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.tsql.lexer import tokenize
 
 SECRET = "s3cr3t;Pa}ss"
 URL = "mssql://etl%40corp@db.example:1433/Shop?driver=ODBC+Driver+17+for+SQL+Server&TrustServerCertificate=yes"
 # read before the autouse fixture replaces it, for the opt-in real-server test
-REAL_PASSWORD = os.environ.get("MIGRATOR_TEST_MSSQL_PASSWORD") or os.environ.get(live.PASSWORD_VARIABLE, "")
+REAL_PASSWORD = os.environ.get("MIGRATOR_TEST_MSSQL_PASSWORD") or os.environ.get(live_source.PASSWORD_VARIABLE, "")
 ODBC = "Driver={ODBC Driver 18 for SQL Server};Server=tcp:db.example,1433;Database=Shop;UID=etl;Encrypt=no;"
 
 
 @pytest.fixture(autouse=True)
 def password(monkeypatch):
-    monkeypatch.setenv(live.PASSWORD_VARIABLE, SECRET)
+    monkeypatch.setenv(live_source.PASSWORD_VARIABLE, SECRET)
 
 
 @pytest.fixture
@@ -56,11 +47,11 @@ def catalog():
     ("source", "server", "database", "user", "driver", "options"),
     [
         (URL, "db.example,1433", "Shop", "etl@corp", "ODBC Driver 17 for SQL Server", (("TrustServerCertificate", "yes"),)),
-        ("mssql://sa@localhost/My%20Db", "localhost", "My Db", "sa", live.DEFAULT_DRIVER, ()),
-        ("mssql+pyodbc://sa@[::1]:14330/db", "::1,14330", "db", "sa", live.DEFAULT_DRIVER, ()),
-        ("sqlserver://host/db", "host", "db", None, live.DEFAULT_DRIVER, ()),
+        ("mssql://sa@localhost/My%20Db", "localhost", "My Db", "sa", live_source.DEFAULT_DRIVER, ()),
+        ("mssql+pyodbc://sa@[::1]:14330/db", "::1,14330", "db", "sa", live_source.DEFAULT_DRIVER, ()),
+        ("sqlserver://host/db", "host", "db", None, live_source.DEFAULT_DRIVER, ()),
         (ODBC, "tcp:db.example,1433", "Shop", "etl", "ODBC Driver 18 for SQL Server", (("Encrypt", "no"),)),
-        ("server=h;initial catalog=d;Trusted_Connection=yes", "h", "d", None, live.DEFAULT_DRIVER, (("Trusted_Connection", "yes"),)),
+        ("server=h;initial catalog=d;Trusted_Connection=yes", "h", "d", None, live_source.DEFAULT_DRIVER, (("Trusted_Connection", "yes"),)),
     ],
 )
 def test_parse_source(source, server, database, user, driver, options):
@@ -90,7 +81,7 @@ def test_display_and_repr_hide_the_password(source, expected):
 def test_password_in_an_odbc_string_wins_with_a_warning():
     parsed = parse_source_url("Server=h;Database=d;UID=u;PWD=Xq7-pw;")
     assert parsed.password == "Xq7-pw"
-    assert parsed.warnings == (f"the password is in the connection string; it is better in the environment variable {live.PASSWORD_VARIABLE}",)
+    assert parsed.warnings == (f"the password is in the connection string; it is better in the environment variable {live_source.PASSWORD_VARIABLE}",)
     catalog = read_live_catalog(parsed, connection=mssql_fake.connect())
     assert catalog.findings[0] == Finding("warning", parsed.warnings[0])
     assert "Xq7-pw" not in json.dumps(catalog.to_dict())
@@ -105,7 +96,7 @@ def test_connection_string_braces_values_and_asks_for_read_only():
 
 
 def test_no_password_in_the_environment(monkeypatch):
-    monkeypatch.delenv(live.PASSWORD_VARIABLE)
+    monkeypatch.delenv(live_source.PASSWORD_VARIABLE)
     parsed = parse_source_url("mssql://sa@h/d")
     assert parsed.password is None
     assert "PWD" not in parsed.connection_string()
@@ -114,8 +105,8 @@ def test_no_password_in_the_environment(monkeypatch):
 @pytest.mark.parametrize(
     ("source", "message"),
     [
-        ("mssql://sa:hunter2@h/d", f"put the password in the environment variable {live.PASSWORD_VARIABLE}, not in the URL: mssql://sa@h/d"),
-        ("mssql://sa@h/d?PWD=hunter2", f"put the password in the environment variable {live.PASSWORD_VARIABLE}, not in the URL"),
+        ("mssql://sa:hunter2@h/d", f"put the password in the environment variable {live_source.PASSWORD_VARIABLE}, not in the URL: mssql://sa@h/d"),
+        ("mssql://sa@h/d?PWD=hunter2", f"put the password in the environment variable {live_source.PASSWORD_VARIABLE}, not in the URL"),
         ("mssql://sa@h", "a SQL Server URL needs a host and a database: mssql://user@host[:port]/database, got mssql://sa@h"),
         ("mssql://sa@h:port/d", "bad SQL Server URL mssql://sa@h:port/d: "),
         ("Server=h;UID=u;PWD=hunter2", "an ODBC connection string needs Server= and Database=: Server=h;UID=u"),
@@ -485,7 +476,7 @@ def test_batch_rows_must_be_positive(catalog):
 
 @pytest.mark.skipif(not os.environ.get("MIGRATOR_TEST_MSSQL_URL"), reason="set MIGRATOR_TEST_MSSQL_URL (and MIGRATOR_MSSQL_PASSWORD) to read a real SQL Server")
 def test_real_server(monkeypatch):
-    monkeypatch.setenv(live.PASSWORD_VARIABLE, REAL_PASSWORD)
+    monkeypatch.setenv(live_source.PASSWORD_VARIABLE, REAL_PASSWORD)
     source: LiveSource = parse_source_url(os.environ["MIGRATOR_TEST_MSSQL_URL"])
     connection = connect(source)
     try:

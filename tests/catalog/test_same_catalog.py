@@ -48,9 +48,11 @@ import sqlglot
 from dacpac_fixture import COLLATION, EQUIVALENT_SCRIPT, POSTDEPLOY, build_dacpac
 
 from migrator_pipeline.catalog.dacpac import read_dacpac
-from migrator_pipeline.catalog.live import LiveSource, copy_columns, read_live_catalog, stream_table_rows
+from migrator_pipeline.catalog.live import copy_columns, read_live_catalog, stream_table_rows
+from migrator_pipeline.catalog.live_source import LiveSource
 from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Catalog, SourceObject
-from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 
 SOURCES = ("script", "ssdt", "dacpac", "live")
 MODULE_KINDS = ("view", "procedure", "function", "trigger")

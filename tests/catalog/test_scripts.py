@@ -4,9 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from migrator_pipeline.catalog.date_strings import normalise_date_literal
 from migrator_pipeline.catalog.dependencies import dependency_cycles
-from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, TableData
-from migrator_pipeline.catalog.scripts import READ_TIME, SourceError, normalise_date_literal, read_catalog
+from migrator_pipeline.catalog.model import Column, Finding, ForeignKey, SourceError, TableData
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 
 TABLES = """\
 CREATE TABLE [dbo].[Customers] (

@@ -6,8 +6,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from migrator_pipeline.catalog.batches import split_batches, split_statements, tokenize
 from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.tsql.lexer import split_batches, split_statements, tokenize
 
 NAMES = st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,8}", fullmatch=True).filter(lambda n: n.upper() not in {"GO", "AS"})
 NOISE = st.sampled_from(

@@ -3,8 +3,9 @@ type, what SQL Server stores (as COPY text) or the error it raises."""
 
 import pytest
 
-from migrator_pipeline.catalog.batches import tokenize
-from migrator_pipeline.catalog.values import DEFAULT, ConversionError, NotLiteral, Value, convert, read_value
+from migrator_pipeline.catalog.value_literals import read_value
+from migrator_pipeline.catalog.values import DEFAULT, ConversionError, NotLiteral, Value, convert
+from migrator_pipeline.tsql.lexer import tokenize
 
 
 def stored(written: str, column_type: str, dateformat: str = "mdy") -> str | None:

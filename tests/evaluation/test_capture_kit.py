@@ -28,13 +28,8 @@ from migrator_pipeline.evaluation.capture_kit import (
     rows_query,
     write_capture_kit,
 )
-from migrator_pipeline.evaluation.data_match import (
-    match_model,
-    read_expected_file,
-    read_expected_files,
-    read_row_counts,
-    sql_server_types,
-)
+from migrator_pipeline.evaluation.expected_rows import read_expected_file, read_expected_files, read_row_counts
+from migrator_pipeline.evaluation.row_comparison import match_model, sql_server_types
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 
 TYPES = [("OrderID", "int"), ("Customer", "nvarchar(50)"), ("Amount", "decimal(10,2)"), ("Fee", "money"),

@@ -12,21 +12,17 @@ import pytest
 
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject
 from migrator_pipeline.catalog.sources import SourceSpec
-from migrator_pipeline.evaluation import data_match
-from migrator_pipeline.evaluation.data_match import (
-    DataMatch,
-    DataValidation,
+from migrator_pipeline.evaluation import expected_rows
+from migrator_pipeline.evaluation.data_match import DataValidation, validate_data
+from migrator_pipeline.evaluation.expected_rows import (
     ExpectedResult,
-    compare_rows,
     expected_folder,
     expected_results,
-    has_fraction,
-    match_model,
-    normalise,
     read_expected_files,
     read_expected_live,
-    validate_data,
 )
+from migrator_pipeline.evaluation.row_comparison import DataMatch, compare_rows, match_model
+from migrator_pipeline.evaluation.value_normalisation import has_fraction, normalise
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "catalog"))
@@ -408,7 +404,7 @@ def test_live_errors_and_big_results_become_findings():
 
 def test_expected_results_of_a_live_source(monkeypatch):
     catalog, plan = _estate()
-    from migrator_pipeline.catalog import live
+    from migrator_pipeline.catalog import live_source as live
 
     connection = _live_connection()
     monkeypatch.setattr(live, "connect", lambda source: connection)
@@ -422,7 +418,7 @@ def test_expected_results_of_a_live_source(monkeypatch):
                                             "(10 rows each)")])
 
     def refuse(source):
-        raise data_match.SourceError("cannot connect to SQL Server db.example,1433, database Sales: timeout")
+        raise expected_rows.SourceError("cannot connect to SQL Server db.example,1433, database Sales: timeout")
 
     monkeypatch.setattr(live, "connect", refuse)
     assert expected_results(SourceSpec(url), catalog, plan) == ([], [Finding(

@@ -5,26 +5,19 @@ SQL Server returns (DATEFIRST 7, us_english). Every case cites the Microsoft doc
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
 
 from migrator_pipeline.tsql.translate import TranslationError, translate_select
 
 RELATIONS = {"dbo.events": "{{ ref('events') }}"}
-EVENT_TYPES = {
+COLUMN_TYPES = {
     "dbo.events": {"id": "int", "happened": "datetime", "day": "date", "days": "int", "label": "varchar(20)"}
 }
 EVENT_ROWS = [
     (1, dt.datetime(2024, 6, 15, 13, 45, 10), dt.date(2024, 1, 31), 0, "25/12/2024"),
     (2, dt.datetime(2023, 12, 31, 23, 59, 59), dt.date(2023, 2, 28), 45290, "01/02/2024"),
 ]
-
-
-def run(cursor, tsql: str) -> list[tuple]:
-    sql = translate_select(tsql, relations=RELATIONS, column_types=EVENT_TYPES)
-    cursor.execute(re.sub(r"\{\{ ref\('(\w+)'\) \}\}", r"\1", sql))
-    return cursor.fetchall()
 
 
 @pytest.fixture
@@ -134,8 +127,8 @@ SCALAR_CASES = [
 
 
 @pytest.mark.parametrize(("tsql_expression", "expected"), SCALAR_CASES)
-def test_date_expression_returns_what_sql_server_returns(pg, tsql_expression, expected):
-    assert run(pg, f"SELECT {tsql_expression}") == [(expected,)]
+def test_date_expression_returns_what_sql_server_returns(pg, tsql_expression, expected, run_tsql):
+    assert run_tsql(f"SELECT {tsql_expression}") == [(expected,)]
 
 
 TABLE_CASES = [
@@ -173,15 +166,15 @@ TABLE_CASES = [
 
 
 @pytest.mark.parametrize(("tsql", "expected"), TABLE_CASES)
-def test_date_query_over_a_table_returns_what_sql_server_returns(events, tsql, expected):
-    assert run(events, tsql) == expected
+def test_date_query_over_a_table_returns_what_sql_server_returns(events, tsql, expected, run_tsql):
+    assert run_tsql(tsql) == expected
 
 
-def test_getdate_and_sysdatetime_are_local_time_without_time_zone(pg):
+def test_getdate_and_sysdatetime_are_local_time_without_time_zone(pg, run_tsql):
     # GETDATE (datetime) and SYSDATETIME (datetime2) are the server's local time, no offset.
     # https://learn.microsoft.com/sql/t-sql/functions/getdate-transact-sql
     # https://learn.microsoft.com/sql/t-sql/functions/sysdatetime-transact-sql
-    ((getdate, sysdatetime, now),) = run(pg, "SELECT GETDATE(), SYSDATETIME(), CURRENT_TIMESTAMP")
+    ((getdate, sysdatetime, now),) = run_tsql("SELECT GETDATE(), SYSDATETIME(), CURRENT_TIMESTAMP")
     assert getdate.tzinfo is None and sysdatetime.tzinfo is None and now.tzinfo is None
     pg.execute("select localtimestamp")
     assert abs(pg.fetchone()[0] - getdate) < dt.timedelta(minutes=1)

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from migrator_pipeline.tsql.translate import translate_select
 
-NUMBERS_TYPES = {
+RELATIONS = {"dbo.amounts": "amounts"}
+COLUMN_TYPES = {
     "dbo.amounts": {"id": "int", "qty": "int", "price": "decimal(10,2)", "fee": "money", "ratio": "float", "paid": "bit"}
 }
 NUMBERS_DDL = (
@@ -27,11 +27,6 @@ def amounts(pg):
     pg.execute(NUMBERS_DDL)
     pg.executemany("insert into amounts values (%s, %s, %s, %s, %s, %s)", NUMBERS_ROWS)
     return pg
-
-
-def run(cursor, tsql: str) -> list[tuple]:
-    cursor.execute(translate_select(tsql, relations={"dbo.amounts": "amounts"}, column_types=NUMBERS_TYPES))
-    return cursor.fetchall()
 
 
 SCALAR_CASES = [
@@ -83,8 +78,8 @@ SCALAR_CASES = [
 
 
 @pytest.mark.parametrize(("tsql_expression", "expected"), SCALAR_CASES)
-def test_number_expression_returns_what_sql_server_returns(pg, tsql_expression, expected):
-    assert run(pg, f"SELECT {tsql_expression}") == [(expected,)]
+def test_number_expression_returns_what_sql_server_returns(pg, tsql_expression, expected, run_tsql):
+    assert run_tsql(f"SELECT {tsql_expression}") == [(expected,)]
 
 
 TABLE_CASES = [
@@ -110,5 +105,5 @@ TABLE_CASES = [
 
 
 @pytest.mark.parametrize(("tsql", "expected"), TABLE_CASES)
-def test_query_over_numbers_returns_what_sql_server_returns(amounts, tsql, expected):
-    assert run(amounts, tsql) == expected
+def test_query_over_numbers_returns_what_sql_server_returns(amounts, tsql, expected, run_tsql):
+    assert run_tsql(tsql) == expected

@@ -6,20 +6,19 @@ the Microsoft documentation page.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
 
 from migrator_pipeline.tsql.translate import TranslationError, translate_select
 
-TYPES = {
+COLUMN_TYPES = {
     "dbo.people": {"id": "int", "name": "varchar(20)", "score": "int", "active": "bit", "manager_id": "int"},
     "dbo.orders": {"id": "int", "person_id": "int", "amount": "decimal(10,2)", "ordered": "date"},
     "dbo.quarters": {"id": "int", "q1": "int", "q2": "int", "q3": "int"},
     "dbo.codes": {"id": "int", "code": "varchar(20)"},
 }
-RELATIONS = {key: "{{ ref('%s') }}" % key.split(".")[1] for key in TYPES}
+RELATIONS = {key: "{{ ref('%s') }}" % key.split(".")[1] for key in COLUMN_TYPES}
 SETUP = [
     "create table people (id integer, name varchar(20), score integer, active boolean, manager_id integer)",
     "insert into people values (1, 'Ada', 1, true, null), (2, 'Alan', 2, false, 1),"
@@ -32,12 +31,6 @@ SETUP = [
     "create table codes (id integer, code varchar(20))",
     "insert into codes values (1, '42'), (2, ' 7 '), (3, 'x'), (4, '1.5'), (5, '99999999999'), (6, null)",
 ]
-
-
-def run(cursor, tsql: str) -> list[tuple]:
-    sql = translate_select(tsql, relations=RELATIONS, column_types=TYPES)
-    cursor.execute(re.sub(r"\{\{ ref\('(\w+)'\) \}\}", r"\1", sql))
-    return cursor.fetchall()
 
 
 @pytest.fixture
@@ -147,8 +140,8 @@ CASES = [
 
 
 @pytest.mark.parametrize(("tsql", "expected"), CASES)
-def test_query_returns_what_sql_server_returns(tables, tsql, expected):
-    assert run(tables, tsql) == expected
+def test_query_returns_what_sql_server_returns(tables, tsql, expected, run_tsql):
+    assert run_tsql(tsql) == expected
 
 
 def test_pivot_over_a_source_of_unknown_columns_is_a_translation_error():

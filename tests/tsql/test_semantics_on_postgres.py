@@ -6,23 +6,13 @@ Every case says why SQL Server returns that value, with the Microsoft documentat
 from __future__ import annotations
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest
 
-from migrator_pipeline.tsql.translate import translate_select
-
-_JINJA_RELATION = re.compile(r"\{\{\s*(?:ref\('(\w+)'\)|source\('(\w+)',\s*'(\w+)'\))\s*\}\}")
-
-
-def render_relations(sql: str) -> str:
-    """`{{ ref('x') }}` -> x and `{{ source('s', 'x') }}` -> s__x: tables of the scratch schema."""
-    return _JINJA_RELATION.sub(lambda m: m[1] or f"{m[2]}__{m[3]}", sql)
-
 
 # A small table, created for every test that reads one: dbo.people in SQL Server terms.
-PEOPLE_TYPES = {
+COLUMN_TYPES = {
     "dbo.people": {
         "id": "int",
         "first_name": "nvarchar(20)",
@@ -50,12 +40,6 @@ def people(pg):
     pg.execute(PEOPLE_DDL)
     pg.executemany("insert into people values (%s, %s, %s, %s, %s, %s)", PEOPLE_ROWS)
     return pg
-
-
-def run(cursor, tsql: str) -> list[tuple]:
-    sql = translate_select(tsql, relations=RELATIONS, column_types=PEOPLE_TYPES)
-    cursor.execute(render_relations(sql))
-    return cursor.fetchall()
 
 
 SCALAR_CASES = [
@@ -138,14 +122,14 @@ SCALAR_CASES = [
 
 
 @pytest.mark.parametrize(("tsql_expression", "expected"), SCALAR_CASES)
-def test_scalar_expression_returns_what_sql_server_returns(pg, tsql_expression, expected):
-    assert run(pg, f"SELECT {tsql_expression}") == [(expected,)]
+def test_scalar_expression_returns_what_sql_server_returns(pg, tsql_expression, expected, run_tsql):
+    assert run_tsql(f"SELECT {tsql_expression}") == [(expected,)]
 
 
-def test_getdate_is_local_time_without_time_zone(pg):
+def test_getdate_is_local_time_without_time_zone(pg, run_tsql):
     # GETDATE returns datetime: local time, no time zone offset.
     # https://learn.microsoft.com/sql/t-sql/functions/getdate-transact-sql
-    (value,) = run(pg, "SELECT GETDATE()")[0]
+    (value,) = run_tsql("SELECT GETDATE()")[0]
     assert isinstance(value, dt.datetime) and value.tzinfo is None
 
 
@@ -192,12 +176,12 @@ TABLE_CASES = [
 
 
 @pytest.mark.parametrize(("tsql", "expected"), TABLE_CASES)
-def test_query_over_a_table_returns_what_sql_server_returns(people, tsql, expected):
-    assert run(people, tsql) == expected
+def test_query_over_a_table_returns_what_sql_server_returns(people, tsql, expected, run_tsql):
+    assert run_tsql(tsql) == expected
 
 
-def test_source_relation_and_cte(pg):
+def test_source_relation_and_cte(pg, run_tsql):
     pg.execute("create table sales__orders (id integer, amount numeric(10,2))")
     pg.execute("insert into sales__orders values (1, 10.50), (2, 4.25)")
     tsql = "WITH big AS (SELECT Id, Amount FROM sales.Orders WHERE Amount > 5) SELECT big.ID FROM big"
-    assert run(pg, tsql) == [(1,)]
+    assert run_tsql(tsql) == [(1,)]

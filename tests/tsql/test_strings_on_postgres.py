@@ -19,7 +19,8 @@ from migrator_pipeline.tsql.rewrite_order import apply_rewrites
 from migrator_pipeline.tsql.rewrites import RewriteContext
 from migrator_pipeline.tsql.translate import translate_select
 
-WORDS_TYPES = {
+RELATIONS = {"dbo.words": "words"}
+COLUMN_TYPES = {
     "dbo.words": {
         "id": "int",
         "name": "varchar(10)",
@@ -43,12 +44,6 @@ def words(pg):
     pg.execute(WORDS_DDL)
     pg.executemany("insert into words values (%s, %s, %s, %s, %s, %s)", WORDS_ROWS)
     return pg
-
-
-def run(cursor, tsql: str) -> list[tuple]:
-    sql = translate_select(tsql, relations={"dbo.words": "words"}, column_types=WORDS_TYPES)
-    cursor.execute(sql)
-    return cursor.fetchall()
 
 
 SCALAR_CASES = [
@@ -121,8 +116,8 @@ SCALAR_CASES = [
 
 
 @pytest.mark.parametrize(("tsql_expression", "expected"), SCALAR_CASES)
-def test_string_expression_returns_what_sql_server_returns(pg, tsql_expression, expected):
-    assert run(pg, f"SELECT {tsql_expression}") == [(expected,)]
+def test_string_expression_returns_what_sql_server_returns(pg, tsql_expression, expected, run_tsql):
+    assert run_tsql(f"SELECT {tsql_expression}") == [(expected,)]
 
 
 TABLE_CASES = [
@@ -192,8 +187,8 @@ TABLE_CASES = [
 
 
 @pytest.mark.parametrize(("tsql", "expected"), TABLE_CASES)
-def test_query_over_strings_returns_what_sql_server_returns(words, tsql, expected):
-    assert run(words, tsql) == expected
+def test_query_over_strings_returns_what_sql_server_returns(words, tsql, expected, run_tsql):
+    assert run_tsql(tsql) == expected
 
 
 CASE_SENSITIVE_CASES = [
@@ -209,7 +204,7 @@ CASE_SENSITIVE_CASES = [
 
 @pytest.mark.parametrize(("tsql", "expected"), CASE_SENSITIVE_CASES)
 def test_case_sensitive_collation_keeps_case(words, tsql, expected):
-    tree = apply_rewrites(sqlglot.parse_one(tsql, read="tsql"), RewriteContext(WORDS_TYPES, case_sensitive=True))
+    tree = apply_rewrites(sqlglot.parse_one(tsql, read="tsql"), RewriteContext(COLUMN_TYPES, case_sensitive=True))
     sql = tree.sql(dialect="postgres")
     assert "lower(" not in sql.lower()
     words.execute(sql)
@@ -248,7 +243,7 @@ def test_like_translation_text():
     sql = translate_select(
         "SELECT id FROM words WHERE name LIKE 'A%' AND name LIKE '[ab]c' AND name NOT LIKE 'x'",
         relations={"dbo.words": "words"},
-        column_types=WORDS_TYPES,
+        column_types=COLUMN_TYPES,
     )
     assert re.sub(r"\s+", " ", sql) == (
         "select id from words as words where name ilike 'A%' and name ~* '^[ab]c *$' and not rtrim(name) ilike 'x'"

@@ -88,6 +88,8 @@ def money(value: float) -> Decimal:
 
 
 ROWS_DDL = "create table items (id int, price numeric(19,4), qty smallint, discount real)"
+RELATIONS = {"dbo.items": "items"}
+COLUMN_TYPES = {"dbo.items": {"id": "int", "price": "money", "qty": "smallint", "discount": "real"}}
 
 
 @pytest.fixture
@@ -98,20 +100,14 @@ def items(pg):
     return pg
 
 
-def run(cursor, tsql: str) -> list[tuple]:
-    types = {"dbo.items": {"id": "int", "price": "money", "qty": "smallint", "discount": "real"}}
-    cursor.execute(translate_select(tsql, relations={"dbo.items": "items"}, column_types=types))
-    return cursor.fetchall()
-
-
-def test_money_times_real_is_computed_in_real_then_converted_to_money(items):
+def test_money_times_real_is_computed_in_real_then_converted_to_money(items, run_tsql):
     """Northwind's Order Details Extended: price * qty is money, times (1 - discount) is real
     (single precision, each step rounded to binary32), divided by 100 in real, converted to money,
     times 100. 13.90 * 21 * (1 - 0.15) is 248.115 in decimal, 248.12 in SQL Server.
     https://learn.microsoft.com/sql/t-sql/data-types/data-type-precedence-transact-sql
     https://learn.microsoft.com/sql/t-sql/data-types/float-and-real-transact-sql"""
-    rows = run(items, "SELECT id, CONVERT(money, (price * qty * (1 - discount) / 100)) * 100 AS extended "
-                      "FROM dbo.items ORDER BY id")
+    rows = run_tsql("SELECT id, CONVERT(money, (price * qty * (1 - discount) / 100)) * 100 AS extended "
+                    "FROM dbo.items ORDER BY id")
     step = float32(float32(float32(13.9 * 21) * float32(1 - float32(0.15))) / 100)
     assert rows == [(1, money(step) * 100), (2, Decimal("168.0000"))]
     assert rows[0][1] == Decimal("248.1200")
@@ -172,7 +168,7 @@ def test_number_expression_returns_what_sql_server_returns(pg, tsql, expected):
 # ---------------------------------------------------------------- views over views
 
 
-def test_a_view_over_a_view_keeps_every_type_aware_rewrite(pg):
+def test_a_view_over_a_view_keeps_every_type_aware_rewrite(pg, run_tsql):
     """Views are typed in dependency order: AVG of an int column read through a view is an int
     (10, not 10.3333), `+` of its strings concatenates, `=` ignores case.
     https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql"""
@@ -185,15 +181,14 @@ def test_a_view_over_a_view_keeps_every_type_aware_rewrite(pg):
     relations = {"dbo.v_scores": "(select id, score, name from scores)", "dbo.v_named": "(select name || '!' as shout, score from scores)"}
 
     def run_over_views(tsql: str) -> list[tuple]:
-        pg.execute(translate_select(tsql, relations=relations, column_types=types))
-        return pg.fetchall()
+        return run_tsql(tsql, relations=relations, column_types=types)
 
     assert run_over_views("SELECT AVG(score) FROM dbo.v_scores") == [(10,)]
     assert run_over_views("SELECT COUNT(*) FROM dbo.v_named WHERE shout = 'ABC!'") == [(2,)]
     assert run_over_views("SELECT MIN(shout + '?') FROM dbo.v_named WHERE score = 11") == [("x!?",)]
 
 
-def test_ctes_and_derived_tables_keep_their_types(pg):
+def test_ctes_and_derived_tables_keep_their_types(pg, run_tsql):
     """CTEs (and the #temp tables the planner inlines as CTEs) and derived tables are typed from
     their projections: AVG over their int column is an int, a UNION column by both branches.
     https://learn.microsoft.com/sql/t-sql/functions/avg-transact-sql"""
@@ -202,8 +197,7 @@ def test_ctes_and_derived_tables_keep_their_types(pg):
     types = {"dbo.scores": {"id": "int", "score": "int"}}
 
     def run_query(tsql: str) -> list[tuple]:
-        pg.execute(translate_select(tsql, relations={"dbo.scores": "scores"}, column_types=types))
-        return pg.fetchall()
+        return run_tsql(tsql, relations={"dbo.scores": "scores"}, column_types=types)
 
     assert run_query("WITH t AS (SELECT score FROM dbo.scores) SELECT AVG(score) FROM t") == [(10,)]
     assert run_query("WITH t (s) AS (SELECT score FROM dbo.scores) SELECT AVG(s) FROM t") == [(10,)]

@@ -8,7 +8,8 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 
-from migrator_pipeline.catalog.scripts import READ_TIME, read_catalog
+from migrator_pipeline.catalog.scripts import read_catalog
+from migrator_pipeline.catalog.stored_rows import READ_TIME
 from migrator_pipeline.warehouse.loading import load_source_tables
 
 SSMS_SCRIPT = """\

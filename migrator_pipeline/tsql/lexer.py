@@ -1,6 +1,6 @@
 """T-SQL script text: tokens, `GO` batches, and statements.
 
-One small lexer serves the catalog reader and the procedure parser. It knows what
+One small lexer serves the catalog readers, the module header reader and the planner. It knows what
 sqlglot's parser does not need to: where strings, bracketed names and nested block
 comments end, so that `GO` and statement boundaries are never found inside them.
 Statements in T-SQL need no `;`, so they are split where a statement keyword starts

@@ -2,7 +2,7 @@
 
 import pytest
 
-from migrator_pipeline.catalog.batches import Batch, split_batches, split_statements, tokenize
+from migrator_pipeline.tsql.lexer import Batch, split_batches, split_statements, tokenize
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_unterminated_string_is_an_error_token():
 
 
 def test_a_procedure_grouping_with_rollup_is_one_statement():
-    from migrator_pipeline.tsql.procedures import body_statements
+    from migrator_pipeline.tsql.modules import body_statements
 
     statements, errors = body_statements(
         "select pub_id, avg(price) from titles group by pub_id with rollup order by pub_id")

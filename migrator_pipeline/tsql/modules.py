@@ -1,7 +1,7 @@
 """Module headers and procedure bodies: T-SQL text -> sqlglot statements.
 
 `CREATE PROCEDURE/FUNCTION/VIEW/TRIGGER` headers are read from tokens (the shared lexer
-in `catalog.batches`), because sqlglot parses them only partly. Bodies are split into
+in `tsql.lexer`), because sqlglot parses them only partly. Bodies are split into
 statements by the same lexer (T-SQL needs no `;`) and each statement is parsed with
 sqlglot's tsql dialect.
 
@@ -26,7 +26,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from migrator_pipeline.catalog.batches import MODULE_KINDS, Token, split_statements, tokenize
+from migrator_pipeline.tsql.lexer import MODULE_KINDS, Token, split_statements, tokenize
+from migrator_pipeline.tsql.tokens import data_type_at, matching_paren, multipart_name, schema_and_name, split_commas
 
 # sqlglot warns on every statement it keeps as a Command (cursors, WHILE, ...); those become
 # findings and plan reasons here, so its warnings would only repeat them as noise on stderr.
@@ -56,64 +57,6 @@ class ModuleHeader:
     # -> the T-SQL text of its default, or None; and a trigger's table, `schema.name` as written
     parameter_defaults: dict[str, str | None] = field(default_factory=dict)
     trigger_table: str | None = None
-
-
-def multipart_name(tokens: list[Token], i: int) -> tuple[list[str], int]:
-    """`[db].[schema].name` starting at token i: the parts and the index past them."""
-    parts: list[str] = []
-    while i < len(tokens) and tokens[i].is_identifier:
-        parts.append(tokens[i].name)
-        if i + 1 < len(tokens) and tokens[i + 1].text == ".":
-            i += 2
-            continue
-        return parts, i + 1
-    return parts, i
-
-
-def schema_and_name(parts: list[str]) -> tuple[str, str]:
-    """The last two parts of a multipart name; the default schema is dbo."""
-    if len(parts) >= 2:
-        return parts[-2] or "dbo", parts[-1]
-    return "dbo", parts[-1]
-
-
-def matching_paren(tokens: list[Token], i: int) -> int:
-    """Index of the `)` closing the `(` at i, or -1 when the text ends first."""
-    depth = 0
-    for k in range(i, len(tokens)):
-        if tokens[k].text == "(":
-            depth += 1
-        elif tokens[k].text == ")":
-            depth -= 1
-            if depth == 0:
-                return k
-    return -1
-
-
-def data_type_at(tokens: list[Token], i: int) -> tuple[str, int]:
-    """A data type as written, lower case and without spaces: `decimal(10,2)`, `varchar(max)`."""
-    parts, i = multipart_name(tokens, i)
-    text = ".".join(parts).lower()
-    if i < len(tokens) and tokens[i].text == "(":
-        close = matching_paren(tokens, i)
-        if close < 0:
-            return text, len(tokens)
-        text += "(" + "".join(t.text.lower() for t in tokens[i + 1 : close]) + ")"
-        i = close + 1
-    return text, i
-
-
-def split_commas(tokens: list[Token]) -> list[list[Token]]:
-    """Split tokens on commas at parenthesis depth 0."""
-    pieces: list[list[Token]] = [[]]
-    depth = 0
-    for token in tokens:
-        if token.text == "," and depth == 0:
-            pieces.append([])
-            continue
-        depth += (token.text == "(") - (token.text == ")")
-        pieces[-1].append(token)
-    return [piece for piece in pieces if piece]
 
 
 def parse_module_header(tokens: list[Token]) -> ModuleHeader | None:
@@ -280,12 +223,3 @@ def _parse_one(sql: str) -> exp.Expression | None:
     except SqlglotError:
         return None
 
-
-def table_key(table: exp.Table) -> str | None:
-    """The object key of a table reference, or None for #temp tables, @table variables and functions."""
-    if not isinstance(table.this, exp.Identifier):
-        return None
-    name = table.this.name
-    if name.startswith(("#", "@")) or table.this.args.get("temporary") or table.this.args.get("global_"):
-        return None
-    return f"{table.db or 'dbo'}.{name}".lower()
