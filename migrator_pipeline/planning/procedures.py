@@ -11,8 +11,6 @@ import re
 from dataclasses import dataclass, field
 
 from sqlglot import exp
-from sqlglot.dialects.dialect import Dialect
-from sqlglot.tokens import TokenType
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.planning.naming import distinct_outputs, output_columns
@@ -24,9 +22,11 @@ from migrator_pipeline.planning.warehouse_loads import (
     DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
     substitute_variables, updated_select, window_condition)
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
+from migrator_pipeline.tsql.lexer import tokenize
 from migrator_pipeline.tsql.modules import block_statements
 from migrator_pipeline.tsql.references import statement_dependencies, write_targets
 from migrator_pipeline.tsql.syntax import table_key
+from migrator_pipeline.tsql.tokens import multipart_name
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
@@ -98,23 +98,17 @@ def _procedural_analysis(procedure: SourceObject, catalog: Catalog,
 
 
 def _named_relations(tsql: str, catalog: Catalog) -> list[str]:
-    """Tables and views of the estate the code names, in order of first mention: from its tokens,
-    so names in comments and strings never count. A cursor's or loop's statements are not
+    """Tables and views of the estate the code names, in order of first mention: from the lexer's
+    tokens, so names in comments and strings never count. A cursor's or loop's statements are not
     parsed into reads by the catalog, so this is how a procedural model learns what it reads."""
-    try:
-        tokens = Dialect.get_or_raise("tsql").tokenize(tsql)
-    except Exception:  # a script sqlglot cannot tokenize: no reads known, the prompt says so
-        return []
-    names = (TokenType.VAR, TokenType.IDENTIFIER)
     relations = {obj.key for obj in catalog.objects if obj.kind in ("table", "view")}
+    tokens = tokenize(tsql)
     found: list[str] = []
-    for index, token in enumerate(tokens):
-        if token.token_type not in names or (index and tokens[index - 1].token_type == TokenType.DOT):
-            continue
-        qualified = (index + 2 < len(tokens) and tokens[index + 1].token_type == TokenType.DOT
-                     and tokens[index + 2].token_type in names)
-        key = f"{token.text}.{tokens[index + 2].text}" if qualified else f"dbo.{token.text}"
-        key = key.lower()
+    index = 0
+    while index < len(tokens):
+        parts, after = multipart_name(tokens, index)
+        index = max(after, index + 1)
+        key = ".".join((["dbo"] + parts)[-2:]).lower() if 0 < len(parts) <= 2 else None
         if key in relations and key not in found:
             found.append(key)
     return found
