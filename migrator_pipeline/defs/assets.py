@@ -35,6 +35,7 @@ from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
+from migrator_pipeline.evaluation.row_differences import differing_models, row_check
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
@@ -235,7 +236,8 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     })
 
 
-@migration_asset(reads=[PLAN, DRAFTS, BUILD_REPORT], kinds={"python", "dbt"}, pool=LLM_POOL,
+@migration_asset(reads=[CATALOG, PLAN, DRAFTS, BUILD_REPORT, DATA_VALIDATION], kinds={"python", "dbt"},
+                 pool=LLM_POOL,
                  description="The rebuilder: a LangGraph graph per failed model applies deterministic "
                              "fix-ups (the LLM when configured) and rebuilds only that model.")
 def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
@@ -247,6 +249,13 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     report = BuildReport.load(files.path(BUILD_REPORT))
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
     failed = failed_drafts(report, sql_by_model)
+    client, check_rows = llm.client(warehouse.resolved_url(), drafts.usage), None
+    if client is not None and files.path(DATA_VALIDATION).exists():
+        # models that build but return other rows: only an LLM repair can change their rows
+        validation = DataValidation.load(files.path(DATA_VALIDATION))
+        check_rows = row_check(validation, files.catalog(), plan, warehouse.resolved_url())
+        failed.update({name: (sql_by_model[name], "") for name in differing_models(validation)
+                       if name in sql_by_model and name not in failed})
 
     def rebuild(name: str, sql: str) -> BuildReport:
         write_model(files.dbt_dir, plan.model(name), sql)
@@ -257,8 +266,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         relations=plan.relations, macros=[m.name for m in plan.macros],
         columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
         compiled_sql=compiled_sql(files.dbt_dir, failed))
-    outcomes, evidence = repair_models(failed, rebuild, llm.client(warehouse.resolved_url(), drafts.usage),
-                                       repair_context)
+    outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows)
     final = report.merge(evidence)
     files.save(FINAL_REPORT, final.save)
     sql_by_model.update({o.name: o.sql for o in outcomes if o.passed and o.sql})

@@ -75,7 +75,10 @@ REWRITES = {
     "fn_Band": "SELECT Id, CASE WHEN Amount >= 10 THEN 'high' ELSE 'low' END AS Band FROM dbo.Sales",
     "Target: dbo.numbers": "WITH n AS (SELECT 1 AS i UNION ALL SELECT i + 1 FROM n WHERE i < 5)\n"
                            "SELECT i AS N, i * i AS Square FROM n",
-    "Target: dbo.bigsales": "SELECT Id, Region FROM dbo.Sales WHERE Amount > 8",
+    # wrong on purpose (>= 5 keeps Id 3): SQL Server's rows (expected/) show it, and the repair,
+    # given the differing rows, fixes it
+    "Target: dbo.bigsales": "SELECT Id, Region FROM dbo.Sales WHERE Amount >= 5",
+    "Rows that differ from SQL Server's": "select id, region from {{ ref('stg_dbo__sales') }} where amount > 8",
 }
 USAGES = {
     "fn_Band": {"input_tokens": 1800, "output_tokens": 60,
@@ -84,7 +87,10 @@ USAGES = {
                             "cache_creation_input_tokens": 700, "cache_read_input_tokens": 0},
     "Target: dbo.bigsales": {"input_tokens": 350, "output_tokens": 40,
                              "cache_creation_input_tokens": 0, "cache_read_input_tokens": 700},
+    "Rows that differ from SQL Server's": {"input_tokens": 500, "output_tokens": 30,
+                                           "cache_creation_input_tokens": 0, "cache_read_input_tokens": 700},
 }
+EXPECTED_BIG_SALES = "Id,Region\n1,North\n2,North\n4,South\n"  # as SQL Server's capture kit writes it
 
 
 class Api(BaseHTTPRequestHandler):
@@ -106,6 +112,8 @@ class Api(BaseHTTPRequestHandler):
 def llm_run(migrator_home, warehouse_url, tmp_path_factory):
     estate = tmp_path_factory.mktemp("llm_estate")
     (estate / "estate.sql").write_text(ESTATE)
+    (estate / "expected").mkdir()
+    (estate / "expected" / "dbo.BigSales.csv").write_text(EXPECTED_BIG_SALES)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     with pytest.MonkeyPatch.context() as env:
@@ -124,7 +132,7 @@ def llm_run(migrator_home, warehouse_url, tmp_path_factory):
 
 def test_the_llm_rewrite_goes_through_the_rules_and_builds_the_right_rows(llm_run, warehouse_url):
     files, evaluation, first, _ = llm_run
-    assert first == 3  # one request per object the rules cannot convert, none for the rest
+    assert first == 4  # one per object the rules cannot convert, one repair, none for the rest
     [band] = [p for p in Api.prompts if "fn_Band" in p]
     assert "dbo.fn_Band" in band and "SELECT Id, dbo.fn_Band(Amount) AS Band" in band
     [loop] = [p for p in Api.prompts if "Target: dbo.numbers" in p]
@@ -138,16 +146,22 @@ def test_the_llm_rewrite_goes_through_the_rules_and_builds_the_right_rows(llm_ru
         "dbo.SalesBands": ("passed", "rules+llm", 2, 1860, 0.0063),  # 1800 * $3/M + 60 * $15/M
         # 300 * $3/M + 90 * $15/M + 700 written to the prompt cache * $3.75/M
         "dbo.FillNumbers": ("passed", "rules+llm", 2, 390, 0.004875),
-        # 350 * $3/M + 40 * $15/M + 700 read from the prompt cache * $0.30/M
-        "dbo.CopyBigSales": ("passed", "rules+llm", 2, 390, 0.00186),
+        # the rewrite, 350 * $3/M + 40 * $15/M + 700 read from the prompt cache * $0.30/M, then
+        # the repair (the LLM wrote PostgreSQL: `llm`), 500 * $3/M + 30 * $15/M + 700 * $0.30/M
+        "dbo.CopyBigSales": ("passed", "llm", 3, 920, 0.00402),
     }
     for source, figures in expected.items():
         got = objects[source]
         assert (got["status"], got["method"], got["attempts"], got["tokens"], got["cost_usd"]) == figures, source
     # the tables they fill are the same models, with the same figures (counted once in the summary)
     assert objects["dbo.Numbers"]["models"] == objects["dbo.FillNumbers"]["models"]
-    assert evaluation["summary"]["llm"] == {"input_tokens": 2450, "output_tokens": 190, "tokens": 2640,
-                                            "cost_usd": 0.013035}
+    assert evaluation["summary"]["llm"] == {"input_tokens": 2950, "output_tokens": 220, "tokens": 3170,
+                                            "cost_usd": 0.015195}
+    # the repair was shown the rows that differ, and its rows now equal SQL Server's
+    [repair] = [p for p in Api.prompts if "Rows that differ from SQL Server's" in p]
+    assert "unexpected (the model has it, SQL Server does not): {'Id': '3', 'Region': 'South'}" in repair
+    assert "amount >= 5" in repair
+    assert objects["dbo.BigSales"]["evidence"] == "rows_matched"
     with connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute("select id, band from llm_e2e.salesbands order by id")
         assert cur.fetchall() == [(1, "high"), (2, "high"), (3, "low"), (4, "low")]
@@ -170,8 +184,8 @@ def test_an_unchanged_rerun_makes_no_request_and_usage_agrees(llm_run):
     assert drafts.partition == "llm_e2e"
     assert drafts.metadata["llm_requests"].value == 0  # the re-run: all from the response cache
     row = [line for line in usage_markdown(instance, "llm_e2e").splitlines() if line.startswith("| llm_e2e")]
-    # both runs' draft steps summed: the first run's three requests, the re-run's none
-    assert len(row) == 1 and "| 3 | 2450 | 190 | 700 | 700 | 0.013035 |" in row[0]
+    # both runs' steps summed: the first run's three rewrites and one repair, the re-run's none
+    assert len(row) == 1 and "| 4 | 2950 | 220 | 1400 | 700 | 0.015195 |" in row[0]
 
 
 def test_the_key_appears_nowhere(llm_run, migrator_home):
