@@ -13,10 +13,12 @@ and a re-run of one step read the same files, and the dbt project is a directory
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import dagster as dg
 
+from migrator_pipeline.agents.checkpoints import postgres_checkpointer
 from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
@@ -180,8 +182,11 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     files = step.files
     catalog = files.catalog()
     plan = files.plan()
-    drafts = run_executor(plan, catalog, llm.client(warehouse.resolved_url()),
-                          on_progress=_progress(context, "drafted"))
+    client = llm.client(warehouse.resolved_url())
+    with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
+        saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
+        drafts = run_executor(plan, catalog, client, on_progress=_progress(context, "drafted"),
+                              checkpointer=saver)
     files.save(DRAFTS, drafts.save)
     usage = drafts.usage
     failed = [m for m in drafts.models if not m.ok]
