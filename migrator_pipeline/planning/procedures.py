@@ -79,12 +79,16 @@ def _procedural_analysis(procedure: SourceObject, catalog: Catalog,
     procedural = [r for r in analysis.reasons if r in PROCEDURAL_REASONS]
     if not procedural or any(r in _NOT_PROCEDURAL for r in analysis.reasons) or procedure.parameters:
         return None
-    targets = [t for key in procedure.writes if (t := catalog.get(key)) is not None and t.kind == "table"]
-    if not targets:
-        return None
     header = procedure.header
     tsql = (procedure.body[header.body_start :] if header and header.body_start is not None
             else procedure.body).strip()
+    # only tables it fills: a table it also updates or deletes from in place holds rows from
+    # before the run, which no rewrite can know; it stays a source and the procedure needs review
+    inserted = _inserted_only(tsql)
+    targets = [t for key in procedure.writes if key in inserted
+               and (t := catalog.get(key)) is not None and t.kind == "table"]
+    if not targets:
+        return None
     written = {t.key for t in targets}
     reads = [key for key in _named_relations(tsql, catalog) if key not in written and key != procedure.key]
     reason = "; ".join(procedural)
@@ -95,6 +99,24 @@ def _procedural_analysis(procedure: SourceObject, catalog: Catalog,
                      f"({reason}) as one set-based query by the LLM, then translated by the rules."),
     ) for table in targets]
     return ProcedureAnalysis(sketches=sketches)
+
+
+def _inserted_only(tsql: str) -> set[str]:
+    """Keys of the tables the code INSERTs into and never UPDATEs, DELETEs from or MERGEs into."""
+    tokens = tokenize(tsql)
+    inserted, changed = set(), set()
+    for index, token in enumerate(tokens):
+        verb = token.upper if token.kind == "word" else ""
+        if verb not in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+            continue
+        at = index + 1
+        if at < len(tokens) and tokens[at].kind == "word" and tokens[at].upper in ("INTO", "FROM", "TOP"):
+            at += 1
+        parts, _ = multipart_name(tokens, at)
+        if 0 < len(parts) <= 2:
+            key = ".".join((["dbo"] + parts)[-2:]).lower()
+            (inserted if verb == "INSERT" else changed).add(key)
+    return inserted - changed
 
 
 def _named_relations(tsql: str, catalog: Catalog) -> list[str]:

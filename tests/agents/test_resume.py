@@ -63,6 +63,7 @@ def api():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Api.seen = []
+    Api.release.clear()  # set by the previous test's teardown
     yield f"http://127.0.0.1:{server.server_address[1]}", Api
     Api.release.set()
     server.shutdown()

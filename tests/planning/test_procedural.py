@@ -84,3 +84,21 @@ GO
     assert WHILE_REASON in entries["dbo.fillto"].reason
     assert entries["dbo.dyn"].artifact == "needs_review" and DYNAMIC_SQL_REASON in entries["dbo.dyn"].reason
     assert not [m for m in plan.models if m.procedural]
+
+
+def test_a_table_the_loop_also_updates_in_place_stays_a_source(tmp_path):
+    plan = _plan(tmp_path, TABLES + """CREATE PROCEDURE dbo.Recalc AS
+DECLARE @id int
+DECLARE c CURSOR FOR SELECT Id FROM dbo.Orders
+OPEN c
+FETCH NEXT FROM c INTO @id
+WHILE @@FETCH_STATUS = 0
+BEGIN
+    UPDATE dbo.Orders SET Qty = Qty + 1 WHERE Id = @id
+    FETCH NEXT FROM c INTO @id
+END
+GO
+""")
+    entries = {e.object: e for e in plan.entries}
+    assert entries["dbo.orders"].artifact == "source"
+    assert entries["dbo.recalc"].artifact == "needs_review" and CURSOR_REASON in entries["dbo.recalc"].reason
