@@ -1,6 +1,7 @@
 """Benchmark: the six public sample estates of microsoft/sql-server-samples, migrated with rules only.
 
-    uv run python benchmarks/bench_samples.py [--samples DIR] [--keep DIR] [--only NAME ...]
+    uv run python benchmarks/bench_samples.py [--samples DIR] [--keep DIR] [--home DIR]
+        [--warehouse-url URL] [--only NAME ...]
 
 The samples root is `--samples`, else the environment variable MIGRATOR_SAMPLES, else
 /work/samples/samples/databases. Estates (paths under the root):
@@ -12,7 +13,8 @@ The samples root is `--samples`, else the environment variable MIGRATOR_SAMPLES,
 - wwi_dw: wide-world-importers/wwi-dw-ssdt/wwi-dw-ssdt/ (the SSDT project)
 
 Each estate runs through the real pipeline (`migrator migrate`) under a temporary MIGRATOR_HOME
-with the LLM switched off. The script prints, per estate and object kind, the count by status and
+with the LLM switched off, on the embedded PostgreSQL unless `--warehouse-url` names another (one
+built with libxml, for AdventureWorks' xml columns). The script prints, per estate and object kind, the count by status and
 the most frequent reasons of the objects that did not pass, as markdown. An estate whose files are
 absent is reported as absent; one whose migration fails is reported with its exit status; neither
 stops the others.
@@ -139,12 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", choices=sorted(ESTATES), help="run only these estates")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="copy each estate's evaluation.json/.md and assessment.md here")
+    parser.add_argument("--home", type=Path, metavar="DIR",
+                        help="MIGRATOR_HOME to migrate under and keep (the generated dbt projects, to "
+                             "inspect); default a temporary directory, removed at the end")
+    parser.add_argument("--warehouse-url", metavar="URL",
+                        help="the warehouse PostgreSQL (MIGRATOR_WAREHOUSE_URL); default the embedded one")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as scratch:
-        os.environ["MIGRATOR_HOME"] = str(Path(scratch) / "home")
+        os.environ["MIGRATOR_HOME"] = str(args.home.resolve() if args.home else Path(scratch) / "home")
         for variable in ("MIGRATOR_WAREHOUSE_URL", "MIGRATOR_DAGSTER_STORAGE_URL", "MIGRATOR_LLM_ENABLED"):
             os.environ.pop(variable, None)
+        if args.warehouse_url:
+            os.environ["MIGRATOR_WAREHOUSE_URL"] = args.warehouse_url
         from migrator_pipeline.warehouse.embedded import stop_embedded_server
 
         results = []

@@ -326,8 +326,12 @@ def _draft(model: PlannedModel, final: DraftState) -> DraftModel:
 
 def draft_macro(macro, context: TranslationContext) -> DraftMacro:
     try:
-        sql = translate_expression(macro.tsql_expression, macro.parameters, macros=context.macros,
-                                   case_sensitive=context.case_sensitive)
+        if macro.tsql_body is not None:  # a database function's body: a query over the project's relations
+            sql = translate_select(macro.tsql_body, relations=context.relations, macros=context.macros,
+                                   column_types=context.column_types, case_sensitive=context.case_sensitive)
+        else:
+            sql = translate_expression(macro.tsql_expression, macro.parameters, macros=context.macros,
+                                       case_sensitive=context.case_sensitive)
         return DraftMacro(macro.name, macro.origin, macro.parameters, sql, "rules")
     except Exception as error:  # TranslationError, or a translator bug: one macro fails, not the run
         return DraftMacro(macro.name, macro.origin, macro.parameters, None, "none", str(error))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from xml.etree import ElementTree
 
+from migrator_pipeline.tsql.identifiers import bracketed
 from migrator_pipeline.tsql.lexer import tokenize
 from migrator_pipeline.tsql.tokens import matching_paren
 
@@ -23,7 +24,7 @@ def name_parts(name: str) -> list[str]:
 
 
 def quoted_name(*parts: str) -> str:
-    return ".".join("[" + part.replace("]", "]]") + "]" for part in parts)
+    return ".".join(bracketed(part) for part in parts)
 
 
 def property_text(element: ElementTree.Element, name: str) -> str | None:

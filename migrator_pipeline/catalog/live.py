@@ -38,6 +38,7 @@ from sqlglot.errors import SqlglotError
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.live_source import LiveSource, connect
 from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
+from migrator_pipeline.tsql.identifiers import bracketed
 from migrator_pipeline.tsql.lexer import LineIndex, tokenize
 from migrator_pipeline.tsql.modules import body_statements
 from migrator_pipeline.tsql.references import statement_dependencies
@@ -220,10 +221,6 @@ def type_spelling(row: Row) -> str:
     if name in ("datetime2", "datetimeoffset", "time"):
         return name if row["scale"] == 7 else f"{name}({row['scale']})"
     return name
-
-
-def _bracket(name: str) -> str:
-    return "[" + name.replace("]", "]]") + "]"
 
 
 class _LiveReader:
@@ -409,11 +406,11 @@ class _LiveReader:
     def read_recorded(self) -> None:
         recorded = self.catalog.objects
         for row in self.rows(SCHEMAS_QUERY, "sys.schemas"):
-            recorded.append(SourceObject(row["name"], row["name"], "schema", f"CREATE SCHEMA {_bracket(row['name'])}"))
+            recorded.append(SourceObject(row["name"], row["name"], "schema", f"CREATE SCHEMA {bracketed(row['name'])}"))
         for row in self.rows(TYPES_QUERY, "sys.types"):
             recorded.append(_type_object(row))
         for row in self.rows(SEQUENCES_QUERY, "sys.sequences"):
-            body = (f"CREATE SEQUENCE {_bracket(row['schema_name'])}.{_bracket(row['name'])} AS {row['type_name']}"
+            body = (f"CREATE SEQUENCE {bracketed(row['schema_name'])}.{bracketed(row['name'])} AS {row['type_name']}"
                     f" START WITH {row['start_value']} INCREMENT BY {row['increment']}")
             recorded.append(SourceObject(row["schema_name"], row["name"], "sequence", body))
         for row in self.rows(SYNONYMS_QUERY, "sys.synonyms"):
@@ -422,7 +419,7 @@ class _LiveReader:
 
     def synonym(self, row: Row) -> SourceObject:
         base = row["base_object_name"]
-        body = f"CREATE SYNONYM {_bracket(row['schema_name'])}.{_bracket(row['name'])} FOR {base}"
+        body = f"CREATE SYNONYM {bracketed(row['schema_name'])}.{bracketed(row['name'])} FOR {base}"
         synonym = SourceObject(row["schema_name"], row["name"], "synonym", body)
         target = multipart_name(tokenize(base), 0)[0]
         self.check_database(synonym, target)
@@ -455,26 +452,26 @@ def _table_body(table: SourceObject) -> str:
     lines = []
     for column in table.columns:
         if column.computed is not None:
-            lines.append(f"{_bracket(column.name)} AS ({column.computed})")
+            lines.append(f"{bracketed(column.name)} AS ({column.computed})")
             continue
-        line = f"{_bracket(column.name)} {column.data_type}"
+        line = f"{bracketed(column.name)} {column.data_type}"
         line += " IDENTITY" if column.identity else ""
         line += " NULL" if column.nullable else " NOT NULL"
         line += f" DEFAULT ({column.default})" if column.default is not None else ""
         lines.append(line)
     if table.primary_key:
-        lines.append(f"PRIMARY KEY ({', '.join(map(_bracket, table.primary_key))})")
-    lines += [f"UNIQUE ({', '.join(map(_bracket, key))})" for key in table.unique_keys]
+        lines.append(f"PRIMARY KEY ({', '.join(map(bracketed, table.primary_key))})")
+    lines += [f"UNIQUE ({', '.join(map(bracketed, key))})" for key in table.unique_keys]
     for key in table.foreign_keys:
-        named = f"CONSTRAINT {_bracket(key.name)} " if key.name else ""
-        lines.append(f"{named}FOREIGN KEY ({', '.join(map(_bracket, key.columns))}) REFERENCES"
-                     f" {_bracket(key.ref_schema)}.{_bracket(key.ref_table)} ({', '.join(map(_bracket, key.ref_columns))})")
-    header = f"CREATE TABLE {_bracket(table.schema)}.{_bracket(table.name)} (\n    "
+        named = f"CONSTRAINT {bracketed(key.name)} " if key.name else ""
+        lines.append(f"{named}FOREIGN KEY ({', '.join(map(bracketed, key.columns))}) REFERENCES"
+                     f" {bracketed(key.ref_schema)}.{bracketed(key.ref_table)} ({', '.join(map(bracketed, key.ref_columns))})")
+    header = f"CREATE TABLE {bracketed(table.schema)}.{bracketed(table.name)} (\n    "
     return header + ",\n    ".join(lines) + "\n)"
 
 
 def _type_object(row: Row) -> SourceObject:
-    name = f"{_bracket(row['schema_name'])}.{_bracket(row['name'])}"
+    name = f"{bracketed(row['schema_name'])}.{bracketed(row['name'])}"
     if row["is_table_type"]:
         body = f"CREATE TYPE {name} AS TABLE"
     else:
@@ -485,10 +482,10 @@ def _type_object(row: Row) -> SourceObject:
 
 def _index_object(table: SourceObject, rows: list[Row]) -> SourceObject:
     first = rows[0]
-    keys = [f"{_bracket(r['column_name'])} {'DESC' if r['is_descending_key'] else 'ASC'}" for r in rows if not r["is_included_column"]]
-    included = [_bracket(r["column_name"]) for r in rows if r["is_included_column"]]
+    keys = [f"{bracketed(r['column_name'])} {'DESC' if r['is_descending_key'] else 'ASC'}" for r in rows if not r["is_included_column"]]
+    included = [bracketed(r["column_name"]) for r in rows if r["is_included_column"]]
     unique = "UNIQUE " if first["is_unique"] else ""
-    body = f"CREATE {unique}{first['type_desc']} INDEX {_bracket(first['name'])} ON {_bracket(table.schema)}.{_bracket(table.name)} ({', '.join(keys)})"
+    body = f"CREATE {unique}{first['type_desc']} INDEX {bracketed(first['name'])} ON {bracketed(table.schema)}.{bracketed(table.name)} ({', '.join(keys)})"
     body += f" INCLUDE ({', '.join(included)})" if included else ""
     body += f" WHERE {first['filter_definition']}" if first["filter_definition"] else ""
     # recorded as `<table>.<index>` in the table's schema, as the script reader does: index names are per table

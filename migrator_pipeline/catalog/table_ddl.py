@@ -91,7 +91,7 @@ class TableDefinitions:
     def _column(self, table: SourceObject, tokens: list[Token], text: str) -> Column:
         column = Column(tokens[0].name, "")
         if len(tokens) > 1 and tokens[1].upper == "AS":
-            end = next((k for k in range(2, len(tokens)) if tokens[k].upper in _COMPUTED_END), len(tokens))
+            end = _computed_end(tokens)
             column.computed = token_text(text, strip_parens(tokens[2:end]))
             i = end
         else:
@@ -166,3 +166,14 @@ class TableDefinitions:
             return
         for element in split_commas(rest[words.index("ADD") + 1 :]):
             self._apply_element(table, element, alter.text)
+
+
+def _computed_end(tokens: list[Token]) -> int:
+    """Where `name AS expression` ends: the first of _COMPUTED_END outside the expression's
+    parentheses (`(case when x IS NULL then 0 end) PERSISTED NOT NULL` ends at PERSISTED)."""
+    depth = 0
+    for k in range(2, len(tokens)):
+        if depth == 0 and tokens[k].upper in _COMPUTED_END:
+            return k
+        depth += (tokens[k].text == "(") - (tokens[k].text == ")")
+    return len(tokens)

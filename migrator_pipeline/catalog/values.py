@@ -366,7 +366,14 @@ def _to_rowversion(value: Value, name: str, args: list[str], dateformat: str) ->
     raise ConversionError("Cannot insert an explicit value into a timestamp column.")
 
 
+# CLR types whose binary form is SQL Server's own serialisation, kept as the text `0x...` of
+# those bytes (the raw column is text): decoded as characters, they are not text at all
+_SERIALISED_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
+
+
 def _to_other(value: Value, name: str, args: list[str], dateformat: str) -> str:
+    if value.type in BINARY_TYPES and name.replace("]", "").rsplit(".", 1)[-1].lstrip("[") in _SERIALISED_TYPES:
+        return "0x" + value.text.upper()
     return _as_text(value)
 
 

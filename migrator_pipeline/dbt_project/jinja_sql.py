@@ -106,6 +106,16 @@ def jinja_comment(text: str, strip: bool = False) -> str:
     return f"{{#{dash} {text.replace('#}', '# }')} {dash}#}}"
 
 
+def called_macros(sql: str) -> set[str]:
+    """The names every Jinja call in `sql` calls (`{{ fn_x('a') }}` -> fn_x); none when its Jinja
+    does not parse."""
+    try:
+        template = _JINJA_ENV.parse(sql)
+    except jinja2.TemplateSyntaxError:
+        return set()
+    return {call.node.name for call in template.find_all(nodes.Call) if isinstance(call.node, nodes.Name)}
+
+
 def jinja_parses(text: str) -> bool:
     try:
         _JINJA_ENV.parse(text)

@@ -1,9 +1,11 @@
 """Write the generated dbt project: the template, then models, macros, sources and their YAML.
 
-Layout follows dbt's conventions: `models/staging` (one model per source table, renames only),
+Layout follows dbt's conventions and jaffle-shop's: `models/staging/<source>/` (one model per
+source table, renames only, beside `_<source>__sources.yml` and `_<source>__models.yml`),
 `models/intermediate` (logic reused by other models) and `models/marts` (what people query),
 with one YAML file per folder; `snapshots/` for slowly changing dimensions and `analyses/` for
 parameterised queries (their parameters as `{{ var(...) }}`, values written as SQL literals).
+Every model's SQL is written through `sql_style.format_model_sql`.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ import yaml
 
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.dbt_project.functions import (
+    FUNCTIONS_DIR, PROPERTIES_FILE, function_properties, is_database_function, render_function, render_function_macro)
 from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
+from migrator_pipeline.dbt_project.sql_style import format_model_sql
 from migrator_pipeline.drafts import Drafts
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, sql_name
+from migrator_pipeline.tsql.identifiers import fold_columns, sql_name
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"
 TEMPLATED_FILES = ("dbt_project.yml", "profiles.yml")
+COPIED_FILES = (".gitignore", ".sqlfluff")  # sqlfluff's configuration: the rules the SQL follows
 # Folders the writer owns: replaced on every write, so a re-run leaves nothing stale behind.
 GENERATED_DIRS = ("models", "macros", "tests", "analyses", "snapshots")
 _VARIABLE = re.compile(r"\bmigrator_var__\w+\b")
@@ -37,9 +43,24 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
     (drafted ones only)."""
     _copy_template(dbt_dir, plan.project)
     macros = frozenset(m.name for m in drafts.macros if m.sql is not None)
+    functions = {m.name: m for m in plan.macros if is_database_function(m)}
+    shutil.rmtree(dbt_dir / FUNCTIONS_DIR, ignore_errors=True)
     for macro in drafts.macros:
-        if macro.sql is not None:
+        if macro.sql is not None and macro.name in functions:
+            _write(dbt_dir / FUNCTIONS_DIR / f"{macro.name}.sql", render_function(functions[macro.name], macro.sql, macros))
+            _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_function_macro(functions[macro.name]))
+        elif macro.sql is not None:
             _write(dbt_dir / "macros" / "migrated" / f"{macro.name}.sql", render_macro(macro, macros))
+    if macros:
+        _write_yaml(dbt_dir / "macros" / "migrated" / "_migrated__macros.yml", {"version": 2, "macros": [
+            {"name": m.name, "description": f"Migrated from the scalar function {m.origin} in SQL Server; drafted "
+                                            f"by {_METHODS.get(m.method, m.method)}.",
+             "arguments": [{"name": p} for p in m.parameters]}
+            for m in drafts.macros if m.sql is not None]})
+    written_functions = [function_properties(functions[m.name]) for m in drafts.macros
+                         if m.sql is not None and m.name in functions]
+    if written_functions:
+        _write_yaml(dbt_dir / FUNCTIONS_DIR / PROPERTIES_FILE, {"functions": written_functions})
     written = []
     for planned in plan.models:
         draft = drafts.model(planned.name)
@@ -47,17 +68,28 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
             continue
         write_model(dbt_dir, planned, draft.sql)
         written.append(planned.name)
-    _write_yaml(dbt_dir / "models" / "staging" / "_sources.yml", sources_yaml(plan, catalog))
+    sources = sources_yaml(plan, catalog)
+    for source in sources["sources"]:
+        folder = dbt_dir / "models" / "staging" / source["name"]
+        _write_yaml(folder / f"_{source['name']}__sources.yml", {"version": 2, "sources": [source]})
     snapshots = [m for m in plan.models if m.resource == "snapshot" and m.name in written]
     if snapshots:
         _write_yaml(dbt_dir / "snapshots" / "_snapshots.yml", {"version": 2, "snapshots": [
-            {"name": m.name, "description": m.description or f"Snapshot of {m.target}."} for m in snapshots]})
-    for layer in ("staging", "intermediate", "marts"):
-        models = [m for m in plan.models if m.layer == layer and m.name in written and m.resource == "model"]
-        if models:
-            _write_yaml(dbt_dir / "models" / layer / f"_{layer}__models.yml",
-                        models_yaml(models, catalog, drafts))
+            {"name": m.name, "description": model_description(
+                m, catalog.get(m.origin), catalog.get(m.target or ""), drafts.model(m.name))}
+            for m in snapshots]})
+    models = [m for m in plan.models if m.name in written and m.resource == "model"]
+    for folder, name in _yaml_folders(dbt_dir, models):
+        in_folder = [m for m in models if model_path(dbt_dir, m).parent == folder]
+        _write_yaml(folder / f"_{name}__models.yml", models_yaml(in_folder, catalog, drafts, plan))
     return written
+
+
+def _yaml_folders(dbt_dir: Path, models: list[PlannedModel]) -> list[tuple[Path, str]]:
+    """Each folder holding models, with the name of its YAML file: `_<layer>__models.yml`, and
+    `_<source>__models.yml` in a staging folder."""
+    folders = dict.fromkeys(model_path(dbt_dir, m).parent for m in models)
+    return [(folder, folder.name) for folder in folders]
 
 
 def model_path(dbt_dir: Path, planned: PlannedModel) -> Path:
@@ -65,11 +97,18 @@ def model_path(dbt_dir: Path, planned: PlannedModel) -> Path:
         return dbt_dir / "snapshots" / f"{planned.name}.sql"
     if planned.resource == "analysis":
         return dbt_dir / "analyses" / f"{planned.name}.sql"
-    return dbt_dir / "models" / planned.layer / f"{planned.name}.sql"
+    return dbt_dir / "models" / planned.layer / (planned.folder or "") / f"{planned.name}.sql"
 
 
 def write_model(dbt_dir: Path, planned: PlannedModel, sql: str) -> None:
-    _write(model_path(dbt_dir, planned), render_model(planned, sql, macros=migrated_macros(dbt_dir)))
+    _write(model_path(dbt_dir, planned), model_file(planned, sql, macros=migrated_macros(dbt_dir)))
+
+
+def model_file(planned: PlannedModel, sql: str, disabled_because: str | None = None,
+               macros: frozenset[str] = frozenset()) -> str:
+    """The file written for a planned model: its SQL in the project's style (`format_model_sql`),
+    in its config or snapshot block (`render_model`)."""
+    return render_model(planned, format_model_sql(sql), disabled_because, macros)
 
 
 def migrated_macros(dbt_dir: Path) -> frozenset[str]:
@@ -168,7 +207,7 @@ def write_disabled(dbt_dir: Path, plan: MigrationPlan, sql_by_model: dict[str, s
     for name, reason in reasons.items():
         planned = plan.model(name)
         if planned is not None and name in sql_by_model:
-            _write(model_path(dbt_dir, planned), render_model(planned, sql_by_model[name], reason, macros))
+            _write(model_path(dbt_dir, planned), model_file(planned, sql_by_model[name], reason, macros))
 
 
 def render_macro(macro, macros: frozenset[str] = frozenset()) -> str:
@@ -183,14 +222,15 @@ def render_macro(macro, macros: frozenset[str] = frozenset()) -> str:
 def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
     by_schema: dict[str, list[dict]] = {}
     source_names = {s.object: s for s in plan.sources}
+    names = {s.object: column_names(plan, catalog.get(s.object)) for s in plan.sources}
     for source in plan.sources:
         table = catalog.get(source.object)
         by_schema.setdefault(source.source_name, []).append({
             "name": source.table_name,
             "identifier": source.identifier,
             "description": table.description or f"{table.source} from SQL Server.",
-            "columns": _column_docs(table, source_names),
-            **_composite_key_tests(table),
+            "columns": _column_docs(table, names[source.object], source_names, names),
+            **_composite_key_tests(table, names[source.object]),
         })
     return {"version": 2, "sources": [
         {"name": name, "schema": plan.raw_schema,
@@ -200,41 +240,112 @@ def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
     ]}
 
 
-def models_yaml(models: list[PlannedModel], catalog: Catalog, drafts: Drafts) -> dict:
+def models_yaml(models: list[PlannedModel], catalog: Catalog, drafts: Drafts,
+                plan: MigrationPlan | None = None) -> dict:
+    """Each model with its provenance, and its columns: a table's (produced by a procedure, or a
+    staging model's source) with the tests its constraints promise, else the query's outputs."""
     entries = []
     for planned in models:
         origin = catalog.get(planned.origin)
         target = catalog.get(planned.target) if planned.target else None
-        entry = {"name": planned.name,
-                 "description": planned.description or _describe(planned, origin, target)}
-        if target is not None:
-            # only what the model produces: an identity key SQL Server generated is not among them
-            produced = output_columns(drafts.model(planned.name).sql)
-            entry["columns"] = [doc for doc in _column_docs(target, {})
+        draft = drafts.model(planned.name)
+        entry = {"name": planned.name, "description": model_description(planned, origin, target, draft)}
+        # only what the model produces: an identity key SQL Server generated is not among them
+        produced = output_columns(draft.sql) if draft is not None and draft.sql else None
+        table = target or (origin if planned.layer == "staging" else None)
+        if table is not None:
+            names = column_names(plan, table)
+            entry["columns"] = [doc for doc in _column_docs(table, names, with_computed=planned.layer == "staging")
                                 if produced is None or doc["name"] in produced]
-            if produced is None or all(fold_identifier(c) in produced for c in target.primary_key):
-                entry.update(_composite_key_tests(target))
+            if all(names.get(c.lower()) in (produced or names.values()) for c in table.primary_key):
+                entry.update(_composite_key_tests(table, names))
+        elif produced:
+            entry["columns"] = _output_docs(produced, origin, plan)
         entries.append(entry)
     return {"version": 2, "models": entries}
+
+
+_METHODS = {"rules": "the rules (sqlglot and the semantic rewrites)", "llm": "the LLM",
+            "rules+llm": "the LLM (as set-based T-SQL), then the rules"}
+
+
+def model_description(planned: PlannedModel, origin: SourceObject | None, target: SourceObject | None,
+                      draft=None) -> str:
+    """What the model is, then where it came from and how: the SQL Server object, the planner's
+    rule, and who drafted its SQL."""
+    what = planned.description or _describe(planned, origin, target)
+    source = f"the {origin.kind} {origin.source}" if origin is not None else planned.origin
+    method = _METHODS.get(draft.method, draft.method) if draft is not None else "nobody (no draft)"
+    return f"{what} From {source} in SQL Server; planner rule: {planner_rule(planned, origin)}; drafted by {method}."
+
+
+def planner_rule(planned: PlannedModel, origin: SourceObject | None) -> str:
+    """The planner's rule that made this model (`planning/planner.py`'s docstring lists them)."""
+    kind = origin.kind if origin is not None else None
+    if planned.layer == "staging":
+        return "a table no model produces is a source, with a staging view selecting all its columns"
+    if planned.resource == "snapshot":
+        return "UPDATE of end dates then INSERT of new versions (SCD type 2) is a snapshot"
+    if planned.resource == "analysis":
+        return f"a read-only {kind or 'object'} with parameters is an analysis"
+    if kind == "view":
+        return "a view is a view model"
+    if kind == "function":
+        return "an inline table-valued function without parameters is a view model"
+    if kind != "procedure":
+        return "none recorded"
+    if planned.target is None:
+        return "a procedure that only returns one result set is a view model"
+    if planned.incremental_strategy == "delete+insert":
+        return "a warehouse load (DELETE of staged keys, or a type 2 close-off, then INSERT) is a delete+insert incremental model"
+    if planned.materialized == "table":
+        return "TRUNCATE (or SELECT INTO) then INSERT ... SELECT is a table model"
+    if planned.pre_hook:
+        return "DELETE of a window then INSERT ... SELECT is an incremental model that deletes the window first"
+    return "INSERT ... SELECT, MERGE or an UPDATE + INSERT upsert is an incremental model"
 
 
 def _describe(planned: PlannedModel, origin: SourceObject | None, target: SourceObject | None) -> str:
     if origin is None:
         return f"Migrated model {planned.name}."
+    if planned.resource == "snapshot":
+        return f"Snapshot of {planned.target}."
     if target is not None:
         return f"Loads {target.source}, as the {origin.kind} {origin.source} did in SQL Server."
     return f"Migrated from the {origin.kind} {origin.source}."
 
 
-def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
-    """Columns with tests that SQL Server's constraints promise: keys, NOT NULL, foreign keys."""
-    names = fold_columns([c.name for c in table.columns])
+def _output_docs(produced: list[str], origin: SourceObject | None, plan: MigrationPlan | None) -> list[dict]:
+    """The columns of a view-like model: its outputs, named after SQL Server's when the plan
+    recorded them (`plan.names`)."""
+    names = plan.names.get(origin.source, {}).get("columns", {}) if plan is not None and origin is not None else {}
+    sql_server = {dbt: name for name, dbt in names.items() if dbt}
+    where = f" of {origin.source}" if origin is not None else ""
+    return [{"name": column,
+             "description": f"SQL Server output `{sql_server.get(column, column)}`{where}."} for column in produced]
+
+
+def column_names(plan: MigrationPlan | None, table: SourceObject) -> dict[str, str]:
+    """A table's columns (SQL Server's name, lower case) -> their dbt names, as the plan settled
+    them (`plan.names`), without the columns the plan does not produce. The writer decides no
+    name; only a plan without names (one written by hand) gets the policy's `fold_columns`."""
+    recorded = plan.names.get(table.source, {}).get("columns") if plan is not None else None
+    settled = recorded if recorded else fold_columns([c.name for c in table.columns])
+    return {name.lower(): dbt for name, dbt in settled.items() if dbt}
+
+
+def _column_docs(table: SourceObject, names: dict[str, str], sources: dict | None = None,
+                 source_columns: dict[str, dict[str, str]] | None = None, with_computed: bool = False) -> list[dict]:
+    """Columns, named by `names` (`column_names`), with tests that SQL Server's constraints
+    promise: keys, NOT NULL, foreign keys (those into `sources`, whose columns are named by
+    `source_columns`). Computed columns only `with_computed`: the raw copy has none."""
+    sources, source_columns = sources or {}, source_columns or {}
     single_pk = table.primary_key[0].lower() if len(table.primary_key) == 1 else None
     unique = {keys[0].lower() for keys in table.unique_keys if len(keys) == 1}
     fks = {fk.columns[0].lower(): fk for fk in table.foreign_keys if len(fk.columns) == 1}
     docs = []
     for column in table.columns:
-        if column.computed is not None:
+        if (column.computed is not None and not with_computed) or column.name.lower() not in names:
             continue
         tests: list = []
         name = column.name.lower()
@@ -244,11 +355,11 @@ def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
             tests.append("not_null")
         fk = fks.get(name)
         target = sources.get(f"{fk.ref_schema}.{fk.ref_table}".lower()) if fk else None
-        if target is not None:
+        field = source_columns.get(target.object, {}).get(fk.ref_columns[0].lower()) if target else None
+        if field is not None:
             tests.append({"relationships": {"arguments": {
-                "to": f"source('{target.source_name}', '{target.table_name}')",
-                "field": sql_name(fold_identifier(fk.ref_columns[0]))}}})
-        doc = {"name": names[column.name], "description": _column_description(column)}
+                "to": f"source('{target.source_name}', '{target.table_name}')", "field": sql_name(field)}}})
+        doc = {"name": names[column.name.lower()], "description": _column_description(column)}
         if sql_name(doc["name"]) != doc["name"]:
             doc["quote"] = True  # a reserved word: dbt's tests must quote it
         try:
@@ -262,17 +373,20 @@ def _column_docs(table: SourceObject, sources: dict) -> list[dict]:
 
 
 def _column_description(column) -> str:
+    """The column's MS_Description, when it has one, then what it was in SQL Server."""
     parts = [f"SQL Server `{column.name}` {column.data_type}"]
     if column.identity:
         parts.append("identity")
-    return ", ".join(parts) + "."
+    if column.computed is not None:
+        parts.append(f"computed as {column.computed}")
+    origin = ", ".join(parts)
+    return f"{column.description.strip()} ({origin})." if column.description else f"{origin}."
 
 
-def _composite_key_tests(table: SourceObject) -> dict:
-    if len(table.primary_key) < 2:
+def _composite_key_tests(table: SourceObject, names: dict[str, str]) -> dict:
+    if len(table.primary_key) < 2 or any(c.lower() not in names for c in table.primary_key):
         return {}
-    names = {name.lower(): folded for name, folded in fold_columns([c.name for c in table.columns]).items()}
-    columns = [sql_name(names.get(c.lower(), fold_identifier(c))) for c in table.primary_key]
+    columns = [sql_name(names[c.lower()]) for c in table.primary_key]
     return {"data_tests": [{"unique_combination_of_columns": {
         "arguments": {"combination_of_columns": columns}}}]}
 
@@ -285,7 +399,8 @@ def _copy_template(dbt_dir: Path, project: str) -> None:
     for name in TEMPLATED_FILES:
         text = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
         _write(dbt_dir / name, Template(text).safe_substitute(project=project))
-    shutil.copy(TEMPLATE_DIR / ".gitignore", dbt_dir / ".gitignore")
+    for name in COPIED_FILES:
+        shutil.copy(TEMPLATE_DIR / name, dbt_dir / name)
 
 
 def _write(path: Path, text: str) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import anthropic
 import psycopg2
+from psycopg2 import sql
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -99,7 +100,8 @@ def count_rows(warehouse_url: str, report: BuildReport, schema: str) -> dict[str
             try:
                 # `t::text` reads every column: a plain count(*) lets PostgreSQL skip a view's
                 # expressions, and a view whose columns cannot be computed would pass unread
-                cur.execute(f'select count(*) from "{schema}"."{node.name}" as t where t::text is not null')
+                cur.execute(sql.SQL("select count(*) from {}.{} as t where t::text is not null")
+                            .format(sql.Identifier(schema), sql.Identifier(node.name)))
             except psycopg2.Error as error:  # a view that builds but cannot be read fails alone
                 conn.rollback()
                 node.status, node.message = "error", "reading the relation: " + " ".join(str(error).split())[:240]

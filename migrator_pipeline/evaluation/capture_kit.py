@@ -41,7 +41,7 @@ from migrator_pipeline.evaluation.expected_rows import (
     compared_model,
 )
 from migrator_pipeline.planning.model import MigrationPlan
-from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.identifiers import bracketed, fold_identifier
 
 COUNTS_PER_QUERY = 100  # tables counted by one query: keeps each bcp command line short
 KIT_FOLDER = "capture_kit"
@@ -97,11 +97,6 @@ class CaptureKit:
 # ---------------------------------------------------------------- T-SQL text
 
 
-def bracket(name: str) -> str:
-    """A T-SQL identifier, bracketed by sqlglot: `[a]]b]`."""
-    return exp.to_identifier(name, quoted=True).sql(dialect="tsql")
-
-
 def _string_literal(text: str) -> str:
     """A T-SQL national string literal, by sqlglot: `N'it''s'`."""
     return exp.National(this=text).sql(dialect="tsql")
@@ -127,7 +122,7 @@ _AS_TEXT = {"spatial": "{}.STAsText()", "hierarchyid": "{}.ToString()"}
 
 def _field(column: KitColumn) -> str:
     """T-SQL for one column's value as CSV text, NULL for NULL."""
-    c = bracket(column.name)
+    c = bracketed(column.name)
     family = column.family
     if family in _CONVERT_STYLE:
         style = _CONVERT_STYLE[family]
@@ -150,7 +145,7 @@ def rows_query(obj: SourceObject, columns: list[KitColumn]) -> str:
     """The header line, then one line per row of the object, as a single column."""
     header = ",".join(csv_field(c.name) for c in columns)
     return (f"SELECT [line] FROM (SELECT 0 AS [part], {_string_literal(header)} AS [line] "
-            f"UNION ALL SELECT 1, {csv_line(columns)} FROM {bracket(obj.schema)}.{bracket(obj.name)}) "
+            f"UNION ALL SELECT 1, {csv_line(columns)} FROM {bracketed(obj.schema)}.{bracketed(obj.name)}) "
             "AS [capture] ORDER BY [part]")
 
 
@@ -158,7 +153,7 @@ def counts_query(tables: list[SourceObject]) -> str:
     """`"schema","table",rows` lines, one per table, exact (COUNT_BIG, not sys.partitions'
     approximate counts)."""
     parts = [f"SELECT {_string_literal(csv_field(t.schema) + ',' + csv_field(t.name) + ',')} + "
-             f"CONVERT(nvarchar(max), COUNT_BIG(*)) AS [line] FROM {bracket(t.schema)}.{bracket(t.name)}"
+             f"CONVERT(nvarchar(max), COUNT_BIG(*)) AS [line] FROM {bracketed(t.schema)}.{bracketed(t.name)}"
              for t in tables]
     return f"SELECT [line] FROM ({' UNION ALL '.join(parts)}) AS [counts]"
 

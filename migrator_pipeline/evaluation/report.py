@@ -63,6 +63,8 @@ def render_evaluation(evaluation: Evaluation, validation: DataValidation | None 
     order = {status: i for i, status in enumerate(("failed", "needs_review", "passed", "skipped"))}
     for score in sorted(evaluation.objects, key=lambda s: (order[s.status], s.source.lower())):
         models = ", ".join(m["name"] for m in score.models)
+        if score.macro:
+            models = f"macro {score.macro['name']}, used by " + (", ".join(score.macro["used_by"]) or "no model")
         lines.append(f"| {_cell(score.source)} | {score.kind} | {score.status} | {_EVIDENCE[score.evidence]} | "
                      f"{score.method} | "
                      f"{score.attempts} | {_cell(models)} | {_cell(score.reason)} |")

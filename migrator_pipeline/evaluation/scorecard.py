@@ -20,8 +20,9 @@ import re
 from dataclasses import dataclass, field
 
 from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.dbt_project.jinja_sql import called_macros
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
-from migrator_pipeline.drafts import Drafts, LlmUsage, RepairOutcome
+from migrator_pipeline.drafts import DraftModel, Drafts, LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.data_match import DataMatch, DataValidation
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry
 from migrator_pipeline.serialisation import SavedAsJson
@@ -67,6 +68,8 @@ class ObjectScore:
     data_match: dict = field(default_factory=lambda: data_match_evidence([]))
     # what the object and its columns are called in the dbt project (the identifier policy)
     names: dict = field(default_factory=dict)
+    # a function that became a macro: {"name": the macro, "used_by": the models and macros calling it}
+    macro: dict | None = None
 
 
 @dataclass
@@ -95,9 +98,19 @@ def evaluate(catalog: Catalog, plan: MigrationPlan, drafts: Drafts, report: Buil
         score.names = plan.names.get(entry.source, {})
         _judge_data(score, [m for m in matches if m.model in entry.models])
         _judge_raw_data(score, entry.object, catalog, incomplete)
+        _judge_database_function(score, entry, plan, report)
+        _judge_environment(score)
         score.evidence = _evidence_level(score, entry, drafts, report)
+        if entry.artifact == "macro" and entry.models:
+            score.macro = {"name": entry.models[0], "used_by": macro_callers(entry.models[0], drafts)}
         scores.append(score)
     return Evaluation(plan.project, _summary(scores, drafts, repairs, report), scores)
+
+
+def macro_callers(macro: str, drafts: Drafts) -> list[str]:
+    """The drafted models, and macros, whose SQL calls `macro`."""
+    drafted = [(m.name, m.sql) for m in drafts.models] + [(m.name, m.sql) for m in drafts.macros]
+    return sorted(name for name, sql in drafted if sql and name != macro and macro in called_macros(sql))
 
 
 def _short_copies(load: LoadReport | None, validation: DataValidation | None) -> dict[str, str]:
@@ -133,9 +146,13 @@ def data_match_evidence(matches: list[DataMatch]) -> dict:
 
 def _judge_raw_data(score: ObjectScore, key: str, catalog: Catalog,
                     incomplete: dict[str, tuple[str, str]]) -> None:
-    """A `passed` that rests on an incomplete raw table is not one: needs_review, naming it."""
-    if score.status != "passed" or not incomplete:
+    """A `passed` that rests on an incomplete raw table is not one: needs_review, naming it.
+    Nor is a failure that the missing rows can explain (a dbt test failed, or dbt skipped the
+    model behind one: a relationship into an empty table fails): needs_review, naming the table,
+    with dbt's failure after it."""
+    if not incomplete or not (score.status == "passed" or (score.status == "failed" and _fails_on_data(score))):
         return
+    failure = f"; {score.reason}" if score.status == "failed" and score.reason else ""
     seen: set[str] = set()
     pending = [key]
     while pending:
@@ -146,11 +163,44 @@ def _judge_raw_data(score: ObjectScore, key: str, catalog: Catalog,
         if current in incomplete:
             source, why = incomplete[current]
             score.status = "needs_review"
-            score.reason = f"rests on {source}, whose raw copy is incomplete: {why}"
+            if why.startswith("its data file"):  # TableData.lost: a file BULK INSERT or a CSV named
+                why += " (missing from the source: not a fault of the migration)"
+            score.reason = f"rests on {source}, whose raw copy is incomplete: {why}{failure}"
             return
         obj = catalog.get(current)
         if obj is not None:
             pending.extend(obj.reads + obj.calls)
+
+
+def _fails_on_data(score: ObjectScore) -> bool:
+    """Its models built, and what failed is a dbt test, or dbt skipped a model behind a failed
+    test: a failure that rows can cause (a build error is the SQL's own)."""
+    broken = [e for e in score.model_results if not e.built or e.tests_failed]
+    return bool(broken) and all(e.status == "skipped" or (e.built and e.tests_failed) for e in broken)
+
+
+def _judge_database_function(score: ObjectScore, entry: PlanEntry, plan: MigrationPlan, report: BuildReport) -> None:
+    """A function the dbt project creates (a lookup) fails when dbt could not create it."""
+    if entry.artifact != "macro" or score.status != "passed":
+        return
+    macro = next((m for m in plan.macros if m.origin == entry.object and m.tsql_body is not None), None)
+    node = next((n for n in report.nodes if macro and n.resource_type == "function" and n.name == macro.name), None)
+    if node is not None and node.status != "success":
+        score.status, score.reason = "failed", f"{macro.name}: {node.message or node.status}"
+
+
+# PostgreSQL's words when it is built without libxml: xml values and xpath() are refused
+_NO_LIBXML = ("unsupported XML feature", "built with libxml support")
+NEEDS_LIBXML = ("needs a PostgreSQL built with libxml, for its xml values and xpath(); this warehouse has "
+                "none (the embedded PostgreSQL is built without it): set MIGRATOR_WAREHOUSE_URL to one "
+                "that has it to build and test it. Detail: ")
+
+
+def _judge_environment(score: ObjectScore) -> None:
+    """What this PostgreSQL cannot run at all is not a failure of the migration: needs_review,
+    saying what it needs."""
+    if score.status in ("failed", "needs_review") and score.reason and any(w in score.reason for w in _NO_LIBXML):
+        score.status, score.reason = "needs_review", NEEDS_LIBXML + score.reason
 
 
 def _judge_data(score: ObjectScore, matches: list[DataMatch]) -> None:
@@ -257,6 +307,11 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
     elif any(d.needs_review for d in drafted):
         score.status, score.method = "needs_review", "none"
         score.reason = next(d.error for d in drafted if d.needs_review) or "budget exhausted"
+    elif untranslated := _untranslated_by_rules(drafted):
+        # no rule translates it and the LLM was never asked: nothing was drafted that could fail,
+        # so it is left for a person (or the LLM, once it is on), with the construct named
+        score.status, score.method = "needs_review", "none"
+        score.reason = f"no rule translates it, and the LLM was not asked: {untranslated}"
     elif not evidence:
         score.status, score.method, score.reason = "failed", "none", "planned without any model"
     else:
@@ -265,6 +320,20 @@ def _score(entry: PlanEntry, evidence: list[ModelEvidence], drafts: Drafts,
             score.status = "failed"
             score.reason = f"{broken[0].name}: {broken[0].error or broken[0].status}"
     return score
+
+
+_NO_EQUIVALENT = "no PostgreSQL equivalent"  # the translator's words for a construct it cannot write
+
+
+def _untranslated_by_rules(drafted: list[DraftModel]) -> str | None:
+    """The rules' error when a model of the object has no draft because what it uses has no
+    PostgreSQL equivalent, and no LLM request was made for it. Any other error of the rules
+    (an unknown relation, a parse error) stays a failure: it may be ours."""
+    undrafted = [d for d in drafted if not d.ok]
+    if undrafted and all(d.usage.requests == 0 and not d.rejections and _NO_EQUIVALENT in (d.error or "")
+                         for d in undrafted):
+        return undrafted[0].error
+    return None
 
 
 def _method(methods: set[str], repairs: list[RepairOutcome]) -> str:

@@ -1,4 +1,5 @@
-"""Functions and triggers: scalar functions -> macros, inline table-valued functions -> view
+"""Functions and triggers: scalar functions -> macros (a lookup: a database function the project
+creates), inline table-valued functions -> view
 models or analyses, the rest -> reasons for review (rules in `planning.planner`'s docstring)."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from migrator_pipeline.catalog.model import SourceObject
 from migrator_pipeline.planning.model import MigrationPlan, PlannedMacro
 from migrator_pipeline.planning.naming import distinct_outputs
 from migrator_pipeline.planning.parameters import bind_parameters
-from migrator_pipeline.planning.scalar_functions import FoldError, fold_scalar_function
+from migrator_pipeline.planning.scalar_functions import FoldError, plan_scalar_function
 from migrator_pipeline.planning.sketches import ModelSketch
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.lexer import tokenize
@@ -34,16 +35,16 @@ def plan_function(plan: MigrationPlan, function: SourceObject, reasons: dict[str
         reasons[function.key] = f"{function.function_kind or 'unknown'}-valued function: no dbt equivalent"
         return []
     if len(statements) == 1 and isinstance(statements[0], exp.Return) and statements[0].this is not None:
-        expression = statements[0].this
-    else:
-        nested = sum(t.upper == "BEGIN" for t in tokenize(function.body[header.body_start :])) > 1
-        try:
-            expression = fold_scalar_function(body, nested)
-        except FoldError as error:
-            reasons[function.key] = str(error)
-            return []
-    parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
-    plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters, expression.sql("tsql")))
+        parameters = [fold_identifier(name.lstrip("@")) for name, _ in function.parameters]
+        plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters,
+                                        statements[0].this.sql("tsql")))
+        return []
+    nested = sum(t.upper == "BEGIN" for t in tokenize(function.body[header.body_start :])) > 1
+    try:
+        plan.macros.append(plan_scalar_function(fold_identifier(function.name), function.key, function.parameters,
+                                                function.body[: header.body_start], body, nested))
+    except FoldError as error:
+        reasons[function.key] = str(error)
     return []
 
 

@@ -49,16 +49,26 @@ class PlannedModel:
     # `tsql` is a procedure's row-by-row code (a cursor, a WHILE loop), not a query: why. Only the
     # LLM can rewrite it as one set-based query; without it the model needs review for this reason
     procedural: str | None = None
+    # the folder under its layer: a staging model's dbt source (`models/staging/<source>/`)
+    folder: str | None = None
 
 
 @dataclass
 class PlannedMacro:
-    """A single-expression scalar function, called from models as a dbt macro."""
+    """A scalar function, called from models as a dbt macro: one expression, or a database
+    function the project creates (`tsql_body`)."""
 
     name: str
     origin: str  # object key of the function
     parameters: list[str]  # parameter names without `@`, folded
     tsql_expression: str  # the RETURN expression, in T-SQL, parameters as `@name`
+    # a scalar function that reads tables is a database function the dbt project creates
+    # (dbt_project/functions.py), not a macro that expands in place: its body as one T-SQL
+    # SELECT (parameters as arguments, planning/scalar_functions.function_body), the
+    # PostgreSQL types of its arguments and of its result. None for an expression macro.
+    tsql_body: str | None = None
+    argument_types: list[str] = field(default_factory=list)
+    returns: str | None = None
 
 
 @dataclass

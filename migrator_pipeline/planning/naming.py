@@ -86,11 +86,14 @@ def name_map(catalog: Catalog, plan: MigrationPlan, sketches: list[ModelSketch],
     by_target = {d.target: d for d in sketches if d.target and d.name in planned}
     by_origin = {d.origin: d for d in sketches if not d.target and d.name in planned}
     entries = {e.object: e for e in plan.entries}
+    analyses: dict[str, str] = {}  # the first analysis of each object, indexed once (not per object)
+    for m in plan.models:
+        if m.resource == "analysis":
+            analyses.setdefault(m.origin, m.name)
     names: dict[str, dict] = {}
     for obj in catalog.objects:
         entry = entries[obj.key]
-        analyses = [m.name for m in plan.models if m.origin == obj.key and m.resource == "analysis"]
-        model = next(iter(analyses), entry.models[0] if len(entry.models) == 1 else None)
+        model = analyses.get(obj.key, entry.models[0] if len(entry.models) == 1 else None)
         columns: dict[str, str | None] = {}
         if obj.kind == "table" and model is not None:
             columns = _table_names(obj, by_target.get(obj.key), dropped_columns.get(obj.key, []))

@@ -124,7 +124,9 @@ def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
     plan.models, cycle_reasons = _in_dependency_order(models, plan)
     reasons.update(cycle_reasons)
     reviews = {d.origin: d.review for d in sketches if d.review and d.origin not in reasons}
-    plan.entries = [_entry(obj, plan, reasons, reviews) for obj in catalog.objects]
+    models_of, sourced = _models_by_object(plan.models), {s.object for s in plan.sources}
+    plan.entries = [_entry(obj, plan, reasons, reviews, models_of.get(obj.key, []), obj.key in sourced)
+                    for obj in catalog.objects]
     plan.names = name_map(catalog, plan, sketches, dropped_columns)
     return plan
 
@@ -149,7 +151,7 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
                            + "; ".join(f"{column} ({why})" for column, why in dropped) + ".")
         dropped_columns[table.key] = [column for column, _ in dropped]
         staging.append(PlannedModel(model_name, "staging", "view", table.key, "", sql=sql,
-                                    description=description))
+                                    description=description, folder=schema))
         plan.relations[table.key] = "{{ ref('%s') }}" % model_name
     return staging, dropped_columns
 
@@ -182,11 +184,16 @@ def _view_sketch(view: SourceObject) -> ModelSketch:
 
 
 def _settle_layers(sketches: list[ModelSketch], catalog: Catalog) -> None:
+    """A model that another view, procedure or function reads is intermediate, else a mart.
+    The readers are indexed once: a scan of the catalog per model is quadratic in the estate."""
+    readers: dict[str, set[str]] = {}
+    for obj in catalog.objects:
+        if obj.kind in ("view", "procedure", "function"):
+            for key in (*obj.reads, *obj.calls):
+                readers.setdefault(key, set()).add(obj.key)
     for sketch in sketches:
-        produced = sketch.target or sketch.origin
-        readers = [o for o in catalog.objects if o.kind in ("view", "procedure", "function")
-                   and o.key != sketch.origin and (produced in o.reads or produced in o.calls)]
-        sketch.layer = "intermediate" if readers else "marts"
+        others = readers.get(sketch.target or sketch.origin, set()) - {sketch.origin}
+        sketch.layer = "intermediate" if others else "marts"
 
 
 def _isolated(obj: SourceObject, reasons: dict[str, str], plan_one, *args):
@@ -226,7 +233,20 @@ def _in_dependency_order(models: list[PlannedModel], plan: MigrationPlan) -> tup
     return ordered, reasons
 
 
-def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str], reviews: dict[str, str]) -> PlanEntry:
+def _models_by_object(models: list[PlannedModel]) -> dict[str, list[PlannedModel]]:
+    """Object key -> the models that come from it or produce it, in the plan's order."""
+    by_object: dict[str, list[PlannedModel]] = {}
+    for model in models:
+        for key in dict.fromkeys((model.origin, model.target)):
+            if key:
+                by_object.setdefault(key, []).append(model)
+    return by_object
+
+
+def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str], reviews: dict[str, str],
+           produced: list[PlannedModel], sourced: bool) -> PlanEntry:
+    """`produced`: the models that come from the object or produce it; `sourced`: the object is a
+    dbt source."""
     entry = PlanEntry(obj.key, obj.source, obj.kind, "needs_review")
     if obj.kind in RECORDED_KINDS:
         entry.artifact, entry.reason = "skipped", f"{_PLURAL.get(obj.kind, obj.kind + 's')} are recorded, not migrated"
@@ -237,13 +257,12 @@ def _entry(obj: SourceObject, plan: MigrationPlan, reasons: dict[str, str], revi
     if obj.key in reviews:  # written (an analysis), but a person must review it; nothing is built
         entry.reason = reviews[obj.key]
         return entry
-    produced = [m for m in plan.models if obj.key in (m.origin, m.target)]
     entry.models = [m.name for m in produced]
     if obj.kind == "function" and not produced:
         entry.artifact = "macro"
         entry.models = [m.name for m in plan.macros if m.origin == obj.key]
         return entry
-    if any(s.object == obj.key for s in plan.sources):
+    if sourced:
         entry.artifact = "source"
     elif produced and all(m.resource == "snapshot" for m in produced):
         entry.artifact = "snapshot"

@@ -9,25 +9,75 @@ an expression over the parameters:
   was);
 - `RETURN value` as the last statement: the function's expression.
 
-Anything else raises `FoldError` with the reason: a SELECT that reads tables (a lookup: no
-relation can be named in a macro), a loop, an IF over more than one statement, several RETURNs.
+With `lookups`, a SELECT that reads tables and assigns variables (`SELECT @v = x FROM t WHERE
+...`) folds too, each variable becoming a scalar subquery with SQL Server's assignment rules:
+- no row leaves @v as it was: `CASE WHEN EXISTS (query) THEN (query) ELSE old END` (just the
+  subquery when @v was NULL);
+- several rows leave the value of the last one assigned: the query's first row in its ORDER BY
+  reversed (SQL Server assigns in that order), any row without one (SQL Server's scan order is
+  not defined either); with TOP 1 the one row its ORDER BY puts first;
+- an aggregate without GROUP BY gives exactly one row: the subquery itself.
+The expression then names relations, so it cannot be a macro: the planner makes it a function
+that the dbt project creates (`is_lookup`).
+
+Anything else raises `FoldError` with the reason: a SELECT that reads tables (without
+`lookups`), a loop, an IF over more than one statement, several RETURNs.
 """
 
 from __future__ import annotations
 
+import re
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+
+from migrator_pipeline.planning.model import PlannedMacro
+from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 
 class FoldError(Exception):
     """The body is not a straight line of assignments; the message says what stops it."""
 
 
-def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool) -> exp.Expression:
+_CLR_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
+_RETURNS = re.compile(r"\bRETURNS\s+(\[?[A-Za-z_][\w ]*?\]?\s*(\(\s*[\w\s,]+\))?)\s*(\bWITH\b|\bAS\b|\bBEGIN\b|$)",
+                      re.IGNORECASE)
+
+
+def plan_scalar_function(name: str, key: str, parameters: list[list[str]], header: str,
+                         statements: list[exp.Expression], nested_blocks: bool) -> PlannedMacro:
+    """The macro of a multi-statement scalar function: one expression when its body folds into
+    one, else, when it reads tables, a database function the dbt project creates. `header` is
+    the CREATE text before the body (its RETURNS type); `parameters` (name with @, type).
+    Raises FoldError with the reason when it is neither."""
+    arguments = [fold_identifier(p.lstrip("@")) for p, _ in parameters]
+    try:
+        return PlannedMacro(name, key, arguments, fold_scalar_function(statements, nested_blocks).sql("tsql"))
+    except FoldError as error:
+        if "reads tables" not in str(error):
+            raise
+    expression = fold_scalar_function(statements, nested_blocks, lookups=True)
+    returns = _RETURNS.search(header)
+    try:
+        result = postgres_type(returns.group(1).strip()) if returns else None
+        argument_types = [postgres_type(data_type) for _, data_type in parameters]
+    except UnknownTypeError as error:
+        raise FoldError(f"scalar function that reads tables, with a type PostgreSQL lacks: {error}") from None
+    if result is None:
+        raise FoldError("scalar function that reads tables, without a readable RETURNS type")
+    return PlannedMacro(name, key, arguments, expression.sql("tsql"),
+                        tsql_body=function_body(name, [tuple(p) for p in parameters], expression),
+                        argument_types=argument_types, returns=result)
+
+
+def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool,
+                         lookups: bool = False) -> exp.Expression:
     """The RETURN expression of a scalar function body with its variables substituted.
     `nested_blocks`: the body has a BEGIN ... END inside its own (the statement list does not
-    show where such a block ends, so an IF cannot be folded)."""
+    show where such a block ends, so an IF cannot be folded). `lookups`: fold a SELECT that
+    reads tables into scalar subqueries (see the module's doc)."""
     types: dict[str, exp.DataType | None] = {}
     values: dict[str, exp.Expression] = {}
     index = 0
@@ -42,6 +92,9 @@ def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool) 
         elif _assignments(statement) is not None:
             for name, value in _assignments(statement):
                 values[name] = _assigned(value, name, types, values)
+        elif lookups and _lookup_assignments(statement) is not None:
+            for name, value in _lookup_assignments(statement):
+                values[name] = _looked_up(statement, value, name, types, values)
         elif isinstance(statement, exp.Command) and statement.name.upper() == "IF":
             if nested_blocks:
                 raise FoldError("scalar function with IF over a BEGIN ... END block: cannot fold into one expression")
@@ -60,6 +113,75 @@ def _reason(statement: exp.Expression) -> str:
     if isinstance(statement, exp.Command):
         return f"scalar function with {statement.name.upper()}: cannot fold into one expression"
     return f"scalar function with {statement.key.upper()}: cannot fold into one expression"
+
+
+def is_lookup(expression: exp.Expression) -> bool:
+    """The folded expression reads tables (a lookup): only a database function can hold it."""
+    return expression.find(exp.Table) is not None
+
+
+def function_body(name: str, parameters: list[tuple[str, str]], expression: exp.Expression) -> str:
+    """The body of the database function that holds a lookup, as one T-SQL SELECT of the folded
+    expression. PostgreSQL returns its first row's value, and NULL without a row: every
+    subquery in it yields at most one row, so there is one row. Each parameter `@p` is read as
+    the function's argument `name.p` (qualified: a column of the same name would win over it),
+    cast to its SQL Server type so that the type-aware rewrites know it.
+    `parameters`: (name with @, SQL Server type) in order."""
+    types = {param.lstrip("@").lower(): data_type for param, data_type in parameters}
+    body = expression.copy()
+    for parameter in list(body.find_all(exp.Parameter)):
+        key = parameter.name.lower()
+        if key not in types:
+            raise FoldError(f"scalar function reading an unknown variable @{parameter.name}")
+        argument = exp.Column(this=exp.to_identifier(argument_name(key)), table=exp.to_identifier(name))
+        replacement = exp.Cast(this=argument, to=exp.DataType.build(types[key], dialect="tsql"))
+        if parameter is body:
+            body = replacement
+        else:
+            parameter.replace(replacement)
+    return exp.select(exp.alias_(body, name)).sql("tsql")
+
+
+def argument_name(parameter: str) -> str:
+    """The database function's argument for a parameter `@p`."""
+    return fold_identifier(parameter.lstrip("@"))
+
+
+def _lookup_assignments(statement: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
+    """`SELECT [TOP 1] @v = x, @w = y FROM ...`: (name, value) pairs; else None."""
+    if not isinstance(statement, exp.Select) or statement.args.get("from_") is None:
+        return None
+    if statement.args.get("into") is not None or statement.args.get("distinct") is not None:
+        return None
+    items = list(statement.expressions)
+    if not items or not all(isinstance(i, exp.EQ) and isinstance(i.this, exp.Parameter) for i in items):
+        return None
+    return [(i.this.name.lower(), i.expression) for i in items]
+
+
+def _looked_up(select: exp.Select, value: exp.Expression, name: str, types: dict, values: dict) -> exp.Expression:
+    """@v after `SELECT @v = value FROM ...` (the module's doc says how)."""
+    query = _substituted(select, values)
+    query.set("expressions", [_assigned(value, name, types, values)])
+    single_row = query.args.get("group") is None and query.expressions[0].find(exp.AggFunc) is not None
+    top = query.args.get("limit")
+    if top is not None and not (isinstance(top.expression, exp.Literal) and top.expression.name == "1"):
+        raise FoldError("scalar function assigning a variable from SELECT TOP n (n > 1): cannot fold into one expression")
+    if not single_row and top is None:  # the last row assigned: the first in the reversed order
+        order = query.args.get("order")
+        for ordered in order.expressions if order is not None else []:
+            ordered.set("desc", not ordered.args.get("desc"))
+            ordered.set("nulls_first", None)
+        query.set("limit", exp.Limit(expression=exp.Literal.number(1)))
+    found = exp.Subquery(this=query)
+    old = values.get(name, exp.Null())
+    if single_row or isinstance(old, exp.Null):
+        return found
+    exists_query = query.copy()
+    exists_query.set("expressions", [exp.Literal.number(1)])
+    exists_query.set("order", None)
+    exists_query.set("limit", None)
+    return exp.Case(ifs=[exp.If(this=exp.Exists(this=exists_query), true=found)], default=old.copy())
 
 
 def _declare(statement: exp.Declare, types: dict, values: dict) -> None:
@@ -93,7 +215,9 @@ def _assigned(value: exp.Expression, name: str, types: dict, values: dict) -> ex
     if isinstance(value, exp.Null):
         return value
     kind = types.get(name)
-    return exp.Cast(this=value, to=kind.copy()) if kind is not None else value
+    if kind is None or kind.sql("tsql").lower() in _CLR_TYPES:
+        return value  # a CLR type takes only its own type's values: nothing converts
+    return exp.Cast(this=value, to=kind.copy())
 
 
 def _substituted(expression: exp.Expression, values: dict[str, exp.Expression]) -> exp.Expression:

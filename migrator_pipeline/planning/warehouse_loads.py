@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from migrator_pipeline.planning.upserts import PairError
+from migrator_pipeline.tsql.identifiers import bracketed
 from migrator_pipeline.tsql.syntax import table_key
 
 # words of a control table's name (`ETL Cutoff`, `LoadLog`, `etl_batch_runs`)
@@ -86,7 +87,7 @@ def _name_as_written(target: exp.Table, update: exp.Update) -> str:
 
 def _shown(name: str) -> str:
     """`schema.name` as T-SQL writes it: parts that are not plain words in brackets."""
-    return ".".join(part if re.fullmatch(r"\w+", part) else f"[{part}]" for part in name.split(".", 1))
+    return ".".join(part if re.fullmatch(r"\w+", part) else bracketed(part) for part in name.split(".", 1))
 
 
 def _update_target_key(update: exp.Update) -> str | None:

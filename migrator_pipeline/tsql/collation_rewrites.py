@@ -182,15 +182,31 @@ def _group_case_insensitively(select: exp.Select, keys: list[exp.Expression], co
 def _replace_outside_aggregates(select: exp.Select, key: exp.Expression) -> None:
     """Each use of a text group key in SELECT, HAVING and ORDER BY becomes min(key), so the
     query still names a grouped value; a bare projection keeps its output name."""
+    same = _same_expression(key)
     for projection in list(select.expressions):
-        if projection == key and key.alias_or_name:
+        if same(projection) and key.alias_or_name:
             projection.replace(exp.alias_(group_value(key), key.alias_or_name))
     for part in (*select.expressions, select.args.get("having"), select.args.get("order")):
         if part is None:
             continue
         for node in list(part.walk()):
-            if node == key and node is not key and not node.find_ancestor(exp.AggFunc):
+            if node is not key and same(node) and not node.find_ancestor(exp.AggFunc):
                 node.replace(group_value(node))
+
+
+def _same_expression(key: exp.Expression):
+    """Whether a node is the group key as SQL Server matches them: identifiers compared without
+    regard to case or brackets (`Left([Model], 1)` in SELECT is `Left(Model,1)` in GROUP BY)."""
+    unquoted = _unquoted(key)
+    return lambda node: type(node) is type(key) and (node == key or _unquoted(node) == unquoted)
+
+
+def _unquoted(node: exp.Expression) -> exp.Expression:
+    copy = node.copy()
+    for identifier in copy.find_all(exp.Identifier):
+        identifier.set("this", identifier.name.lower())
+        identifier.set("quoted", False)
+    return copy
 
 
 def group_value(key: exp.Expression) -> exp.Min:

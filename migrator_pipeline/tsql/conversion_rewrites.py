@@ -77,6 +77,8 @@ _ISO_STYLES = (23, 120, 121, 126)
 
 def _style_text_as_iso(value: exp.Expression, style: exp.Expression, node: exp.Expression) -> exp.Expression:
     """CONVERT(date, '25/12/2024', 103): the text as ISO, for a plain cast to read."""
+    while isinstance(style, exp.Paren):  # `(126)`, as SQL Server scripts a computed column
+        style = style.this
     number = int(style.this) if isinstance(style, exp.Literal) and style.this.isdigit() else None
     if number in _ISO_STYLES:
         return value

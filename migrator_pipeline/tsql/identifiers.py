@@ -8,6 +8,8 @@ than PostgreSQL keeps (63 bytes) is shortened by `fit_identifier`.
 import hashlib
 import re
 
+from sqlglot import exp
+
 _NOT_WORD = re.compile(r"[^0-9a-z_]+")
 # PostgreSQL's NAMEDATALEN - 1: it cuts longer names silently, so two long names that share
 # their first 63 bytes would become one relation (DuplicateTable) or one column.
@@ -34,7 +36,12 @@ POSTGRES_RESERVED = frozenset(
 def sql_name(folded: str) -> str:
     """A folded name as generated SQL writes it: double-quoted when PostgreSQL reserves it
     (`"from"`, `"group"`), bare otherwise."""
-    return f'"{folded}"' if folded in POSTGRES_RESERVED else folded
+    return exp.to_identifier(folded, quoted=folded in POSTGRES_RESERVED).sql(dialect="postgres")
+
+
+def bracketed(name: str) -> str:
+    """A T-SQL identifier, bracketed by sqlglot: `[a]]b]`."""
+    return exp.to_identifier(name, quoted=True).sql(dialect="tsql")
 
 
 def fold_identifier(name: str) -> str:

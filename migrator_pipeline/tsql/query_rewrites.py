@@ -36,6 +36,19 @@ def drop_query_hints(tree: exp.Expression, context: RewriteContext) -> exp.Expre
     return tree
 
 
+def grouping_sets(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """`GROUP BY a, b WITH ROLLUP` (or `WITH CUBE`), the older T-SQL form, is
+    `GROUP BY ROLLUP (a, b)` (`CUBE (a, b)`): the same groups, the same GROUPING().
+    https://learn.microsoft.com/sql/t-sql/queries/select-group-by-transact-sql"""
+    for group in tree.find_all(exp.Group):
+        for kind, node in (("rollup", exp.Rollup), ("cube", exp.Cube)):
+            marks = group.args.get(kind) or []
+            if marks and not any(mark.expressions for mark in marks) and group.expressions:
+                group.set("expressions", [node(expressions=list(group.expressions))])
+                group.set(kind, None)
+    return tree
+
+
 def pivots(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """`src PIVOT (AGG(v) FOR c IN ([a], [b])) AS p` is a grouped subquery: one
     `AGG(CASE WHEN c = 'a' THEN v END) AS a` per listed value, grouped by every other column

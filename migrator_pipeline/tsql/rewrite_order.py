@@ -58,6 +58,7 @@ from migrator_pipeline.tsql.query_rewrites import (
     choose,
     drop_query_hints,
     drop_table_hints,
+    grouping_sets,
     pivots,
     recursive_ctes,
     top_rows,
@@ -74,6 +75,7 @@ from migrator_pipeline.tsql.string_function_rewrites import (
     space_negative_is_null,
     str_function,
 )
+from migrator_pipeline.tsql.json_rewrites import json_functions
 from migrator_pipeline.tsql.xml_rewrites import xml_methods
 from migrator_pipeline.tsql.string_rewrites import (
     char_padding,
@@ -89,6 +91,8 @@ from migrator_pipeline.tsql.string_rewrites import (
 
 REWRITES: list[Rewrite] = [
     drop_table_hints, drop_query_hints,
+    # before anything reads GROUP BY: `WITH ROLLUP` becomes ROLLUP (...) in its expressions
+    grouping_sets,
     # before the xml methods: `(... FOR XML PATH(''), TYPE).value('.', ...)` is the text itself
     for_xml_read_back,
     # before anything reads columns: sqlglot reads `$12.50` as a column
@@ -96,6 +100,8 @@ REWRITES: list[Rewrite] = [
     # after the FOR XML read-back, before anything reads CASTs or functions: xml methods become
     # xpath() calls and typed CASTs
     xml_methods,
+    # before conversions and types: JSON_VALUE's text is nvarchar(4000), JSON_QUERY's nvarchar(max)
+    json_functions,
     # first: every later rewrite then sees a plain grouped subquery, CASE and comparisons
     pivots,
     recursive_ctes,

@@ -24,7 +24,7 @@ from migrator_pipeline.tsql.rewrites import RewriteContext, TranslationError, er
 from migrator_pipeline.tsql.sqlserver_types import Typing
 from migrator_pipeline.tsql.syntax import is_cte_reference, parse_tsql, reference_key
 
-__all__ = ["TranslationError", "translate_expression", "translate_select", "with_query_types"]
+__all__ = ["TranslationError", "postgres_sql", "translate_expression", "translate_select", "with_query_types"]
 
 # Tokens whose text is data, not SQL words: never change their case.
 _STRING_TOKENS = {
@@ -98,6 +98,7 @@ def translate_select(
     compare as under SQL Server's default case-insensitive collation."""
     tree = _parse_query(tsql)
     _reject_variables(tree)
+    _reject_sql_server_only_functions(tree)
     tree = apply_rewrites(tree, RewriteContext(column_types or {}, case_sensitive))
     placeholders = _Placeholders()
     _substitute_relations(tree, relations, placeholders)
@@ -203,6 +204,18 @@ def _reject_variables(tree: exp.Expression) -> None:
         raise error_at(f"variable {variable.sql(dialect='tsql')} in a query: no value for it in a model", variable)
 
 
+# SQL Server's own functions with nothing alike in PostgreSQL: passed through, they would name a
+# function that does not exist and fail the build, so they are refused here with their name
+_SQL_SERVER_ONLY_FUNCTIONS = frozenset({"compress", "decompress", "session_context", "context_info", "serverproperty"})
+
+
+def _reject_sql_server_only_functions(tree: exp.Expression) -> None:
+    for call in tree.find_all(exp.Func):
+        name = call.name if isinstance(call, exp.Anonymous) else call.key
+        if name.lower() in _SQL_SERVER_ONLY_FUNCTIONS:
+            raise error_at(f"no PostgreSQL equivalent: {name.upper()}() is SQL Server's own", call)
+
+
 def _substitute_relations(tree: exp.Expression, relations: Mapping[str, str], placeholders: _Placeholders) -> None:
     """Each table becomes a placeholder for its Jinja, keeping its alias (or its folded
     name as alias, so qualified columns such as `Customers.Name` still resolve)."""
@@ -244,6 +257,9 @@ def _substitute_macros(tree: exp.Expression, macros: Mapping[str, str], placehol
     calls = [d for d in reversed(list(tree.walk())) if isinstance(d, exp.Dot) and isinstance(d.expression, exp.Anonymous)]
     for call in calls:
         key = f"{call.this.name}.{call.expression.name}".lower()
+        if key not in known and _is_clr_method(call):
+            raise error_at(f"no PostgreSQL equivalent: {call.this.name}.{call.expression.name}() is a method "
+                           "of a CLR type (geography, geometry, hierarchyid)", call)
         if key not in known:
             raise error_at(f"unknown function {key}: not translated as a macro", call)
         arguments = [placeholders.as_jinja_argument(_generate(a, pretty=False)) for a in call.expression.expressions]
@@ -252,12 +268,31 @@ def _substitute_macros(tree: exp.Expression, macros: Mapping[str, str], placehol
         call.replace(exp.column(name))
 
 
+# methods of SQL Server's CLR types that a query calls on a column (`c.Location.ToString()`)
+_CLR_METHODS = frozenset("""tostring stastext stasbinary stsrid starea stlength stdistance stintersects
+stcontains stwithin stbuffer stunion stintersection stnumpoints stx sty lat long z m getancestor
+getdescendant getlevel getroot isdescendantof getreparentedvalue""".split())
+
+
+def _is_clr_method(call: exp.Dot) -> bool:
+    """`alias.Column.Method()` (the column qualified by its table) or a CLR type's method by name."""
+    qualified = isinstance(call.this, exp.Column) and bool(call.this.table)
+    return qualified or call.expression.name.lower() in _CLR_METHODS
+
+
 def _substitute_parameters(tree: exp.Expression, parameters: set[str], placeholders: _Placeholders) -> None:
     for node in list(tree.find_all(exp.Parameter)):
         name = fold_identifier(node.name)
         if name not in parameters:
             raise error_at(f"unknown parameter @{node.name}", node)
         node.replace(exp.column(placeholders.add(f"{{{{ {name} }}}}", name)))
+
+
+def postgres_sql(tree: exp.Expression, *, pretty: bool = True) -> str:
+    """A PostgreSQL tree as the generated project writes SQL: sqlglot's pretty printer (two
+    spaces), lower-case keywords and functions. The one generator of model SQL: the translator
+    and the dbt writer's formatter (`dbt_project.sql_style`) both go through it."""
+    return _generate(tree, pretty=pretty)
 
 
 def _generate(tree: exp.Expression, *, pretty: bool) -> str:

@@ -13,6 +13,7 @@ import warnings
 from types import ModuleType
 
 import psycopg2
+from psycopg2 import sql
 
 from migrator_pipeline.home import pgdata_dir
 
@@ -54,9 +55,9 @@ def _ensure_databases(admin_url: str) -> None:
             existing = {row[0] for row in cur.fetchall()}
             for name in DATABASES:
                 if name not in existing:
-                    cur.execute(f'create database "{name}"')
+                    cur.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
             # Dagster's database is for the admin connection only: dbt's roles never reach it
-            cur.execute('revoke connect on database "dagster" from public')
+            cur.execute(sql.SQL("revoke connect on database {} from public").format(sql.Identifier("dagster")))
 
 
 def stop_embedded_server() -> bool:

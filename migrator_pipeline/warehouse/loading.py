@@ -104,7 +104,7 @@ def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Compos
     out with a finding, and the COPY runs again without it, up to MAX_REFUSED_ROWS rows."""
     rows = data.rows if data else []
     kept = list(range(len(rows)))
-    refused = 0
+    refused, first_refusal = 0, None
     while True:
         try:
             with conn.cursor() as cur:
@@ -124,21 +124,22 @@ def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Compos
                 return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
             row = kept.pop(line - 1)
             refused += 1
+            first_refusal = first_refusal or message
             file, row_line = data.where(row)
             findings.append(Finding("warning", f"{table.source} row not loaded, PostgreSQL refuses it: {message}",
                                     file, row_line, table.source))
-    return LoadedTable(table.source, relation, loaded, incomplete=_incomplete(data, loaded, refused))
+    return LoadedTable(table.source, relation, loaded, incomplete=_incomplete(data, loaded, refused, first_refusal))
 
 
-def _incomplete(data: TableData | None, loaded: int, refused: int) -> str | None:
+def _incomplete(data: TableData | None, loaded: int, refused: int, first_refusal: str | None = None) -> str | None:
     if data is None:
         return None
     if data.lost:
         return data.lost
     if refused and not loaded:
-        return f"PostgreSQL refused all {refused} of its rows"
+        return f"PostgreSQL refused all {refused} of its rows ({first_refusal})"
     if refused:
-        return f"PostgreSQL refused {refused} of its {loaded + refused} rows"
+        return f"PostgreSQL refused {refused} of its {loaded + refused} rows (first: {first_refusal})"
     return None
 
 

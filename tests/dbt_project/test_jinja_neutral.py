@@ -74,7 +74,7 @@ def test_every_string_of_the_properties_files_renders_as_itself(tmp_path):
         document = yaml.safe_load(path.read_text())
         strings = _strings(document)
         assert strings and all("{{ '{' }}" not in _render(s) for s in strings)
-    [source] = yaml.safe_load((tmp_path / "models/staging/_sources.yml").read_text())["sources"]
+    [source] = yaml.safe_load((tmp_path / "models/staging/dbo/_dbo__sources.yml").read_text())["sources"]
     table_doc = source["tables"][0]
     assert _render(table_doc["description"]) == "{% raw %} {{ unbalanced: [yaml"
     assert _render(table_doc["columns"][0]["description"]) == (
@@ -84,7 +84,9 @@ def test_every_string_of_the_properties_files_renders_as_itself(tmp_path):
                                        "quote": True, "data_type": "integer",
                                        "data_tests": ["unique", "not_null"]}
     marts = yaml.safe_load((tmp_path / "models/marts/_marts__models.yml").read_text())
-    assert _render(marts["models"][0]["description"]) == "{# x #} {{"
+    assert _render(marts["models"][0]["description"]) == (
+        "{# x #} {{ From dbo.v in SQL Server; planner rule: none recorded; drafted by the rules "
+        "(sqlglot and the semantic rewrites).")
 
 
 def test_config_keys_that_are_reserved_words_are_quoted():

@@ -70,7 +70,7 @@ def test_failed_models_and_their_descendants_are_kept_but_disabled(tmp_path):
     assert disabled == {"a": "division by zero", "b": "depends on a, which did not pass"}
     assert (tmp_path / "models/intermediate/a.sql").read_text() == (
         "{# Disabled by migrator: division by zero\n   Fix the SQL below, then remove enabled=false. #}\n"
-        "{{ config(materialized='view', enabled=false) }}\n\nselect 1 as a\n")
+        "{{ config(materialized='view', enabled=false) }}\n\nselect\n  1 as a\n")  # in the project's style
     assert "enabled=false" not in (tmp_path / "models/marts/c.sql").read_text()
     assert (tmp_path / "dbt_project.yml").read_text().splitlines()[1] == "name: 'p'"
 

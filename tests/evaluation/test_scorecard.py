@@ -290,3 +290,19 @@ def test_markdown_says_how_many_row_counts_were_compared():
                              "1 raw copy differs: dbo.Orders.\n")
     assert "| dbo.Orders | table | failed |  | rules | 1 | stg_dbo__orders | the raw copy has 5 rows, SQL Server " \
            "has 830 (expected/row_counts.csv) |" in markdown
+
+
+def test_a_construct_with_no_postgresql_equivalent_and_no_llm_request_is_needs_review_not_failed():
+    # WideWorldImporters' views call DECOMPRESS() and geography methods: no rule writes them and,
+    # with the LLM off, nothing was drafted that could fail; a person (or the LLM) has to decide
+    catalog, plan, drafts, report, load = _inputs()
+    untranslatable = "no PostgreSQL equivalent: DECOMPRESS() is SQL Server's own (line 1, column 8)"
+    drafts.models[2] = DraftModel("vbroken", "dbo.vbroken", None, "none", 1, untranslatable)
+    vbroken = next(o for o in evaluate(catalog, plan, drafts, report, [], load).objects if o.source == "dbo.vBroken")
+    assert (vbroken.status, vbroken.method) == ("needs_review", "none")
+    assert vbroken.reason == f"no rule translates it, and the LLM was not asked: {untranslatable}"
+    # once the LLM was asked and still gave nothing usable, it is a failure
+    drafts.models[2] = DraftModel("vbroken", "dbo.vbroken", None, "none", 2, untranslatable,
+                                  usage=LlmUsage(100, 50, 0.01), rejections=["two statements"])
+    vbroken = next(o for o in evaluate(catalog, plan, drafts, report, [], load).objects if o.source == "dbo.vBroken")
+    assert vbroken.status == "failed"

@@ -544,3 +544,17 @@ def test_translate_expression_errors(tsql_expression, message):
     with pytest.raises(TranslationError) as error:
         translate_expression(tsql_expression, ["@a"])
     assert str(error.value).startswith(message)
+
+
+@pytest.mark.parametrize("call", ["DECOMPRESS(x)", "COMPRESS(x)", "SESSION_CONTEXT(N'k')", "SERVERPROPERTY('Edition')"])
+def test_sql_server_only_functions_are_refused_by_name_not_passed_to_postgres(call):
+    # WideWorldImporters reads DECOMPRESS(): passed through, it named a function PostgreSQL lacks
+    with pytest.raises(TranslationError, match=r"no PostgreSQL equivalent: \w+\(\) is SQL Server's own"):
+        translate_select(f"SELECT {call} AS y FROM dbo.t", relations={"dbo.t": '{{ ref("t") }}'})
+
+
+@pytest.mark.parametrize("query", ["SELECT c.Location.ToString() AS l FROM dbo.t AS c",
+                                   "SELECT Border.STArea() AS a FROM dbo.t"])
+def test_methods_of_clr_types_are_refused_as_having_no_postgresql_equivalent(query):
+    with pytest.raises(TranslationError, match=r"no PostgreSQL equivalent: \w+\.\w+\(\) is a method of a CLR type"):
+        translate_select(query, relations={"dbo.t": '{{ ref("t") }}'})

@@ -28,7 +28,8 @@ def test_load_source_tables_copies_rows_exactly_and_reports_bad_tables(pg, wareh
         ("loadtest_raw.dbo__people", 2), ("loadtest_raw.dbo__broken", 0)]
     # the row PostgreSQL refuses is a finding; the table loads without it, and says it is incomplete
     assert report.tables[1].error is None
-    assert report.tables[1].incomplete == "PostgreSQL refused all 1 of its rows"
+    assert report.tables[1].incomplete == ('PostgreSQL refused all 1 of its rows (invalid input syntax for type '
+                                           'date: "not a date")')
     assert report.findings[0].message.startswith('dbo.Broken row not loaded, PostgreSQL refuses it: invalid input syntax for type date: "not a date"')
     assert report.findings[0].file == "data/dbo.Broken.csv"
     pg.execute("select personid, full_name, isactive, photo, salary from loadtest_raw.dbo__people order by 1")

@@ -174,7 +174,8 @@ def test_a_missing_data_file_or_rows_all_refused_never_pass(tmp_path: Path, pg, 
     drafts = Drafts("p", models=[DraftModel(name, key, "select 1", "rules", 1) for key, name in names.items()])
     built = BuildReport([NodeResult(f"model.p.{name}", name, "model", "success") for name in names.values()], {})
     statuses = {o.source: (o.status, o.reason) for o in evaluate(catalog, plan, drafts, built, [], report).objects}
-    sales = ("needs_review", "rests on dbo.Sales, whose raw copy is incomplete: its data file C:\\loads\\sales.csv was not read")
+    sales = ("needs_review", "rests on dbo.Sales, whose raw copy is incomplete: its data file C:\\loads\\sales.csv "
+             "was not read (missing from the source: not a fault of the migration)")
     notes = ("needs_review", "rests on dbo.Notes, whose raw copy is incomplete: all 1 of its rows could not be stored")
     assert statuses == {
         "dbo.Sales": sales, "dbo.vSales": sales, "dbo.vBig": sales,  # through the view it reads
@@ -192,7 +193,8 @@ def test_a_row_postgresql_cannot_hold_is_a_finding_with_its_line(tmp_path: Path,
     report = load_source_tables(warehouse_url, read_catalog(tmp_path), "nul_raw")
     assert [(f.file, f.line, f.message.split(":")[0]) for f in report.findings] == [
         ("t.sql", 4, "dbo.T row not loaded, PostgreSQL refuses it")]
-    assert [(t.rows, t.incomplete) for t in report.tables] == [(2, "PostgreSQL refused 1 of its 3 rows")]
+    assert [(t.rows, t.incomplete) for t in report.tables] == [
+        (2, 'PostgreSQL refused 1 of its 3 rows (first: invalid byte sequence for encoding "UTF8": 0x00)')]
     assert _rows(pg, "select id from nul_raw.dbo__t order by 1") == [(1,), (3,)]
     pg.execute("drop schema nul_raw cascade")
 
