@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.planning.naming import distinct_outputs, output_columns
+from migrator_pipeline.planning.procedural import CURSOR_REASON, WHILE_REASON, procedural_sketches
 from migrator_pipeline.planning.parameters import THIS_PLACEHOLDER, VARIABLE_PREFIX, bind_parameters
 from migrator_pipeline.planning.result_sets import ResultSet, ResultSetError, read_result_set
 from migrator_pipeline.planning.sketches import ModelSketch
@@ -22,17 +23,13 @@ from migrator_pipeline.planning.warehouse_loads import (
     DeletedKeys, Variable, bookkeeping, close_off_select, declared_variables, read_deleted_keys, reloads_keys,
     substitute_variables, updated_select, window_condition)
 from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier
-from migrator_pipeline.tsql.lexer import tokenize
 from migrator_pipeline.tsql.modules import block_statements
 from migrator_pipeline.tsql.references import statement_dependencies, write_targets
 from migrator_pipeline.tsql.syntax import table_key
-from migrator_pipeline.tsql.tokens import multipart_name
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 READ_ONLY_REASON = "analysis: review parameters"
-CURSOR_REASON = "cursor: row-by-row logic, needs a set-based rewrite"
-WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
 DYNAMIC_SQL_REASON = "dynamic SQL (EXEC of a string / sp_executesql): the statement is only known at run time"
 DELETE_REASON = "DELETE with WHERE: removes some rows in place, which no dbt model does"
 # statements that carry no data flow for a model
@@ -60,80 +57,10 @@ def analyse_procedure(procedure: SourceObject, catalog: Catalog) -> ProcedureAna
         if result_set is not None:
             return ProcedureAnalysis(sketches=[_result_set_sketch(procedure, result_set)])
     analysis = _ProcedureReader(procedure, catalog).read(statements)
-    return _procedural_analysis(procedure, catalog, analysis) or analysis
-
-
-# what the rules cannot read but the LLM can rewrite as one set-based query per table written
-PROCEDURAL_REASONS = (CURSOR_REASON, WHILE_REASON)
-# what not even a rewrite can make a model of
-_NOT_PROCEDURAL = (DYNAMIC_SQL_REASON,)
-
-
-def _procedural_analysis(procedure: SourceObject, catalog: Catalog,
-                         analysis: ProcedureAnalysis) -> ProcedureAnalysis | None:
-    """A procedure with a cursor or a WHILE loop that fills tables: one `table` model per table it
-    writes, each carrying the procedure's whole T-SQL, for the LLM to rewrite as one set-based
-    T-SQL query that the rules then translate (`agents.executor`). Without the LLM the model is
-    `needs_review` with the same reason. None when this does not apply: no loop or cursor, dynamic
-    SQL, parameters (a model cannot take arguments), or no table of the estate written."""
-    procedural = [r for r in analysis.reasons if r in PROCEDURAL_REASONS]
-    if not procedural or any(r in _NOT_PROCEDURAL for r in analysis.reasons) or procedure.parameters:
-        return None
-    header = procedure.header
-    tsql = (procedure.body[header.body_start :] if header and header.body_start is not None
-            else procedure.body).strip()
-    # only tables it fills: a table it also updates or deletes from in place holds rows from
-    # before the run, which no rewrite can know; it stays a source and the procedure needs review
-    inserted = _inserted_only(tsql)
-    targets = [t for key in procedure.writes if key in inserted
-               and (t := catalog.get(key)) is not None and t.kind == "table"]
-    if not targets:
-        return None
-    written = {t.key for t in targets}
-    reads = [key for key in _named_relations(tsql, catalog) if key not in written and key != procedure.key]
-    reason = "; ".join(procedural)
-    sketches = [ModelSketch(
-        fold_identifier(table.name), table.schema, table.source, "table", procedure.key, tsql, table.key,
-        depends_on=reads, columns=[c.name for c in table.columns if not c.computed], procedural=reason,
-        description=(f"{table.source} as {procedure.source} leaves it, rewritten from its row-by-row code "
-                     f"({reason}) as one set-based query by the LLM, then translated by the rules."),
-    ) for table in targets]
-    return ProcedureAnalysis(sketches=sketches)
-
-
-def _inserted_only(tsql: str) -> set[str]:
-    """Keys of the tables the code INSERTs into and never UPDATEs, DELETEs from or MERGEs into."""
-    tokens = tokenize(tsql)
-    inserted, changed = set(), set()
-    for index, token in enumerate(tokens):
-        verb = token.upper if token.kind == "word" else ""
-        if verb not in ("INSERT", "UPDATE", "DELETE", "MERGE"):
-            continue
-        at = index + 1
-        if at < len(tokens) and tokens[at].kind == "word" and tokens[at].upper in ("INTO", "FROM", "TOP"):
-            at += 1
-        parts, _ = multipart_name(tokens, at)
-        if 0 < len(parts) <= 2:
-            key = ".".join((["dbo"] + parts)[-2:]).lower()
-            (inserted if verb == "INSERT" else changed).add(key)
-    return inserted - changed
-
-
-def _named_relations(tsql: str, catalog: Catalog) -> list[str]:
-    """Tables and views of the estate the code names, in order of first mention: from the lexer's
-    tokens, so names in comments and strings never count. A cursor's or loop's statements are not
-    parsed into reads by the catalog, so this is how a procedural model learns what it reads."""
-    relations = {obj.key for obj in catalog.objects if obj.kind in ("table", "view")}
-    tokens = tokenize(tsql)
-    found: list[str] = []
-    index = 0
-    while index < len(tokens):
-        parts, after = multipart_name(tokens, index)
-        index = max(after, index + 1)
-        key = ".".join((["dbo"] + parts)[-2:]).lower() if 0 < len(parts) <= 2 else None
-        if key in relations and key not in found:
-            found.append(key)
-    return found
+    if DYNAMIC_SQL_REASON in analysis.reasons:  # not even a rewrite can make a model of it
+        return analysis
+    sketches = procedural_sketches(procedure, catalog, analysis.reasons)
+    return ProcedureAnalysis(sketches=sketches) if sketches else analysis
 
 
 def _result_set_sketch(procedure: SourceObject, result_set: ResultSet) -> ModelSketch:
