@@ -18,7 +18,10 @@ WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
 
 # what the rules cannot read but the LLM can rewrite as one set-based query per table written
 PROCEDURAL_REASONS = (CURSOR_REASON, WHILE_REASON)
-def procedural_sketches(procedure: SourceObject, catalog: Catalog, reasons: list[str]) -> list[ModelSketch] | None:
+
+
+def procedural_sketches(procedure: SourceObject, catalog: Catalog,
+                        reasons: list[str]) -> list[ModelSketch] | None:
     """A procedure with a cursor or a WHILE loop that fills tables: one `table` model per table it
     writes, each carrying the procedure's whole T-SQL, for the LLM to rewrite as one set-based
     T-SQL query that the rules then translate (`agents.executor`). Without the LLM the model is
