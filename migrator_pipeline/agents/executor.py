@@ -24,6 +24,7 @@ from sqlglot import exp
 from langgraph.graph import END, START, StateGraph
 
 from migrator_pipeline.agents import prompts
+from migrator_pipeline.agents.checkpoints import thread_id
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
 from migrator_pipeline.agents.validation import validate_reply, validate_sql
 from migrator_pipeline.catalog.model import Catalog
@@ -70,11 +71,13 @@ class TranslationContext:
     functions: Mapping[str, str] = field(default_factory=dict)
 
 
-def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
+def build_executor_graph(context: TranslationContext, llm: LlmClient | None, checkpointer=None):
     def rules(state: DraftState) -> DraftState:
         model = state["model"]
         if model.sql is not None:  # staging models are generated, nothing to translate
             return {"sql": model.sql, "method": "rules", "attempts": 1, "error": None}
+        if model.procedural:  # row-by-row code is no query: only a set-based rewrite makes one
+            return {"sql": None, "method": "none", "attempts": 1, "error": model.procedural}
         try:
             sql = translate_select(model.tsql, relations=context.relations,
                                    macros=context.macros, column_types=context.column_types,
@@ -121,7 +124,8 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
 
     def rules_on_rewrite(state: DraftState) -> DraftState:
         """The LLM's set-based T-SQL goes through the very same rules as any view."""
-        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None)})
+        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None,
+                                                   procedural=None)})
         if translated["sql"] is None:
             reason = f"the rules could not translate the rewrite: {translated['error']}"
             # the last attempt falls back to asking for PostgreSQL directly
@@ -174,7 +178,7 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None):
     graph.add_conditional_edges("llm", after_llm, ["rules_on_rewrite", "validate_llm", "llm", END])
     graph.add_conditional_edges("rules_on_rewrite", after_rules_on_rewrite, ["validate_llm", "llm", END])
     graph.add_conditional_edges("validate_llm", after_validate_llm, ["llm", END])
-    return graph.compile()
+    return graph.compile(checkpointer=checkpointer)
 
 
 def llm_prompt(model: PlannedModel, context: TranslationContext, mode: str = "tsql",
@@ -242,11 +246,19 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,
-                 on_progress=None) -> Drafts:
-    """Run the executor graph over every planned model and macro of the plan."""
+                 on_progress=None, checkpointer=None) -> Drafts:
+    """Run the executor graph over every planned model and macro of the plan. With a
+    `checkpointer` (agents/checkpoints.py) and the LLM on, each model's graph state is kept after
+    every node: a run killed mid-step resumes where each object stopped, and its threads are
+    deleted once every model is drafted."""
     context = translation_context(plan, catalog)
     over_budget = _over_budget(plan.models, context, llm)
-    graph = build_executor_graph(context, None if over_budget else llm)
+    asking = None if over_budget else llm
+    if asking is None:  # rules alone are deterministic and cheap: nothing worth resuming
+        checkpointer = None
+    graph = build_executor_graph(context, asking, checkpointer)
+    threads = {m.name: thread_id(plan.project, m.name, m.tsql, m.sql or "", m.procedural or "", llm.model,
+                                 prompts.PROMPT_VERSION) for m in plan.models} if checkpointer else {}
     drafts = Drafts(plan.project)
     for macro in plan.macros:
         drafts.macros.append(draft_macro(macro, context))
@@ -254,14 +266,18 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     # CPU-bound and gain nothing from threads
     workers = llm.concurrency if llm is not None else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        finals = pool.map(lambda m: _invoke(graph, m), plan.models)
+        finals = pool.map(lambda m: _invoke(graph, m, threads.get(m.name)), plan.models)
         for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
             draft = _draft(model, final)
             if over_budget and not draft.ok:  # bound for the LLM, which was not asked
                 draft.needs_review, draft.error = True, f"budget exhausted: {over_budget}"
+            elif llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
+                draft.needs_review, draft.error = True, f"{model.procedural} (the LLM is off)"
             drafts.models.append(draft)
             if on_progress:
                 on_progress(index, len(plan.models), model.name)
+    for thread in threads.values():
+        checkpointer.delete_thread(thread)
     return drafts
 
 
@@ -282,9 +298,18 @@ def _over_budget(models: list[PlannedModel], context: TranslationContext, llm: L
     return f"{reason} for {bound} objects; set MIGRATOR_LLM_PROCEED=1 to spend up to it" if reason else None
 
 
-def _invoke(graph, model: PlannedModel) -> DraftState:
+def _invoke(graph, model: PlannedModel, thread: str | None = None) -> DraftState:
     try:
-        return graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
+        if thread is None:
+            return graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0})
+        config = {"configurable": {"thread_id": thread}}
+        saved = graph.get_state(config)
+        if saved.values and not saved.next:  # finished before the kill: nothing to ask again
+            return saved.values
+        # "sync": each node's state is written before the next runs, so a kill loses no answer
+        if saved.next:  # cut off mid-graph: resume from its last node
+            return graph.invoke(None, config, durability="sync")
+        return graph.invoke({"model": model, "attempts": 0, "llm_attempts": 0}, config, durability="sync")
     except Exception as error:  # a bug while drafting one model costs that model, never the run
         return {"attempts": 1, "error": f"executor failed: {type(error).__name__}: {str(error)[:200]}"}
 

@@ -6,6 +6,10 @@ runs without it, and every object it would have handled is reported as not conve
 Retries are the SDK's own (`max_retries`): exponential backoff on 408/409/429/5xx (529
 "overloaded" included) and on timeouts, honouring `retry-after`/`retry-after-ms`. When they are
 exhausted the call raises, and the caller records the object as failed with the reason.
+
+Requests are not streamed: a reply is one short query (max_tokens 4096 by default, well under the
+SDK's limit for unstreamed requests), and the whole response carries the exact `usage` that
+accounting sums; streaming would add partial states and nothing the user sees.
 """
 
 from __future__ import annotations
@@ -18,10 +22,10 @@ from typing import Protocol
 
 import anthropic
 
+from migrator_pipeline.assessment import ESTIMATED_REPLY_TOKENS  # one estimate: the assessment's
 from migrator_pipeline.drafts import LlmUsage
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
-ESTIMATED_REPLY_TOKENS = 600
 
 
 @dataclass(frozen=True)

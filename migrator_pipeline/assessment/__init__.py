@@ -11,10 +11,19 @@ Complexity score, documented so that people can argue with it:
     band  = "low" when score <= LOW_MAX, "medium" when score <= MEDIUM_MAX, else "high"
 
 Predicted path:
-- `manual` when the object is a trigger or uses any of MANUAL_FEATURES: row-by-row or
-  runtime-built logic, and CLR types, have no faithful set-based dbt form;
-- `llm` when it uses any of LLM_FEATURES: translatable, but beyond the rule-based rewrites;
+- `manual` when the object is a trigger or uses any of MANUAL_FEATURES: runtime-built logic and
+  CLR types have no faithful set-based dbt form;
+- `llm` when it uses any of LLM_FEATURES: beyond the rule-based rewrites, but the LLM can rewrite
+  it as one set-based T-SQL query (cursors and WHILE loops included) that the rules translate;
 - `rules` otherwise.
+
+LLM tokens, estimated before anything is spent, for each object on the `llm` path:
+
+    llm_tokens = PROMPT_OVERHEAD_TOKENS + ceil(body characters / CHARS_PER_TOKEN) + ESTIMATED_REPLY_TOKENS
+
+(one request: the shared conventions and task, the object's T-SQL, a one-query reply). The
+summary's `llm_estimate` sums them, with the share of objects the LLM would get. The executor
+checks the budget against its own estimate of the exact prompts before the first request.
 """
 
 from __future__ import annotations
@@ -67,16 +76,22 @@ BANDS = ("low", "medium", "high")
 EFFORT_HOURS = {"low": 0.5, "medium": 2.0, "high": 6.0}
 
 PATHS = ("rules", "llm", "manual")
-MANUAL_FEATURES = ("cursor", "while_loop", "dynamic_sql", "clr_types")
+MANUAL_FEATURES = ("dynamic_sql", "clr_types")
 LLM_FEATURES = (
-    "pivot", "unpivot", "xml_methods", "for_xml", "for_json", "try_catch",
+    "cursor", "while_loop", "pivot", "unpivot", "xml_methods", "for_xml", "for_json", "try_catch",
     "output_clause", "recursive_cte", "cross_database",
 )  # fmt: skip
+# The token estimate (module docstring). About 4 characters per token for code and English; the
+# fixed part of a prompt (agents.prompts' conventions and task, a test keeps them in step) and one
+# query's reply. An estimate for budgets, never an account: the accounts are the responses' usage.
+CHARS_PER_TOKEN = 4
+PROMPT_OVERHEAD_TOKENS = 420
+ESTIMATED_REPLY_TOKENS = 600
 
 BLOCKER_MESSAGES = {
     "trigger": "triggers fire per statement on change; dbt has no equivalent, redesign by hand",
-    "cursor": "a cursor processes rows one by one; rewrite it as set-based SQL by hand",
-    "while_loop": "a WHILE loop has no set-based equivalent; rewrite by hand",
+    "cursor": "a cursor processes rows one by one; the LLM rewrites it as one set-based query, to review",
+    "while_loop": "a WHILE loop runs row by row; the LLM rewrites it as one set-based query, to review",
     "dynamic_sql": "dynamic SQL is built at run time; its statements cannot be translated statically",
     "clr_types": "CLR types (hierarchyid, geography, geometry) need PostGIS or ltree by hand",
     "pivot": "PIVOT has no PostgreSQL equivalent; needs conditional aggregation",
@@ -110,6 +125,7 @@ class ObjectAssessment:
     predicted_path: str  # one of PATHS
     blockers: list[Blocker] = field(default_factory=list)
     effort_hours: float = 0.0
+    llm_tokens: int = 0  # estimated tokens of its LLM request; 0 off the `llm` path
 
 
 @dataclass
@@ -156,7 +172,14 @@ def _assess_with_finding(obj: SourceObject) -> tuple[ObjectAssessment, Finding |
         blockers=_blockers(obj, feature_lines),
         effort_hours=EFFORT_HOURS[band],
     )
+    if assessed.predicted_path == "llm":
+        assessed.llm_tokens = estimated_llm_tokens(len(obj.body))
     return assessed, _scan_finding(obj, scan.tokenizer, scan.error)
+
+
+def estimated_llm_tokens(characters: int) -> int:
+    """Tokens of one LLM request about `characters` of T-SQL, reply included (module docstring)."""
+    return PROMPT_OVERHEAD_TOKENS + -(-characters // CHARS_PER_TOKEN) + ESTIMATED_REPLY_TOKENS
 
 
 def count_lines(body: str) -> int:
@@ -231,7 +254,15 @@ def summarise(objects: list[ObjectAssessment], findings: list[Finding]) -> dict:
         "by_kind_and_path": _by_kind_and_path(objects),
         "top_blockers": dict(sorted(blocker_counts.items(), key=lambda item: (-item[1], item[0]))),
         "findings": dict(Counter(finding.severity for finding in findings)),
+        "llm_estimate": _llm_estimate(objects),
     }
+
+
+def _llm_estimate(objects: list[ObjectAssessment]) -> dict:
+    """How much of the estate the LLM would get, before anything is spent."""
+    bound = [obj for obj in objects if obj.predicted_path == "llm"]
+    return {"objects": len(bound), "share": round(len(bound) / len(objects), 4) if objects else 0.0,
+            "tokens": sum(obj.llm_tokens for obj in bound)}
 
 
 def _by_kind_and_path(objects: list[ObjectAssessment]) -> dict[str, dict[str, int]]:

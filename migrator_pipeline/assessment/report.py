@@ -34,10 +34,17 @@ def _headline(assessment: Assessment) -> str:
             f"- **{summary.get('objects', 0)}** objects, **{summary.get('lines', 0)}** lines of T-SQL",
             f"- Predicted path: **{paths.get('rules', 0)}** by rules, **{paths.get('llm', 0)}** by LLM, "
             f"**{paths.get('manual', 0)}** manual",
+            _llm_line(summary.get("llm_estimate", {})),
             f"- Estimated effort: **{_hours(summary.get('effort_hours', 0))}** hours",
             f"- Findings: **{len(assessment.findings)}**",
         ]
     )
+
+
+def _llm_line(estimate: dict) -> str:
+    share = f"{estimate.get('share', 0.0) * 100:.1f}"
+    return (f"- LLM, estimated before anything is spent: **{estimate.get('objects', 0)}** objects ({share}%), "
+            f"about **{estimate.get('tokens', 0)}** tokens")
 
 
 def _kind_path_table(assessment: Assessment) -> str:

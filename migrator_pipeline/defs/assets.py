@@ -14,11 +14,13 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
+from migrator_pipeline.agents.checkpoints import postgres_checkpointer
 from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.assessment import assess
@@ -41,6 +43,7 @@ from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
+from migrator_pipeline.evaluation.row_differences import differing_models, row_check
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
@@ -224,8 +227,11 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     files = step.files
     catalog = files.catalog()
     plan = files.plan()
-    drafts = run_executor(plan, catalog, llm.client(warehouse.resolved_url()),
-                          on_progress=_progress(context, "drafted"))
+    client = llm.client(warehouse.resolved_url())
+    with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
+        saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
+        drafts = run_executor(plan, catalog, client, on_progress=_progress(context, "drafted"),
+                              checkpointer=saver)
     files.save(DRAFTS, drafts.save)
     usage = drafts.usage
     failed = [m for m in drafts.models if not m.ok]
@@ -281,7 +287,8 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     })
 
 
-@migration_asset(reads=[PLAN, DRAFTS, BUILD_REPORT], kinds={"python", "dbt", "langgraph", "claude"},
+@migration_asset(reads=[CATALOG, PLAN, DRAFTS, BUILD_REPORT, DATA_VALIDATION],
+                 kinds={"python", "dbt", "langgraph", "claude"},
                  pool=LLM_POOL,
                  description="The rebuilder: a LangGraph graph per failed model applies deterministic "
                              "fix-ups (the LLM when configured) and rebuilds only that model.")
@@ -294,6 +301,13 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     report = BuildReport.load(files.path(BUILD_REPORT))
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
     failed = failed_drafts(report, sql_by_model)
+    client, check_rows = llm.client(warehouse.resolved_url(), drafts.usage), None
+    if client is not None and files.path(DATA_VALIDATION).exists():
+        # models that build but return other rows: only an LLM repair can change their rows
+        validation = DataValidation.load(files.path(DATA_VALIDATION))
+        check_rows = row_check(validation, files.catalog(), plan, warehouse.resolved_url())
+        failed.update({name: (sql_by_model[name], "") for name in differing_models(validation)
+                       if name in sql_by_model and name not in failed})
 
     def rebuild(name: str, sql: str) -> BuildReport:
         write_model(files.dbt_dir, plan.model(name), sql)
@@ -304,8 +318,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         relations=plan.relations, macros=[m.name for m in plan.macros],
         columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
         compiled_sql=compiled_sql(files.dbt_dir, failed))
-    outcomes, evidence = repair_models(failed, rebuild, llm.client(warehouse.resolved_url(), drafts.usage),
-                                       repair_context)
+    outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows)
     _log_events(context, dbt_build_events(files.project, files.dbt_dir, evidence))
     final = report.merge(evidence)
     files.save(FINAL_REPORT, final.save)

@@ -46,6 +46,9 @@ class PlannedModel:
     incremental_strategy: str | None = None
     # SQL run before each incremental build (a DELETE of the window the load replaces), with Jinja
     pre_hook: str | None = None
+    # `tsql` is a procedure's row-by-row code (a cursor, a WHILE loop), not a query: why. Only the
+    # LLM can rewrite it as one set-based query; without it the model needs review for this reason
+    procedural: str | None = None
     # the folder under its layer: a staging model's dbt source (`models/staging/<source>/`)
     folder: str | None = None
 

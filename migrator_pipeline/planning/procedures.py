@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.planning.naming import distinct_outputs, output_columns
+from migrator_pipeline.planning.procedural import CURSOR_REASON, WHILE_REASON, procedural_sketches
 from migrator_pipeline.planning.parameters import THIS_PLACEHOLDER, VARIABLE_PREFIX, bind_parameters
 from migrator_pipeline.planning.result_sets import ResultSet, ResultSetError, read_result_set
 from migrator_pipeline.planning.sketches import ModelSketch
@@ -29,8 +30,6 @@ from migrator_pipeline.tsql.translate import TranslationError, translate_express
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 READ_ONLY_REASON = "analysis: review parameters"
-CURSOR_REASON = "cursor: row-by-row logic, needs a set-based rewrite"
-WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
 DYNAMIC_SQL_REASON = "dynamic SQL (EXEC of a string / sp_executesql): the statement is only known at run time"
 DELETE_REASON = "DELETE with WHERE: removes some rows in place, which no dbt model does"
 # statements that carry no data flow for a model
@@ -57,7 +56,11 @@ def analyse_procedure(procedure: SourceObject, catalog: Catalog) -> ProcedureAna
             return ProcedureAnalysis(reasons=[str(error)])
         if result_set is not None:
             return ProcedureAnalysis(sketches=[_result_set_sketch(procedure, result_set)])
-    return _ProcedureReader(procedure, catalog).read(statements)
+    analysis = _ProcedureReader(procedure, catalog).read(statements)
+    if DYNAMIC_SQL_REASON in analysis.reasons:  # not even a rewrite can make a model of it
+        return analysis
+    sketches = procedural_sketches(procedure, catalog, analysis.reasons)
+    return ProcedureAnalysis(sketches=sketches) if sketches else analysis
 
 
 def _result_set_sketch(procedure: SourceObject, result_set: ResultSet) -> ModelSketch:

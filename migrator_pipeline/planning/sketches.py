@@ -34,6 +34,7 @@ class ModelSketch:
     review: str | None = None  # written, but a person must review it (analyses)
     incremental_strategy: str | None = None
     pre_hook: str | None = None
+    procedural: str | None = None  # row-by-row code for the LLM to rewrite: why the rules cannot
 
 
 def planned_model(sketch: ModelSketch) -> PlannedModel:
@@ -43,4 +44,5 @@ def planned_model(sketch: ModelSketch) -> PlannedModel:
         sketch.unique_key, sketch.depends_on, sketch.description, resource=sketch.resource,
         variables=sketch.variables, check_cols=sketch.check_cols, meta_columns=sketch.meta_columns,
         incremental_strategy=sketch.incremental_strategy, pre_hook=sketch.pre_hook,
+        procedural=sketch.procedural,
     )

@@ -59,3 +59,16 @@ def test_views_are_typed_in_the_plans_dependency_order():
     context = translation_context(plan, Catalog("x", objects=[table]))
     assert context.column_types["dbo.v_scores"] == {"score": "int", "who": "nvarchar(20)"}
     assert context.column_types["dbo.v_average"] == {"who": "nvarchar(20)", "average": "int"}
+
+
+def test_procedural_code_without_the_llm_needs_review_with_its_reason():
+    from migrator_pipeline.agents.executor import draft_models
+    from migrator_pipeline.catalog.model import Catalog
+    from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+
+    loop = "DECLARE @i int = 1; WHILE @i <= 3 BEGIN INSERT INTO dbo.N VALUES (@i); SET @i += 1; END"
+    plan = MigrationPlan("p", "p_raw", models=[PlannedModel(
+        "n", "marts", "table", "dbo.fill", loop, "dbo.n", procedural="WHILE loop: row-by-row logic")])
+    [draft] = draft_models(plan, Catalog("x")).models
+    assert (draft.ok, draft.needs_review, draft.method, draft.attempts) == (False, True, "none", 1)
+    assert draft.error == "WHILE loop: row-by-row logic (the LLM is off)"

@@ -96,3 +96,15 @@ def test_an_unchanged_rerun_is_answered_from_the_warehouse_cache(warehouse_url):
         assert cur.fetchone()[0] == 3
         cur.execute("drop schema t_llm_cache_test cascade")
         conn.commit()
+
+
+def test_requests_are_not_streamed_and_usage_comes_from_the_whole_response():
+    """The product never streams: a reply is one short query, so the plain response (its `usage`
+    exact and complete) is all it needs. A streamed request would carry `stream: true` and
+    expect `text/event-stream`; neither is ever sent."""
+    api = MockApi([sql_reply("SELECT 1 AS one")], usages=[Usage(700, 25, 300, 0)])
+    reply = api.client().complete("CONVENTIONS", "object")
+    [request] = api.requests
+    assert "stream" not in request
+    assert "text/event-stream" not in api.headers[0].get("accept", "")
+    assert (reply.usage.input_tokens, reply.usage.output_tokens, reply.usage.cache_read_tokens) == (700, 25, 300)

@@ -1,4 +1,5 @@
-"""A run killed mid-step and started again pays only for what was not answered yet: answers are
+"""A run killed mid-step and started again pays only for what was not answered yet, either way:
+graph state checkpointed in the warehouse (langgraph-checkpoint-postgres, psycopg 3), or answers
 kept in the warehouse's response cache as they arrive. The real SDK talks HTTP to a loopback
 server here (through ANTHROPIC_BASE_URL's `base_url`), because the run is a separate process."""
 
@@ -16,20 +17,25 @@ from mock_api import answer, message
 
 SCRIPT = textwrap.dedent("""
     import sys, anthropic
+    from migrator_pipeline.agents.checkpoints import postgres_checkpointer
     from migrator_pipeline.agents.executor import draft_models
     from migrator_pipeline.agents.llm import LlmClient
     from migrator_pipeline.agents.response_cache import PostgresResponseCache
     from migrator_pipeline.catalog.model import Catalog
     from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 
-    base_url, warehouse, schema = sys.argv[1:4]
+    base_url, warehouse, schema, way = sys.argv[1:5]
     loop = "DECLARE @i int = 1; WHILE @i <= 3 BEGIN INSERT INTO dbo.N{0} VALUES (@i); SET @i += 1; END"
     plan = MigrationPlan("p", "p_raw", models=[
         PlannedModel(name=f"n{i}", layer="marts", materialized="table", origin=f"dbo.usp_n{i}",
                      tsql=loop.format(i)) for i in range(5)])
     sdk = anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0, timeout=60)
-    llm = LlmClient(sdk, cache=PostgresResponseCache(warehouse, schema), concurrency=1)
-    drafts = draft_models(plan, Catalog("x"), llm)
+    if way == "cache":
+        llm = LlmClient(sdk, cache=PostgresResponseCache(warehouse, schema), concurrency=1)
+        drafts = draft_models(plan, Catalog("x"), llm)
+    else:  # no response cache: only the checkpoints can spare requests
+        with postgres_checkpointer(warehouse, schema) as saver:
+            drafts = draft_models(plan, Catalog("x"), LlmClient(sdk, concurrency=1), checkpointer=saver)
     print(",".join(d.method for d in drafts.models), drafts.usage.requests)
 """)
 
@@ -57,16 +63,18 @@ def api():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     Api.seen = []
+    Api.release.clear()  # set by the previous test's teardown
     yield f"http://127.0.0.1:{server.server_address[1]}", Api
     Api.release.set()
     server.shutdown()
 
 
-def test_a_killed_run_resumes_without_re_paying_finished_objects(api, warehouse_url):
+@pytest.mark.parametrize("way", ["checkpoints", "cache"])
+def test_a_killed_run_resumes_without_re_paying_finished_objects(api, warehouse_url, way):
     url, handler = api
-    schema = "t_llm_resume_cache"
+    schema = f"t_llm_resume_{way}"
     handler.stall_at = 3
-    run = subprocess.Popen([sys.executable, "-c", SCRIPT, url, warehouse_url, schema],
+    run = subprocess.Popen([sys.executable, "-c", SCRIPT, url, warehouse_url, schema, way],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120
     while len(handler.seen) < 3 and time.monotonic() < deadline and run.poll() is None:
@@ -78,15 +86,21 @@ def test_a_killed_run_resumes_without_re_paying_finished_objects(api, warehouse_
 
     handler.stall_at = None
     handler.seen = []
-    rerun = subprocess.run([sys.executable, "-c", SCRIPT, url, warehouse_url, schema],
+    rerun = subprocess.run([sys.executable, "-c", SCRIPT, url, warehouse_url, schema, way],
                            capture_output=True, text=True, timeout=180)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     methods, requests = rerun.stdout.split()
     assert methods == ",".join(["rules+llm"] * 5)
     # objects 0 and 1 were answered before the kill; 2 was in flight; 3 and 4 never asked
-    assert int(requests) == 3 and len(handler.seen) == 3
-    assert handler.seen[0] == first_run[2]
+    assert len(handler.seen) == 3 and handler.seen[0] == first_run[2]
     from migrator_pipeline.warehouse.connection import connect
     with connect(warehouse_url) as conn, conn.cursor() as cur:
+        if way == "checkpoints":
+            # the killed run's two answers, restored with their usage, are accounted once, here
+            assert int(requests) == 5
+            cur.execute(f"select count(*) from {schema}.checkpoints")
+            assert cur.fetchone() == (0,)  # a completed run leaves no threads behind
+        else:
+            assert int(requests) == 3  # answers from the cache cost nothing
         cur.execute(f"drop schema {schema} cascade")
         conn.commit()

@@ -56,3 +56,15 @@ def test_the_key_comes_from_the_environment_and_never_shows(monkeypatch):
     resource = migrator_resources()["llm"]
     assert isinstance(resource.api_key, dg.EnvVar)
     assert "sk-ant-from-env-1234" not in repr(resource)
+
+
+def test_the_assessments_token_estimate_counts_the_prompts_fixed_part():
+    """The assessment cannot import the prompts (it sits below the agents): its overhead constant
+    is kept in step with them here, as the executor's own estimate counts them (4 chars a token)."""
+    from migrator_pipeline.agents import prompts
+    from migrator_pipeline.agents.llm import ESTIMATED_REPLY_TOKENS as CLIENT_REPLY_TOKENS
+    from migrator_pipeline.assessment import ESTIMATED_REPLY_TOKENS, PROMPT_OVERHEAD_TOKENS
+
+    fixed = len(prompts.CONVENTIONS + prompts.REWRITE_TASK) // 4
+    assert fixed <= PROMPT_OVERHEAD_TOKENS <= fixed + 100  # plus the context's few labels
+    assert ESTIMATED_REPLY_TOKENS == CLIENT_REPLY_TOKENS

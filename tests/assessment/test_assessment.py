@@ -168,7 +168,9 @@ def test_complexity_and_band(kind, lines, features, score, band):
         ("procedure", ["try_catch", "transaction"], "llm"),
         ("view", ["for_json"], "llm"),
         ("view", ["cross_database"], "llm"),
-        ("procedure", ["pivot", "cursor"], "manual"),
+        ("procedure", ["pivot", "cursor"], "llm"),
+        ("procedure", ["while_loop"], "llm"),
+        ("procedure", ["cursor", "dynamic_sql"], "manual"),
         ("procedure", ["dynamic_sql"], "manual"),
         ("table", ["clr_types"], "manual"),
         ("trigger", [], "manual"),
@@ -233,7 +235,7 @@ def test_assess_objects():
         for source, obj in objects.items()
     }
     assert got == {
-        "dbo.usp_Manual": ("procedure", 6, ["cursor", "while_loop"], 12, "high", "manual", 6.0),
+        "dbo.usp_Manual": ("procedure", 6, ["cursor", "while_loop"], 12, "high", "llm", 6.0),
         "dbo.Customers": ("table", 3, [], 0, "low", "rules", 0.5),
         "dw.usp_Load": ("procedure", 5, ["temp_table"], 4, "medium", "rules", 2.0),
         "dbo.vw_Pivot": ("view", 3, ["pivot"], 4, "medium", "llm", 2.0),
@@ -266,7 +268,7 @@ def test_blockers_carry_file_and_file_line():
 def test_body_line_is_used_when_the_object_has_no_file_position():
     catalog = Catalog("x", [SourceObject("dbo", "p", "procedure", body="SELECT 1;\nWHILE 1 = 0 BREAK;")])
     assert assess(catalog).objects[0].blockers[0] == Blocker(
-        "while_loop", None, 2, "a WHILE loop has no set-based equivalent; rewrite by hand"
+        "while_loop", None, 2, "a WHILE loop runs row by row; the LLM rewrites it as one set-based query, to review"
     )
 
 
@@ -279,6 +281,20 @@ def test_findings_are_carried_and_untokenizable_bodies_are_reported():
     assert broken.message.startswith("could not tokenize procedure dbo.usp_Broken (")
 
 
+def _llm_tokens(*sources: str) -> int:
+    bodies = {obj.source: obj.body for obj in _catalog().objects}
+    return sum(420 + -(-len(bodies[source]) // 4) + 600 for source in sources)
+
+
+def test_llm_tokens_are_estimated_per_object_on_the_llm_path_only():
+    objects = {obj.source: obj for obj in assess(_catalog()).objects}
+    assert {s: o.llm_tokens for s, o in objects.items() if o.llm_tokens} == {
+        "dbo.usp_Manual": _llm_tokens("dbo.usp_Manual"), "dbo.vw_Pivot": _llm_tokens("dbo.vw_Pivot")}
+    line = next(l for l in render_markdown(assess(_catalog()), "s").splitlines() if l.startswith("- LLM"))
+    assert line == (f"- LLM, estimated before anything is spent: **2** objects (28.6%), about "
+                    f"**{_llm_tokens('dbo.usp_Manual', 'dbo.vw_Pivot')}** tokens")
+
+
 def test_summary():
     assert assess(_catalog()).summary == {
         "objects": 7,
@@ -286,15 +302,16 @@ def test_summary():
         "effort_hours": 13.5,
         "by_kind": {"table": 1, "view": 2, "procedure": 3, "trigger": 1},
         "by_band": {"low": 3, "medium": 3, "high": 1},
-        "by_path": {"rules": 4, "llm": 1, "manual": 2},
+        "by_path": {"rules": 4, "llm": 2, "manual": 1},
         "by_kind_and_path": {
             "table": {"rules": 1, "llm": 0, "manual": 0},
             "view": {"rules": 1, "llm": 1, "manual": 0},
-            "procedure": {"rules": 2, "llm": 0, "manual": 1},
+            "procedure": {"rules": 2, "llm": 1, "manual": 0},
             "trigger": {"rules": 0, "llm": 0, "manual": 1},
         },
         "top_blockers": {"cursor": 1, "pivot": 1, "trigger": 1, "while_loop": 1},
         "findings": {"warning": 2},
+        "llm_estimate": {"objects": 2, "share": 0.2857, "tokens": _llm_tokens("dbo.usp_Manual", "dbo.vw_Pivot")},
         # these hand-built objects record no dependencies, so one wave holds them all
         "dependency_order": {"waves": [["dbo.Customers", "dbo.trg_Audit", "dbo.usp_Broken",
                                         "dbo.usp_Manual", "dbo.vw_Pivot", "dbo.vw_Plain",
@@ -317,7 +334,7 @@ def test_to_dict_round_trips_through_json():
         "feature": "cursor",
         "file": "procs.sql",
         "line": 42,
-        "message": "a cursor processes rows one by one; rewrite it as set-based SQL by hand",
+        "message": "a cursor processes rows one by one; the LLM rewrites it as one set-based query, to review",
     }
     assert Assessment.from_dict(raw) == assessment
 
@@ -330,16 +347,16 @@ def test_markdown_report_key_lines():
     expected_in_order = [
         "# Assessment: sales",
         "- **7** objects, **24** lines of T-SQL",
-        "- Predicted path: **4** by rules, **1** by LLM, **2** manual",
+        "- Predicted path: **4** by rules, **2** by LLM, **1** manual",
         "- Estimated effort: **13.5** hours",
         "## By kind and predicted path",
         "| kind | rules | llm | manual | total |",
         "| --- | --- | --- | --- | --- |",
         "| table | 1 | 0 | 0 | 1 |",
         "| view | 1 | 1 | 0 | 2 |",
-        "| procedure | 2 | 0 | 1 | 3 |",
+        "| procedure | 2 | 1 | 0 | 3 |",
         "| trigger | 0 | 0 | 1 | 1 |",
-        "| **total** | 4 | 1 | 2 | 7 |",
+        "| **total** | 4 | 2 | 1 | 7 |",
         "## By complexity band",
         "| low | 3 | 0.5 |",
         "| medium | 3 | 2 |",
@@ -349,7 +366,7 @@ def test_markdown_report_key_lines():
         "## Objects",
         "| source | kind | lines | band | path | features |",
         "| dbo.Customers | table | 3 | low | rules |  |",
-        "| dbo.usp_Manual | procedure | 6 | high | manual | cursor, while_loop |",
+        "| dbo.usp_Manual | procedure | 6 | high | llm | cursor, while_loop |",
         "## Findings",
         "| warning | bad.sql:3 |  | batch \\| could not be parsed skipped |",
     ]

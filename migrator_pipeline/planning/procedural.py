@@ -1,0 +1,87 @@
+"""Procedures with cursors or WHILE loops (`planning.procedures` finds them): models for the LLM.
+
+A procedure whose row-by-row code fills tables of the estate becomes one `table` model per table
+it fills, carrying its T-SQL; the LLM rewrites it as one set-based T-SQL query that the rules then
+translate (`agents.executor`). Without the LLM the model needs review with the same reason.
+"""
+
+from __future__ import annotations
+
+from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.planning.sketches import ModelSketch
+from migrator_pipeline.tsql.identifiers import fold_identifier
+from migrator_pipeline.tsql.lexer import tokenize
+from migrator_pipeline.tsql.tokens import multipart_name
+
+CURSOR_REASON = "cursor: row-by-row logic, needs a set-based rewrite"
+WHILE_REASON = "WHILE loop: row-by-row logic, needs a set-based rewrite"
+
+# what the rules cannot read but the LLM can rewrite as one set-based query per table written
+PROCEDURAL_REASONS = (CURSOR_REASON, WHILE_REASON)
+
+
+def procedural_sketches(procedure: SourceObject, catalog: Catalog,
+                        reasons: list[str]) -> list[ModelSketch] | None:
+    """A procedure with a cursor or a WHILE loop that fills tables: one `table` model per table it
+    writes, each carrying the procedure's whole T-SQL, for the LLM to rewrite as one set-based
+    T-SQL query that the rules then translate (`agents.executor`). Without the LLM the model is
+    `needs_review` with the same reason. None when this does not apply: no loop or cursor, dynamic
+    SQL, parameters (a model cannot take arguments), or no table of the estate written."""
+    procedural = [r for r in reasons if r in PROCEDURAL_REASONS]
+    if not procedural or procedure.parameters:
+        return None
+    header = procedure.header
+    tsql = (procedure.body[header.body_start :] if header and header.body_start is not None
+            else procedure.body).strip()
+    # only tables it fills: a table it also updates or deletes from in place holds rows from
+    # before the run, which no rewrite can know; it stays a source and the procedure needs review
+    inserted = _inserted_only(tsql)
+    targets = [t for key in procedure.writes if key in inserted
+               and (t := catalog.get(key)) is not None and t.kind == "table"]
+    if not targets:
+        return None
+    written = {t.key for t in targets}
+    reads = [key for key in _named_relations(tsql, catalog) if key not in written and key != procedure.key]
+    reason = "; ".join(procedural)
+    sketches = [ModelSketch(
+        fold_identifier(table.name), table.schema, table.source, "table", procedure.key, tsql, table.key,
+        depends_on=reads, columns=[c.name for c in table.columns if not c.computed], procedural=reason,
+        description=(f"{table.source} as {procedure.source} leaves it, rewritten from its row-by-row code "
+                     f"({reason}) as one set-based query by the LLM, then translated by the rules."),
+    ) for table in targets]
+    return sketches
+
+
+def _inserted_only(tsql: str) -> set[str]:
+    """Keys of the tables the code INSERTs into and never UPDATEs, DELETEs from or MERGEs into."""
+    tokens = tokenize(tsql)
+    inserted, changed = set(), set()
+    for index, token in enumerate(tokens):
+        verb = token.upper if token.kind == "word" else ""
+        if verb not in ("INSERT", "UPDATE", "DELETE", "MERGE"):
+            continue
+        at = index + 1
+        if at < len(tokens) and tokens[at].kind == "word" and tokens[at].upper in ("INTO", "FROM", "TOP"):
+            at += 1
+        parts, _ = multipart_name(tokens, at)
+        if 0 < len(parts) <= 2:
+            key = ".".join((["dbo"] + parts)[-2:]).lower()
+            (inserted if verb == "INSERT" else changed).add(key)
+    return inserted - changed
+
+
+def _named_relations(tsql: str, catalog: Catalog) -> list[str]:
+    """Tables and views of the estate the code names, in order of first mention: from the lexer's
+    tokens, so names in comments and strings never count. A cursor's or loop's statements are not
+    parsed into reads by the catalog, so this is how a procedural model learns what it reads."""
+    relations = {obj.key for obj in catalog.objects if obj.kind in ("table", "view")}
+    tokens = tokenize(tsql)
+    found: list[str] = []
+    index = 0
+    while index < len(tokens):
+        parts, after = multipart_name(tokens, index)
+        index = max(after, index + 1)
+        key = ".".join((["dbo"] + parts)[-2:]).lower() if 0 < len(parts) <= 2 else None
+        if key in relations and key not in found:
+            found.append(key)
+    return found
