@@ -300,6 +300,8 @@ def fail_orphaned_runs(instance, project: str) -> None:
     for run in runs:
         instance.report_run_failed(run, message="the migrator CLI running this run stopped "
                                                 "before it ended (killed, or its database went away)")
+        # its pool slots too: no daemon frees them for a run in-process, and the next step waits on them
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         print(f"marked the orphaned run {run.run_id} of project '{project}' as failed", file=sys.stderr)
 
 
@@ -336,11 +338,16 @@ def _first_failure(result) -> tuple[str, str, bool]:
 
 
 def prepare_instance():
-    """The persistent Dagster instance: DAGSTER_HOME under MIGRATOR_HOME, storage in PostgreSQL."""
+    """The persistent Dagster instance: DAGSTER_HOME under MIGRATOR_HOME, storage in PostgreSQL,
+    with the concurrency pools' limits (defs/pools.py) that dagster.yaml cannot hold."""
     from dagster import DagsterInstance
 
+    from migrator_pipeline.defs.pools import set_pool_limits
+
     prepare_environment()
-    return DagsterInstance.get()
+    instance = DagsterInstance.get()
+    set_pool_limits(instance)
+    return instance
 
 
 def prepare_environment() -> None:
@@ -352,9 +359,7 @@ def prepare_environment() -> None:
 
 
 def cmd_dev(_args, extra: list[str]) -> int:
-    from migrator_pipeline.defs.pools import set_pool_limits
-
-    set_pool_limits(prepare_instance())
+    prepare_instance()  # with the pools' limits
     settings.warehouse_url()  # start the embedded server now, not on the first run
     # `dagster dev` warns that `dg dev` supersedes it (a FutureWarning): dg needs a dg project
     # layout this repository does not have, so the warning is silenced in that one process
