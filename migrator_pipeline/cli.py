@@ -261,12 +261,13 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
     print(f"migrating {source.location} as project '{project}' (state in {settings.migrator_home()}; "
           f"{'logs below' if verbose else f'logs in {log_path}'})", file=sys.stderr)
     with logs_to_file(log_path, verbose) as terminal:
-        # what `dg.materialize` runs, under the UI job's name and with the step lines beside the
-        # console logger
+        # what `dg.materialize` runs, under the UI job's name and with the step lines (a progress
+        # bar on a terminal) beside the console logger
+        progress = progress_logger(terminal, len(MIGRATION_ASSETS), bar=not verbose)
         job = dg.Definitions(
             jobs=[dg.define_asset_job(CLI_JOB_NAME)], assets=MIGRATION_ASSETS,
             resources=migrator_resources(),
-            loggers={"console": dg.colored_console_logger, "progress": progress_logger(terminal)},
+            loggers={"console": dg.colored_console_logger, "progress": progress},
         ).resolve_job_def(CLI_JOB_NAME)
         result = job.execute_in_process(
             partition_key=project, instance=instance, raise_on_error=False,
