@@ -246,6 +246,7 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
     from migrator_pipeline.cli_progress import logs_to_file, progress_logger
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
+    from migrator_pipeline.defs.code_location import reload_after_migration
     from migrator_pipeline.defs.environment import migrator_resources
     from migrator_pipeline.defs.partitions import migration_projects
 
@@ -265,7 +266,7 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
         # bar on a terminal) beside the console logger
         progress = progress_logger(terminal, len(MIGRATION_ASSETS), bar=not verbose)
         job = dg.Definitions(
-            jobs=[dg.define_asset_job(CLI_JOB_NAME)], assets=MIGRATION_ASSETS,
+            jobs=[dg.define_asset_job(CLI_JOB_NAME, hooks={reload_after_migration})], assets=MIGRATION_ASSETS,
             resources=migrator_resources(),
             loggers={"console": dg.colored_console_logger, "progress": progress},
         ).resolve_job_def(CLI_JOB_NAME)
@@ -365,11 +366,17 @@ def cmd_dev(_args, extra: list[str]) -> int:
     # `dagster dev` warns that `dg dev` supersedes it (a FutureWarning): dg needs a dg project
     # layout this repository does not have, so the warning is silenced in that one process
     command = [sys.executable, "-W", "ignore::FutureWarning", "-m", "dagster", "dev",
-               "-m", "migrator_pipeline.definitions", *extra]
+               "-m", DEV_MODULE, *extra]
     print(f"starting {' '.join(command)}", file=sys.stderr)
     from migrator_pipeline.child_processes import run_until_stopped
+    from migrator_pipeline.defs.code_location import webserver_of_dev_args, webserver_recorded
 
-    return run_until_stopped(command)  # Ctrl-C or SIGTERM ends everything it started, within seconds
+    # migrations ask this webserver to reload the code location when they end (new projects' models)
+    with webserver_recorded(webserver_of_dev_args(extra, location=DEV_MODULE)):
+        return run_until_stopped(command)  # Ctrl-C or SIGTERM ends everything it started, within seconds
+
+
+DEV_MODULE = "migrator_pipeline.definitions"  # `dagster dev -m` names the code location after it
 
 
 def cmd_warehouse_url(_args, _extra) -> int:
