@@ -51,13 +51,13 @@ def evaluation() -> dg.MaterializeResult:  # stands for the migration's last ste
     return dg.MaterializeResult(metadata={"passed": 1})
 
 
-def _end_of_a_migration() -> list[str]:
+def _end_of_a_migration(project: str = "fresh") -> list[str]:
     """The last step, with the hook, in-process as `migrator migrate` runs it: the run's messages."""
     job = dg.Definitions(assets=[evaluation],
                          jobs=[dg.define_asset_job("migrate_project", hooks={reload_after_migration})]
                          ).resolve_job_def("migrate_project")
     instance = dg.DagsterInstance.ephemeral()
-    result = job.execute_in_process(instance=instance)
+    result = job.execute_in_process(instance=instance, tags={"dagster/partition": project})
     assert result.success
     return [entry.user_message for entry in instance.all_logs(result.run_id)]
 
@@ -129,6 +129,9 @@ def test_a_new_projects_models_appear_in_a_running_webserver_after_its_migration
             messages = _end_of_a_migration()
         assert any(message.startswith(f"reloaded code location {LOCATION}") for message in messages), messages
         assert _has_asset(client, "fresh", "model_000") and _has_asset(client, "fresh", "model_001")
+        with webserver_recorded(Webserver("127.0.0.1", port, LOCATION)):  # the project again, no new model
+            messages = _end_of_a_migration()
+        assert f"code location {LOCATION} shows the 2 models of fresh already" in messages, messages
     finally:
         os.killpg(webserver.pid, 15)
         try:

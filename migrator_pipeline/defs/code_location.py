@@ -5,7 +5,7 @@ The code location builds each project's dbt assets from its manifest when it loa
 code location loads again. Dagster reloads a code location when its webserver is asked to (GraphQL
 `reloadRepositoryLocation`, the UI's "Reload definitions"): `migrator dev` records where its
 webserver listens, and a migration that ends, from the UI, a sensor or `migrator migrate`, asks that
-webserver to reload. The reload starts a new code server and retires the old one once its runs end,
+webserver to reload, unless it shows all the project's models already. The reload starts a new code server and retires the old one once its runs end,
 so the run that asks is not cut short. Without `migrator dev` running (plain `dagster dev`,
 Kubernetes) nothing is recorded and nothing is asked: reload there from the UI.
 """
@@ -22,7 +22,10 @@ from pathlib import Path
 import dagster as dg
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.settings import dagster_home
+
+PARTITION_TAG = "dagster/partition"  # a migration run's project
 
 RECORD = "webserver.json"  # in MIGRATOR_HOME/dagster, beside the instance's dagster.yaml
 RELOAD_TIMEOUT_SECONDS = 300  # the new code server imports the definitions: seconds, more on a busy machine
@@ -74,12 +77,31 @@ def webserver_of_dev_args(args: list[str], location: str) -> Webserver:
     return Webserver("127.0.0.1" if host in ("0.0.0.0", "::", "") else host, port, location)
 
 
-def reload_code_location(webserver: Webserver) -> str:
-    """Ask the webserver to load the code location again; one line saying what happened. Never
-    raises: the migration it follows succeeded either way."""
+# the assets of these keys that the webserver's code location defines now
+KNOWN_ASSETS = "query Known($keys: [AssetKeyInput!]) { assetNodes(assetKeys: $keys) { assetKey { path } } }"
+
+
+def model_keys(project: str) -> list[list[str]]:
+    """The keys of the project's dbt models as its manifest has them now (defs/dbt_models.py)."""
+    try:
+        manifest = json.loads((ProjectFiles(project).dbt_dir / "target" / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [[project, node["name"]] for node in manifest.get("nodes", {}).values()
+            if node.get("resource_type") in ("model", "seed", "snapshot")]
+
+
+def reload_code_location(webserver: Webserver, project: str | None = None) -> str:
+    """Ask the webserver to load the code location again, unless it shows every model of
+    `project` already (a re-run that added none: a reload costs a code server's start); one line
+    saying what happened. Never raises: the migration it follows succeeded either way."""
     started = time.monotonic()
     client = DagsterGraphQLClient(webserver.host, port_number=webserver.port, timeout=RELOAD_TIMEOUT_SECONDS)
     try:
+        keys = model_keys(project) if project else []
+        if keys and len(client._execute(KNOWN_ASSETS, {"keys": [{"path": key} for key in keys]})["assetNodes"]) \
+                == len(keys):
+            return f"code location {webserver.location} shows the {len(keys)} models of {project} already"
         info = client.reload_repository_location(webserver.location)
     except (DagsterGraphQLClientError, OSError) as error:
         cause = error.__cause__ or error  # the client's own message repeats the whole query
@@ -98,4 +120,5 @@ def reload_after_migration(context: dg.HookContext) -> None:
         return
     webserver = recorded_webserver()
     if webserver is not None:
-        context.log.info(reload_code_location(webserver))
+        run = context.instance.get_run_by_id(context.run_id)
+        context.log.info(reload_code_location(webserver, run.tags.get(PARTITION_TAG) if run else None))
