@@ -79,3 +79,19 @@ def test_dagster_reads_the_pools_configuration_of_deploy_dagster_yaml(tmp_path):
         assert config.pool_config.pool_granularity.value == "op"  # a step waits for its slot, not the run
         assert config.pool_config.default_pool_limit == 2
         assert config.run_queue_config.max_concurrent_runs == 2
+
+
+def test_a_killed_cli_runs_pool_slot_is_freed_with_the_run(tmp_path):
+    """No daemon frees the slots of a run that ran in-process: the next `migrator migrate` of the
+    project fails the orphaned run and frees them, or its own step would wait for ever."""
+    from migrator_pipeline.cli import LAUNCHED_BY_CLI, fail_orphaned_runs
+
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        set_pool_limits(instance)
+        orphan = instance.add_run(dg.DagsterRun(job_name="migrate_project", status=dg.DagsterRunStatus.STARTED,
+                                                tags={"dagster/partition": "killed", LAUNCHED_BY_CLI[0]: LAUNCHED_BY_CLI[1]}))
+        claim = instance.event_log_storage.claim_concurrency_slot(LLM_POOL, orphan.run_id, "draft_models")
+        assert claim.is_claimed
+        assert instance.event_log_storage.get_concurrency_info(LLM_POOL).active_slot_count == 1
+        fail_orphaned_runs(instance, "killed")
+        assert instance.event_log_storage.get_concurrency_info(LLM_POOL).active_slot_count == 0
