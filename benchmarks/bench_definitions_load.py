@@ -2,9 +2,11 @@
 in the same run: with no project, and with PROJECTS migrated projects of MODELS dbt models each.
 
 Each figure is the best of REPEAT fresh interpreters (imports are what is measured, so nothing is
-warm in-process). The projects' manifests come from one real `dbt parse` of a generated project
-of MODELS models (each selecting from the one before, a source at the start), copied into every
-project folder: asset keys are prefixed per project, so they never collide.
+warm in-process). The three cases take turns in each round, so that a burst of load from other
+processes falls on all of them alike; the load average is printed with the figures. The projects'
+manifests come from one real `dbt parse` of a generated project of MODELS models (each selecting
+from the one before, a source at the start), copied into every project folder: asset keys are
+prefixed per project, so they never collide.
 
     uv run python benchmarks/bench_definitions_load.py [--projects 20] [--models 100] [--repeat 3]
 """
@@ -55,14 +57,21 @@ def migrator_home_with(projects: int, manifest: Path, home: Path) -> Path:
     return home
 
 
-def best_seconds(code: str, home: Path, repeat: int) -> float:
+def seconds(code: str, home: Path) -> float:
     env = {**os.environ, "MIGRATOR_HOME": str(home)}
-    times = []
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
+    return time.perf_counter() - started
+
+
+def best_interleaved(cases: dict[str, tuple[str, Path]], repeat: int) -> dict[str, float]:
+    """The best of `repeat` rounds per case, the cases taking turns within each round: on a
+    shared machine a burst of load then falls on every case alike, not on one of them."""
+    times: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for name, (code, home) in cases.items():
+            times[name].append(seconds(code, home))
+    return {name: min(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -78,13 +87,16 @@ def main() -> None:
         empty.mkdir()
         full = migrator_home_with(args.projects, manifest, scratch / "full_home")
         load = "import migrator_pipeline.definitions as d; d.defs.resolve_asset_graph()"
-        bare = best_seconds("import dagster, dagster_dbt", empty, args.repeat)
-        none = best_seconds(load, empty, args.repeat)
-        many = best_seconds(load, full, args.repeat)
+        before = os.getloadavg()
+        best = best_interleaved({"bare": ("import dagster, dagster_dbt", empty), "none": (load, empty),
+                                 "many": (load, full)}, args.repeat)
+        after = os.getloadavg()
+    bare, none, many = best["bare"], best["none"], best["many"]
     print(f"bare `import dagster, dagster_dbt`:            {bare:6.2f} s")
     print(f"definitions, no project:                      {none:6.2f} s  (+{none - bare:.2f} s)")
     print(f"definitions, {args.projects} projects x {args.models} models:        {many:6.2f} s  (+{many - bare:.2f} s)")
-
+    print(f"best of {args.repeat}, interleaved; load average (1 min) {before[0]:.2f} at the start, "
+          f"{after[0]:.2f} at the end, on {os.cpu_count()} cores")
 
 if __name__ == "__main__":
     main()

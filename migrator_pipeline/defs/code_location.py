@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
-from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.settings import dagster_home
@@ -95,6 +94,9 @@ def reload_code_location(webserver: Webserver, project: str | None = None) -> st
     """Ask the webserver to load the code location again, unless it shows every model of
     `project` already (a re-run that added none: a reload costs a code server's start); one line
     saying what happened. Never raises: the migration it follows succeeded either way."""
+    # imported here, not with the code location: gql and its transport take seconds to import
+    from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
     started = time.monotonic()
     client = DagsterGraphQLClient(webserver.host, port_number=webserver.port, timeout=RELOAD_TIMEOUT_SECONDS)
     try:
