@@ -8,7 +8,6 @@ import contextlib
 import logging
 import os
 import re
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,8 +128,18 @@ class _StepLines(logging.Handler):
 
     def _draw_bar(self) -> None:
         if self.bar_total and self.done < self.bar_total:
-            width = shutil.get_terminal_size().columns - 1  # a wrapped line could not be erased
+            width = self._columns() - 1  # a wrapped line could not be erased
             self._write(progress_bar(self.done, self.bar_total, self.running, self.detail)[:width], end="")
+
+    def _columns(self) -> int:
+        """The terminal's width: $COLUMNS, else the terminal's own (descriptor 1, where shutil
+        looks, is the log file while the CLI runs), else 80."""
+        if os.environ.get("COLUMNS", "").isdigit():
+            return int(os.environ["COLUMNS"])
+        try:
+            return os.get_terminal_size(self.terminal.fileno()).columns or 80
+        except (OSError, ValueError, AttributeError):
+            return 80
 
     def _write(self, text: str, end: str = "") -> None:
         if self.bar_total:

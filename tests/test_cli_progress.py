@@ -3,9 +3,11 @@ the summary; Dagster's and dbt's logs in the project's migrate.log (on the termi
 
 from __future__ import annotations
 
+import fcntl
 import io
 import os
 import pty
+import struct
 import subprocess
 import sys
 import termios
@@ -98,8 +100,9 @@ def _run_two_steps(terminal, **progress) -> None:
     assert result.success
 
 
-def _through_a_pseudo_terminal(**progress) -> str:
+def _through_a_pseudo_terminal(columns: int = 120, **progress) -> str:
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))  # the terminal's size
     attributes = termios.tcgetattr(follower)
     attributes[1] &= ~termios.ONLCR  # the bytes as written: no \n -> \r\n on the way
     termios.tcsetattr(follower, termios.TCSANOW, attributes)
@@ -125,7 +128,7 @@ def _screen(output: str) -> list[str]:
 
 
 def test_on_a_terminal_a_progress_bar_is_redrawn_below_the_step_lines(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.delenv("COLUMNS", raising=False)
     output = _through_a_pseudo_terminal()
     # the bar, as the first step starts, reports its progress, and the second runs
     assert ERASE_LINE + progress_bar(0, 2, "reports_progress") in output
@@ -141,8 +144,8 @@ def test_on_a_terminal_a_progress_bar_is_redrawn_below_the_step_lines(monkeypatc
 
 
 def test_a_bar_is_never_wider_than_the_terminal(monkeypatch):
-    monkeypatch.setenv("COLUMNS", "30")
-    output = _through_a_pseudo_terminal()
+    monkeypatch.delenv("COLUMNS", raising=False)
+    output = _through_a_pseudo_terminal(columns=30)  # read from the terminal itself, not from descriptor 1
     bars = [part for line in output.split("\n") for part in line.split(ERASE_LINE) if part.startswith("  [")]
     assert bars and all(len(bar) <= 29 for bar in bars)
 
