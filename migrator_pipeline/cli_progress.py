@@ -108,7 +108,8 @@ class _StepLines(logging.Handler):
         if kind == DagsterEventType.STEP_START:
             self.running, self.detail = event.step_key, ""
             self._draw_bar()
-        elif kind == DagsterEventType.ASSET_MATERIALIZATION and event.step_key:
+        elif kind == DagsterEventType.ASSET_MATERIALIZATION and event.step_key and \
+                event.asset_key == dg.AssetKey(event.step_key):  # not the raw tables or models it reports on
             self.metadata.setdefault(event.step_key, {}).update(event.materialization.metadata)
         elif kind == DagsterEventType.STEP_SUCCESS:
             self.done += 1

@@ -162,3 +162,21 @@ def test_into_a_pipe_or_a_file_the_lines_are_plain():
     output = terminal.getvalue()
     assert "\r" not in output and "\x1b" not in output
     assert [line.split()[0] for line in output.splitlines()] == ["reports_progress", "finishes"]
+
+
+@dg.asset
+def loads_tables(context) -> dg.MaterializeResult:
+    # what source_tables does: it reports on the raw tables' own assets too, with their row counts
+    context.log_event(dg.AssetMaterialization(asset_key=["demo", "raw", "dbo", "empty"],
+                                              metadata={"dagster/row_count": 0}))
+    return dg.MaterializeResult(metadata={"tables": 1, "rows": 7})
+
+
+def test_a_step_line_shows_its_own_assets_counts_not_those_it_reports_on():
+    terminal = io.StringIO()
+    job = dg.Definitions(jobs=[dg.define_asset_job("steps")], assets=[loads_tables],
+                         loggers={"progress": progress_logger(terminal)}).resolve_job_def("steps")
+    assert job.execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+                                  run_config={"loggers": {"progress": {}}}).success
+    assert terminal.getvalue().rstrip().endswith("tables=1; rows=7")
+    assert "row_count" not in terminal.getvalue()
