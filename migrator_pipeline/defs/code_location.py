@@ -101,8 +101,8 @@ def reload_code_location(webserver: Webserver, project: str | None = None) -> st
     client = DagsterGraphQLClient(webserver.host, port_number=webserver.port, timeout=RELOAD_TIMEOUT_SECONDS)
     try:
         keys = model_keys(project) if project else []
-        if keys and len(client._execute(KNOWN_ASSETS, {"keys": [{"path": key} for key in keys]})["assetNodes"]) \
-                == len(keys):
+        known = client._execute(KNOWN_ASSETS, {"keys": [{"path": key} for key in keys]})["assetNodes"] if keys else []
+        if keys and len(known) == len(keys):
             return f"code location {webserver.location} shows the {len(keys)} models of {project} already"
         info = client.reload_repository_location(webserver.location)
     except (DagsterGraphQLClientError, OSError) as error:
