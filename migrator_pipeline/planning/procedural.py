@@ -3,11 +3,19 @@
 A procedure whose row-by-row code fills tables of the estate becomes one `table` model per table
 it fills, carrying its T-SQL; the LLM rewrites it as one set-based T-SQL query that the rules then
 translate (`agents.executor`). Without the LLM the model needs review with the same reason.
+
+A procedure's parameters become dbt vars, exactly as for the procedures the rules translate
+(`planning.parameters`): the LLM keeps each as `@name` in its query, the executor binds it to
+`{{ var('name', <declared default>) }}`, and the model is the table as the procedure leaves it
+when called with the vars' values. A parameter without a default in SQL Server is a var whose
+default is null (what `EXEC proc NULL` would do); the model's description names it, to be set
+with `--vars`.
 """
 
 from __future__ import annotations
 
 from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.planning.parameters import parameter_variables, scalar_parameters
 from migrator_pipeline.planning.sketches import ModelSketch
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.lexer import tokenize
@@ -26,9 +34,9 @@ def procedural_sketches(procedure: SourceObject, catalog: Catalog,
     writes, each carrying the procedure's whole T-SQL, for the LLM to rewrite as one set-based
     T-SQL query that the rules then translate (`agents.executor`). Without the LLM the model is
     `needs_review` with the same reason. None when this does not apply: no loop or cursor, dynamic
-    SQL, parameters (a model cannot take arguments), or no table of the estate written."""
+    SQL, a table-valued parameter (no dbt var can hold a table), or no table of the estate written."""
     procedural = [r for r in reasons if r in PROCEDURAL_REASONS]
-    if not procedural or procedure.parameters:
+    if not procedural or not scalar_parameters(procedure):
         return None
     header = procedure.header
     tsql = (procedure.body[header.body_start :] if header and header.body_start is not None
@@ -43,13 +51,26 @@ def procedural_sketches(procedure: SourceObject, catalog: Catalog,
     written = {t.key for t in targets}
     reads = [key for key in _named_relations(tsql, catalog) if key not in written and key != procedure.key]
     reason = "; ".join(procedural)
+    variables, unset = parameter_variables(procedure)
+    how = (f" as {procedure.source} leaves it, rewritten from its row-by-row code ({reason}) as one "
+           f"set-based query by the LLM, then translated by the rules.{_vars_note(procedure, unset)}")
     sketches = [ModelSketch(
         fold_identifier(table.name), table.schema, table.source, "table", procedure.key, tsql, table.key,
         depends_on=reads, columns=[c.name for c in table.columns if not c.computed], procedural=reason,
-        description=(f"{table.source} as {procedure.source} leaves it, rewritten from its row-by-row code "
-                     f"({reason}) as one set-based query by the LLM, then translated by the rules."),
+        variables=dict(variables), description=table.source + how,
     ) for table in targets]
     return sketches
+
+
+def _vars_note(procedure: SourceObject, unset: list[str]) -> str:
+    """What the model's description says of the procedure's parameters, now dbt vars."""
+    if not procedure.parameters:
+        return ""
+    names = ", ".join(fold_identifier(name.lstrip("@")) for name, _ in procedure.parameters)
+    note = f" Its parameters are dbt vars ({names}) defaulting to SQL Server's defaults"
+    if unset:
+        note += f"; without one there ({', '.join(unset)}) a var is null until set with --vars"
+    return note + "."
 
 
 def _inserted_only(tsql: str) -> set[str]:

@@ -153,3 +153,36 @@ def test_an_estimate_over_the_budget_asks_nothing_unless_told_to_proceed():
         budget=Budget(max_usd=0.005, proceed_over_estimate=True)))
     assert [d.method for d in drafts.models] == ["rules", "rules+llm", "none"]
     assert len(proceeding.requests) == 1  # $0.006 spent by the first: the second is not asked
+
+
+def test_a_procedures_parameters_stay_parameters_in_the_rewrite_and_become_dbt_vars():
+    """The LLM is told the parameters (and nothing else may be a variable); the executor binds
+    them as the planner binds those of rules-translated procedures: `@n` -> the var's placeholder,
+    cast to the parameter's type, which the dbt writer turns into `{{ var('n', 3) }}`."""
+    from dataclasses import replace
+
+    from migrator_pipeline.catalog.model import SourceObject
+    procedure = SourceObject("dbo", "usp_copy", "procedure", parameters=[["@MinQty", "int"], ["@Note", "varchar(20)"]],
+                             body="CREATE PROCEDURE dbo.usp_copy @MinQty int = 3, @Note varchar(20) AS\n" + CURSOR)
+    context = replace(CONTEXT, procedures={"dbo.usp_copy": procedure})
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders WHERE Qty >= @MinQty AND Note = @note")])
+    final = _run(PROCEDURAL, api.client(), context)
+    assert (final["method"], final["valid"]) == ("rules+llm", True)
+    assert "cast(migrator_var__minqty as int)" in final["sql"].lower()
+    assert "migrator_var__note" in final["sql"].lower() and "@" not in final["sql"]
+    prompt = api.requests[0]["messages"][0]["content"]
+    assert "- @MinQty int = 3\n- @Note varchar(20) (no default)" in prompt
+
+
+def test_a_parameter_in_a_direct_postgresql_answer_is_the_vars_placeholder():
+    from dataclasses import replace
+
+    from migrator_pipeline.catalog.model import SourceObject
+    procedure = SourceObject("dbo", "usp_copy", "procedure", parameters=[["@MinQty", "int"]],
+                             body="CREATE PROCEDURE dbo.usp_copy @MinQty int = 3 AS\n" + CURSOR)
+    context = replace(CONTEXT, procedures={"dbo.usp_copy": procedure})
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders WHERE @x = 1"),  # a local variable: refused
+                   sql_reply("select id, qty from {{ source('dbo', 'orders') }} where qty >= migrator_var__minqty")])
+    final = _run(PROCEDURAL, api.client(), context)
+    assert (final["method"], final["valid"]) == ("llm", True)
+    assert "- migrator_var__minqty int = 3" in api.requests[1]["messages"][0]["content"]
