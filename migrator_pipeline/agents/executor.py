@@ -287,11 +287,9 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     every node: a run killed mid-step resumes where each object stopped, and its threads are
     deleted once every model is drafted."""
     context = translation_context(plan, catalog)
-    over_budget = _over_budget(plan.models, context, llm)
-    asking = None if over_budget else llm
-    if asking is None:  # rules alone are deterministic and cheap: nothing worth resuming
+    if llm is None:  # rules alone are deterministic and cheap: nothing worth resuming
         checkpointer = None
-    graph = build_executor_graph(context, asking, checkpointer)
+    graph = build_executor_graph(context, llm, checkpointer)
     threads = {m.name: thread_id(plan.project, m.name, m.tsql, m.sql or "", m.procedural or "", llm.model,
                                  prompts.PROMPT_VERSION) for m in plan.models} if checkpointer else {}
     drafts = Drafts(plan.project)
@@ -304,9 +302,7 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
         finals = pool.map(lambda m: _invoke(graph, m, threads.get(m.name)), plan.models)
         for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
             draft = _draft(model, final)
-            if over_budget and not draft.ok:  # bound for the LLM, which was not asked
-                draft.needs_review, draft.error = True, f"budget exhausted: {over_budget}"
-            elif llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
+            if llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
                 draft.needs_review, draft.error = True, f"{model.procedural} (the LLM is off)"
             drafts.models.append(draft)
             if on_progress:
@@ -314,23 +310,6 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     for thread in threads.values():
         checkpointer.delete_thread(thread)
     return drafts
-
-
-def _over_budget(models: list[PlannedModel], context: TranslationContext, llm: LlmClient | None) -> str | None:
-    """Before anything is spent: estimate one request for each model the rules cannot draft.
-    When that exceeds the budget (and the user did not say to proceed), the LLM is not asked
-    at all; why, for the objects' reason."""
-    if llm is None or not llm.budget.limited() or llm.budget.proceed_over_estimate:
-        return None
-    rules_only = build_executor_graph(context, None)
-    estimate = LlmUsage()
-    bound = 0
-    for model in models:
-        if not rules_only.invoke({"model": model, "attempts": 0, "llm_attempts": 0}).get("valid"):
-            estimate.add(llm.estimate(prompts.CONVENTIONS, llm_prompt(model, context)))
-            bound += 1
-    reason = llm.budget.exceeded_by(estimate)
-    return f"{reason} for {bound} objects; set MIGRATOR_LLM_PROCEED=1 to spend up to it" if reason else None
 
 
 def _invoke(graph, model: PlannedModel, thread: str | None = None) -> DraftState:

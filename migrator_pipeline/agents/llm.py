@@ -64,6 +64,9 @@ class BudgetExhausted(RuntimeError):
     pass
 
 
+PROCEED_HINT = "set MIGRATOR_LLM_PROCEED=1 to spend up to the budget anyway"
+
+
 def price_of(model: str, prices: dict[str, Price] | None = None) -> Price:
     table = PRICES if prices is None else prices
     if model not in table:
@@ -87,7 +90,7 @@ class Budget:
     max_tokens: int = 0
     max_usd: float = 0.0
     spent: LlmUsage = field(default_factory=LlmUsage)
-    proceed_over_estimate: bool = False  # spend up to the budget even when the estimate exceeds it
+    proceed_over_estimate: bool = False  # start although the assessment's estimate exceeds it
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def exhausted(self) -> bool:
@@ -107,6 +110,17 @@ class Budget:
             return (f"estimated ${estimate.cost_usd:.4f} exceeds the budget "
                     f"(${self.max_usd - self.spent.cost_usd:.4f} left)")
         return None
+
+    def refusal(self, estimate: LlmUsage, objects: int) -> str | None:
+        """Why the LLM work must not start: the estimate (the assessment's, before anything is
+        spent) exceeds the budget and the user did not say to proceed. One line; None: go on."""
+        if self.proceed_over_estimate:
+            return None
+        reason = self.exceeded_by(estimate)
+        if reason is None:
+            return None
+        return (f"refusing to start the LLM work: the assessment's {reason} for {objects} objects; "
+                f"nothing was spent: raise the budget or {PROCEED_HINT}")
 
     def charge(self, usage: LlmUsage) -> None:
         with self._lock:
@@ -150,13 +164,10 @@ class LlmClient:
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
 
-    def estimate(self, system: str, prompt: str) -> LlmUsage:
-        """A request's usage before it is made: about 4 characters per input token, and a reply of
-        ESTIMATED_REPLY_TOKENS (one query). An estimate for the budget check, never accounted."""
-        guess = LlmUsage(input_tokens=(len(system) + len(prompt)) // 4 + 1,
-                         output_tokens=min(self.max_tokens, ESTIMATED_REPLY_TOKENS))
-        guess.cost_usd = cost_of(guess, self.price)
-        return guess
+    def refusal(self, llm_estimate: dict) -> str | None:
+        """Why the LLM work must not start, given the assessment's estimate (its summary's
+        `llm_estimate`); None when it fits the budget or the user said to proceed."""
+        return self.budget.refusal(assessed_usage(llm_estimate, self.price), llm_estimate.get("objects", 0))
 
     def complete(self, system: str, prompt: str, prompt_version: str = "") -> LlmReply:
         key = cache_key(self.model, prompt_version, system, prompt)
@@ -179,6 +190,15 @@ class LlmClient:
         if self.cache is not None and response.stop_reason != "max_tokens":
             self.cache.put(key, self.model, text)
         return LlmReply(text, usage)
+
+
+def assessed_usage(llm_estimate: dict, price: Price) -> LlmUsage:
+    """The assessment's estimate (its summary's `llm_estimate`) as usage, priced: each object one
+    request whose reply is ESTIMATED_REPLY_TOKENS, the rest of its tokens input."""
+    replies = llm_estimate.get("objects", 0) * ESTIMATED_REPLY_TOKENS
+    estimate = LlmUsage(input_tokens=max(llm_estimate.get("tokens", 0) - replies, 0), output_tokens=replies)
+    estimate.cost_usd = cost_of(estimate, price)
+    return estimate
 
 
 def usage_of(usage, price: Price) -> LlmUsage:
