@@ -331,7 +331,10 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         relations=plan.relations, macros=[m.name for m in plan.macros],
         columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
         compiled_sql=compiled_sql(files.dbt_dir, failed))
-    outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows)
+    with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
+        saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
+        outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows,
+                                           checkpointer=saver, project=files.project)
     _log_events(context, dbt_build_events(files.project, files.dbt_dir, evidence))
     final = report.merge(evidence)
     files.save(FINAL_REPORT, final.save)
