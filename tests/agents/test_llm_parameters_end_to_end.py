@@ -43,7 +43,8 @@ class Api(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         type(self).prompts.append(body["messages"][0]["content"])
-        answer(self, message(f"```sql\n{REWRITE}\n```", body["model"], {"input_tokens": 400, "output_tokens": 50}))
+        answer(self, message(f"```sql\n{REWRITE}\n```", body["model"], {"input_tokens": 400, "output_tokens": 50}),
+               body.get("stream", False))
 
     def log_message(self, *args):
         pass

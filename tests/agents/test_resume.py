@@ -1,7 +1,9 @@
 """A run killed mid-step and started again pays only for what was not answered yet, either way:
 graph state checkpointed in the warehouse (langgraph-checkpoint-postgres, psycopg 3), or answers
 kept in the warehouse's response cache as they arrive. The real SDK talks HTTP to a loopback
-server here (through ANTHROPIC_BASE_URL's `base_url`), because the run is a separate process."""
+server here (through ANTHROPIC_BASE_URL's `base_url`), because the run is a separate process.
+The executor's runs stream their requests (a 60-s timeout is too short for a 4,096-token reply
+at the SDK's pace estimate), the rebuilder's do not: a kill loses nothing either way."""
 
 import json
 import subprocess
@@ -36,6 +38,7 @@ SCRIPT = textwrap.dedent("""
     else:  # no response cache: only the checkpoints can spare requests
         with postgres_checkpointer(warehouse, schema) as saver:
             drafts = draft_models(plan, Catalog("x"), LlmClient(sdk, concurrency=1), checkpointer=saver)
+    assert LlmClient(sdk).streamed  # the requests are streamed
     print(",".join(d.method for d in drafts.models), drafts.usage.requests)
 """)
 
@@ -52,7 +55,7 @@ class Api(BaseHTTPRequestHandler):
             self.release.wait(30)  # the run is killed while waiting for this answer
             return
         answer(self, message("```sql\nSELECT 1 AS n UNION ALL SELECT 2\n```", body["model"],
-                             {"input_tokens": 900, "output_tokens": 40}))
+                             {"input_tokens": 900, "output_tokens": 40}), body.get("stream", False))
 
     def log_message(self, *args):
         pass
@@ -122,10 +125,11 @@ REBUILDER_SCRIPT = textwrap.dedent("""
         return BuildReport([NodeResult(f"model.p.{name}", name, "model", status, "no such column")])
 
     failed = {f"m{i}": (f"select nope_{i} from t", f'column "nope_{i}" does not exist') for i in range(5)}
-    sdk = anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0, timeout=60)
+    sdk = anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0, timeout=600)
     with postgres_checkpointer(warehouse, schema) as saver:
         outcomes, _ = repair_models(failed, rebuild, LlmClient(sdk, concurrency=1), checkpointer=saver,
                                     project="p")
+    assert not LlmClient(sdk).streamed  # plain requests
     print(",".join(str(o.passed) for o in outcomes), sum(o.usage.requests for o in outcomes),
           ",".join(rebuilt))
 """)
