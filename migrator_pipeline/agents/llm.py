@@ -128,7 +128,8 @@ class Budget:
         reason = self.exceeded_by(estimate)
         if reason is None:
             return None
-        return (f"refusing to start the LLM work: the assessment's {reason} for {objects} objects; "
+        counted = f"{objects} object{'' if objects == 1 else 's'}"
+        return (f"refusing to start the LLM work: the assessment's {reason} for {counted}; "
                 f"nothing was spent: raise the budget or {PROCEED_HINT}")
 
     def charge(self, usage: LlmUsage) -> None:

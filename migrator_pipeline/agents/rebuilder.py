@@ -170,7 +170,8 @@ def repair_models(failed: dict[str, tuple[str, str]], rebuild: Rebuild,
             error = f"rows differ from SQL Server's: {differences.splitlines()[0]}"
         start = {"name": name, "sql": sql, "error": error, "attempts": 0, "fixes": [],
                  "row_differences": differences}
-        thread = thread_id(project, name, sql, error or "", differences or "", llm.model,
+        # "repair:": never the executor's thread of the same model
+        thread = thread_id(project, f"repair:{name}", sql, error or "", differences or "", llm.model,
                            prompts.PROMPT_VERSION) if checkpointer else None
         final = _invoke(graph, start, thread, rebuild, check_rows)
         if thread:

@@ -43,17 +43,17 @@ def test_an_estimate_over_the_budget_refuses_the_run_before_any_request(migrator
             env.setenv("MIGRATOR_LLM_ENABLED", "1")
             env.setenv("ANTHROPIC_API_KEY", "sk-ant-refusal-test")
             env.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-            env.setenv("MIGRATOR_LLM_BUDGET_TOKENS", "500")  # one procedure: about 1,100 tokens
+            env.setenv("MIGRATOR_LLM_BUDGET_TOKENS", "500")
             status = main(["migrate", str(tmp_path), "--project", "llm_refused"])
     finally:
         server.shutdown()
     stderr = capsys.readouterr().err.strip().splitlines()
     assert status == 2
     assert Api.requests == 0
-    assert stderr[-1].startswith("migrator: error: refusing to start the LLM work: the assessment's "
-                                 "estimated ")
-    assert stderr[-1].endswith("tokens exceed the budget (500 left) for 1 objects; nothing was spent: "
-                               "raise the budget or set MIGRATOR_LLM_PROCEED=1 to spend up to the budget anyway")
+    # the procedure's estimate: 420 tokens of conventions and task, 35 of T-SQL, a 600-token reply
+    assert stderr[-1] == ("migrator: error: refusing to start the LLM work: the assessment's estimated 1055 "
+                          "tokens exceed the budget (500 left) for 1 object; nothing was spent: raise the "
+                          "budget or set MIGRATOR_LLM_PROCEED=1 to spend up to the budget anyway")
     instance = DagsterInstance.get()
     [run] = instance.get_runs(RunsFilter(tags={"dagster/partition": "llm_refused"}), limit=1)
     [step] = instance.all_logs(run.run_id, of_type=DagsterEventType.STEP_FAILURE)
