@@ -41,9 +41,12 @@ def procedural_sketches(procedure: SourceObject, catalog: Catalog,
     header = procedure.header
     tsql = (procedure.body[header.body_start :] if header and header.body_start is not None
             else procedure.body).strip()
-    # only tables it fills: a table it also updates or deletes from in place holds rows from
-    # before the run, which no rewrite can know; it stays a source and the procedure needs review
-    inserted = _inserted_only(tsql)
+    # only tables it fills: a table it also updates or deletes from in place keeps rows from
+    # before the run that no rewrite can know; it stays a source. So does one holding rows in the
+    # source that the code appends to without truncating it first, and the procedure needs review
+    inserted, truncated = _inserted_only(tsql), _truncated(tsql)
+    if any(_holds_rows(catalog, key) for key in inserted - truncated):  # appends to rows: review it all
+        return None
     targets = [t for key in procedure.writes if key in inserted
                and (t := catalog.get(key)) is not None and t.kind == "table"]
     if not targets:
@@ -71,6 +74,23 @@ def _vars_note(procedure: SourceObject, unset: list[str]) -> str:
     if unset:
         note += f"; without one there ({', '.join(unset)}) a var is null until set with --vars"
     return note + "."
+
+
+def _holds_rows(catalog: Catalog, key: str) -> bool:
+    data = catalog.data_for(key)
+    return data is not None and bool(data.rows)
+
+
+def _truncated(tsql: str) -> set[str]:
+    """Keys of the tables the code empties with TRUNCATE TABLE."""
+    tokens = tokenize(tsql)
+    emptied = set()
+    for index, token in enumerate(tokens[:-1]):
+        if token.kind == "word" and token.upper == "TRUNCATE" and tokens[index + 1].upper == "TABLE":
+            parts, _ = multipart_name(tokens, index + 2)
+            if 0 < len(parts) <= 2:
+                emptied.add(".".join((["dbo"] + parts)[-2:]).lower())
+    return emptied
 
 
 def _inserted_only(tsql: str) -> set[str]:

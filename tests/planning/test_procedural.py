@@ -122,3 +122,23 @@ GO
     assert "WHILE @i <= @n" in model.tsql
     assert model.description.endswith("Its parameters are dbt vars (n, start) defaulting to SQL Server's "
                                       "defaults; without one there (@Start) a var is null until set with --vars.")
+
+
+def test_a_table_holding_rows_is_a_model_only_when_the_code_truncates_it_first(tmp_path):
+    """The rewrite yields the rows the code inserts; rows the table already held would be lost,
+    so such a table stays a source unless the code empties it (TRUNCATE TABLE) first."""
+    fill = """CREATE PROCEDURE dbo.{name} AS
+BEGIN
+    DECLARE @i int = 1;
+    {truncate}
+    WHILE @i <= 5 BEGIN INSERT INTO dbo.Numbers (N, Square) VALUES (@i, @i * @i); SET @i += 1; END
+END
+GO
+"""
+    rows = "INSERT INTO dbo.Numbers (N, Square) VALUES (9, 81)\nGO\n"
+    appending = _plan(tmp_path, TABLES + rows + fill.format(name="AppendNumbers", truncate=""))
+    entries = {e.object: e for e in appending.entries}
+    assert entries["dbo.numbers"].artifact == "source"
+    assert entries["dbo.appendnumbers"].artifact == "needs_review"
+    refilling = _plan(tmp_path, TABLES + rows + fill.format(name="FillNumbers", truncate="TRUNCATE TABLE dbo.Numbers;"))
+    assert [m.target for m in refilling.models if m.origin == "dbo.fillnumbers"] == ["dbo.numbers"]
