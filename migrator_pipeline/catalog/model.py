@@ -49,6 +49,15 @@ class ForeignKey:
 
 
 @dataclass
+class CheckConstraint:
+    """A table's CHECK constraint: SQL Server keeps a row only when `expression` is not false."""
+
+    expression: str  # T-SQL, as written inside CHECK ( ... )
+    name: str | None = None
+    column: str | None = None  # declared on this column (it still may read others)
+
+
+@dataclass
 class Finding:
     """Something a person should know about the source: never dropped silently."""
 
@@ -72,6 +81,7 @@ class SourceObject:
     primary_key: list[str] = field(default_factory=list)
     unique_keys: list[list[str]] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
     description: str | None = None
     # functions: "scalar" | "table"; parameters as (name with @, data_type)
     function_kind: str | None = None
