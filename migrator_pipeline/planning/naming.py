@@ -7,6 +7,8 @@ by `fold_columns` (rules in `planning.planner`'s docstring). Under the `snake_ca
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
@@ -23,22 +25,22 @@ def snake_case_spellings(catalog: Catalog) -> tuple[dict[str, str], list[str]]:
     case, -> its `snake_case` dbt name, where that differs from the `lower` policy's; and notes
     on the names settled otherwise. Settled for the whole catalog at once, so that every
     spelling of a name, in any object, becomes the same dbt name:
-    - spellings of one name that split differently (`OrderID`, `Orderid`) take the split with
-      the most words (then the first spelling in sorted order);
+    - spellings of one name that split differently (`EmailAddress`, `EMailAddress`) take the
+      spelling declared most often (then the one with most words, then the first in sorted order);
     - two names that would become one (`OrderID`, `Order_ID` -> `order_id`): the name already
       in that form keeps it, the others keep their `lower` names (`orderid`); with none already
       in that form, the first in sorted order keeps it."""
-    spellings: dict[str, set[str]] = {}
+    spellings: dict[str, Counter[str]] = {}
     for name in _declared_names(catalog):
-        spellings.setdefault(name.lower(), set()).add(name)
+        spellings.setdefault(name.lower(), Counter())[name] += 1
     notes: list[str] = []
     chosen: dict[str, str] = {}
     for lowered, written in sorted(spellings.items()):
-        candidates = sorted(written, key=lambda n: (-snake_identifier(n).count("_"), n))
+        candidates = sorted(written, key=lambda n: (-written[n], -snake_identifier(n).count("_"), n))
         chosen[lowered] = snake_identifier(candidates[0])
         if len({snake_identifier(n) for n in written}) > 1:
             notes.append(f"{' / '.join(sorted(written))} -> {chosen[lowered]}: one name in SQL Server, spelt "
-                         "differently; the spelling with the most words names it")
+                         "differently; the most declared spelling names it")
     claimants: dict[str, list[str]] = {}
     for lowered, snake in chosen.items():
         claimants.setdefault(snake, []).append(lowered)

@@ -31,9 +31,11 @@ def _table(name: str, *columns: str) -> SourceObject:
 def test_every_spelling_of_a_name_gets_the_same_dbt_name():
     catalog = _catalog(_table("OrderLines", "OrderID"), _table("Orders", "Orderid"))
     spellings, notes = snake_case_spellings(catalog)
-    assert spellings["orderid"] == "order_id"
+    assert spellings["orderid"] == "order_id"  # as often declared: the spelling with most words
     assert notes == ["OrderID / Orderid -> order_id: one name in SQL Server, spelt differently; "
-                     "the spelling with the most words names it"]
+                     "the most declared spelling names it"]
+    catalog.objects.append(_table("Returns", "Orderid"))
+    assert "orderid" not in snake_case_spellings(catalog)[0]  # `Orderid` twice: `orderid`, as `lower` has it
     with spelling_names(spellings):
         # as a view may write it: SQL Server does not mind the case
         assert [fold_identifier(n) for n in ("ORDERID", "orderid", "[OrderID]", "OrderLines")] == [
