@@ -106,8 +106,7 @@ JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_
 ORDER BY fk.parent_object_id, fk.object_id, fkc.constraint_column_id"""
 
 CHECKS_QUERY = """\
-SELECT cc.parent_object_id, cc.parent_column_id, cc.name, cc.is_system_named, cc.definition,
-       cc.is_disabled, cc.is_not_trusted
+SELECT cc.parent_object_id, cc.parent_column_id, cc.name, cc.is_system_named, cc.definition, cc.is_disabled, cc.is_not_trusted
 FROM sys.check_constraints AS cc
 ORDER BY cc.parent_object_id, cc.object_id"""
 
@@ -354,8 +353,7 @@ class _LiveReader:
                 table.body = _table_body(table)
 
     def read_checks(self) -> None:
-        """CHECK constraints SQL Server holds every row to; a disabled or untrusted one (added
-        WITH NOCHECK) is a finding, never a test."""
+        """CHECK constraints; a disabled or untrusted one (WITH NOCHECK) is a finding, never a test."""
         for row in self.rows(CHECKS_QUERY, "sys.check_constraints"):
             table = self.by_id.get(row["parent_object_id"])
             if table is None or row["definition"] is None:
@@ -365,9 +363,9 @@ class _LiveReader:
                 why = "disabled" if row["is_disabled"] else "not trusted (added WITH NOCHECK)"
                 self.finding("info", f"{table.source}: CHECK {row['name']} ({expression}) is {why}: not tested", table.source)
                 continue
-            column = self.columns.get((row["parent_object_id"], row["parent_column_id"]))
-            name = None if row["is_system_named"] else row["name"]
-            table.checks.append(CheckConstraint(expression, name, column.name if column else None))
+            column = self.columns.get((row["parent_object_id"], row["parent_column_id"]))  # none: table-level
+            table.checks.append(CheckConstraint(expression, None if row["is_system_named"] else row["name"],
+                                                column.name if column else None))
 
     def read_descriptions(self) -> None:
         for row in self.rows(DESCRIPTIONS_QUERY, "sys.extended_properties"):
@@ -470,10 +468,6 @@ class _LiveReader:
         return found
 
 
-def _check_text(check: CheckConstraint) -> str:
-    return f"{f'CONSTRAINT {bracketed(check.name)} ' if check.name else ''}CHECK ({check.expression})"
-
-
 def _table_body(table: SourceObject) -> str:
     """A CREATE TABLE rebuilt from the catalog views: the server keeps no text for tables."""
     lines = []
@@ -485,7 +479,7 @@ def _table_body(table: SourceObject) -> str:
         line += " IDENTITY" if column.identity else ""
         line += " NULL" if column.nullable else " NOT NULL"
         line += f" DEFAULT ({column.default})" if column.default is not None else ""
-        line += "".join(f" {_check_text(c)}" for c in table.checks if c.column == column.name)
+        line += "".join(f" {c.tsql}" for c in table.checks if c.column == column.name)
         lines.append(line)
     if table.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(map(bracketed, table.primary_key))})")
@@ -494,7 +488,7 @@ def _table_body(table: SourceObject) -> str:
         named = f"CONSTRAINT {bracketed(key.name)} " if key.name else ""
         lines.append(f"{named}FOREIGN KEY ({', '.join(map(bracketed, key.columns))}) REFERENCES"
                      f" {bracketed(key.ref_schema)}.{bracketed(key.ref_table)} ({', '.join(map(bracketed, key.ref_columns))})")
-    lines += [_check_text(c) for c in table.checks if c.column is None]
+    lines += [c.tsql for c in table.checks if c.column is None]
     header = f"CREATE TABLE {bracketed(table.schema)}.{bracketed(table.name)} (\n    "
     return header + ",\n    ".join(lines) + "\n)"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from migrator_pipeline.serialisation import SavedAsJson
+from migrator_pipeline.tsql.identifiers import bracketed
 from migrator_pipeline.tsql.modules import ModuleHeader, read_module_header
 
 # SQL Server's default collation: case-insensitive, accent-sensitive.
@@ -55,6 +56,11 @@ class CheckConstraint:
     expression: str  # T-SQL, as written inside CHECK ( ... )
     name: str | None = None
     column: str | None = None  # declared on this column (it still may read others)
+
+    @property
+    def tsql(self) -> str:
+        """The constraint as a CREATE TABLE declares it: `CONSTRAINT [name] CHECK (expression)`."""
+        return f"{f'CONSTRAINT {bracketed(self.name)} ' if self.name else ''}CHECK ({self.expression})"
 
 
 @dataclass
