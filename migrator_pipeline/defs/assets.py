@@ -10,6 +10,7 @@ and a re-run of one step read the same files, and the dbt project is a directory
 """
 
 
+import functools
 import re
 import time
 from collections import Counter
@@ -50,7 +51,7 @@ from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
     StepOutput)
-from migrator_pipeline.tsql.identifiers import raw_schema_name
+from migrator_pipeline.tsql.identifiers import DEFAULT_POLICY, raw_schema_name, spelling_names
 from migrator_pipeline.usage import usage_metadata
 from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
 from migrator_pipeline.warehouse.schemas import reset_schema
@@ -61,8 +62,19 @@ def migration_asset(*, reads: Sequence[StepOutput] = (), deps: Sequence[str] = (
     """One step of a migration project: partitioned by project, in the `migration` group, and
     depending on the steps whose outputs it `reads` (plus `deps` that only order the run)."""
     after = list(dict.fromkeys([*(output.step for output in reads), *deps]))
-    return dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
-                    deps=after or None, **asset_args)
+    asset = dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
+                     deps=after or None, **asset_args)
+    return (lambda step: asset(_named_as_planned(step))) if PLAN in reads else asset
+
+
+def _named_as_planned(step: Callable) -> Callable:
+    """A step after the plan names everything as the plan did: under its identifier policy's
+    spellings (`tsql.identifiers.spelling_names`)."""
+    @functools.wraps(step)
+    def under_plan_spellings(context: dg.AssetExecutionContext, *args, **kwargs):
+        with spelling_names(ProjectFiles(context.partition_key).plan().spellings):
+            return step(context, *args, **kwargs)
+    return under_plan_spellings
 
 
 @dataclass(frozen=True)
@@ -101,6 +113,7 @@ class SourceConfig(dg.Config):
 
     source: str | None = None
     variables: dict[str, str] | None = None  # SQLCMD variables, as `--var NAME=VALUE`
+    identifiers: str = DEFAULT_POLICY  # dbt names: "lower" or "snake_case", as `--identifiers`
 
 
 @migration_asset(kinds={"python", "sqlserver"},
@@ -145,7 +158,7 @@ def _given_or_registered_source(files: ProjectFiles, config: SourceConfig) -> So
                           "not in the run config")
     if not is_live_source(location):  # stored absolute: later runs need not share this one's directory
         location = str(Path(location).expanduser().resolve())
-    source = SourceSpec(location, dict(config.variables or {}))
+    source = SourceSpec(location, dict(config.variables or {}), identifiers=config.identifiers)
     check_source(source)
     files.register(source)
     return source
@@ -203,7 +216,7 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     step = start_step(context)
     files = step.files
     catalog = files.catalog()
-    plan = plan_migration(catalog, files.project)
+    plan = plan_migration(catalog, files.project, files.identifier_policy())
     files.save(PLAN, plan.save)
     by_artifact: dict[str, int] = {}
     for entry in plan.entries:
