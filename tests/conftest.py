@@ -1,15 +1,27 @@
-"""Shared fixtures: one real embedded PostgreSQL per test session, under a temporary MIGRATOR_HOME."""
+"""Shared fixtures: one real embedded PostgreSQL per test session, under a temporary MIGRATOR_HOME,
+and one real `migrator dev` (webserver and daemon) for the tests that drive the UI or GraphQL."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
 import psycopg2
 import pytest
+
+MIGRATOR = os.path.join(os.path.dirname(sys.executable), "migrator")
+DEV_START_SECONDS = 300  # `migrator dev` answering: about 20 s idle, minutes on a loaded machine
 
 
 @pytest.fixture(scope="session")
@@ -76,3 +88,71 @@ def run_tsql(pg, request) -> Callable[..., list[tuple]]:
         return pg.fetchall()
 
     return run
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class DagsterDev:
+    """A running `migrator dev`: its loopback port, base URL, GraphQL client and output."""
+
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def client(self):
+        from dagster_graphql import DagsterGraphQLClient
+
+        return DagsterGraphQLClient("127.0.0.1", port_number=self.port)
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+
+@pytest.fixture(scope="session")
+def dagster_dev(migrator_home, warehouse_url, tmp_path_factory) -> Iterator[DagsterDev]:
+    """One `migrator dev` (webserver, daemon and its sensors) on a free loopback port for the
+    session, on the session's MIGRATOR_HOME and embedded server. The tests that use it stay
+    independent by using project names of their own; they run last (pytest_collection_modifyitems)
+    so the server is up only while they run. Its process group is stopped whatever happens."""
+    log = tmp_path_factory.mktemp("dagster_dev") / "dev.log"
+    port = free_port()
+    with log.open("w") as output:
+        process = subprocess.Popen([MIGRATOR, "dev", "-p", str(port), "-h", "127.0.0.1"], stdout=output,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    dev = DagsterDev(port, log)
+    try:
+        deadline = time.monotonic() + DEV_START_SECONDS
+        while True:
+            try:
+                urllib.request.urlopen(f"{dev.url}/server_info", timeout=5)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    pytest.fail(f"migrator dev ended with {process.returncode}:\n{dev.log_tail()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"migrator dev did not come up within {DEV_START_SECONDS} s:\n{dev.log_tail()}")
+                time.sleep(0.5)
+        yield dev
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that use the shared `migrator dev` run last, together: it starts once and its
+    idle daemon does not share the machine with the rest of the suite."""
+    items.sort(key=lambda item: "dagster_dev" in getattr(item, "fixturenames", ()))

@@ -1,50 +1,22 @@
 """The UI, checked in a real browser: headless Chromium (Debian's, never a downloaded one) drives
-`migrator dev` on loopback: a migration launched from the launchpad with its source in config,
-then its evaluation report and one generated model's materialization and passed checks."""
+`migrator dev` on loopback (the session's shared `dagster_dev`): a migration launched from the
+launchpad with its source in config, then its evaluation report and one generated model's
+materialization and passed checks."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 from test_source_config import tiny_estate
-from test_webserver import MIGRATOR, _free_port
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 LOCATION = "migrator_pipeline.definitions"
 PROJECT = "from_browser"
 MODEL = "customernames"  # the tiny estate's view, whose rows are compared with SQL Server's
-
-
-@pytest.fixture
-def webserver(migrator_home, warehouse_url):
-    """`migrator dev` on a free loopback port; its process group is stopped whatever happens."""
-    port = _free_port()
-    process = subprocess.Popen([MIGRATOR, "dev", "-p", str(port), "-h", "127.0.0.1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    pytest.fail("migrator dev did not come up within 180 s")
-                time.sleep(1)
-        yield port
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @pytest.fixture
@@ -69,16 +41,14 @@ def _wait_for_run(client, run_id: str, seconds: float) -> str:
     return status
 
 
-def test_a_migration_launched_from_the_launchpad_shows_its_evidence(webserver, browser, tmp_path):
-    from dagster_graphql import DagsterGraphQLClient
-
+def test_a_migration_launched_from_the_launchpad_shows_its_evidence(browser, dagster_dev, tmp_path):
     from migrator_pipeline.cli import prepare_instance
 
     source = tiny_estate(tmp_path / "tiny")
     instance = prepare_instance()  # the instance the webserver serves: the project's partition
     if not instance.has_dynamic_partition("migration_projects", PROJECT):
         instance.add_dynamic_partitions("migration_projects", [PROJECT])
-    base = f"http://127.0.0.1:{webserver}"
+    base = dagster_dev.url
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(30_000)
 
@@ -105,7 +75,7 @@ def test_a_migration_launched_from_the_launchpad_shows_its_evidence(webserver, b
     page.wait_for_url("**/runs/**")
     run_id = page.url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
     # 3. success, then the new project's models in the code location
-    client = DagsterGraphQLClient("127.0.0.1", port_number=webserver)
+    client = dagster_dev.client
     status = _wait_for_run(client, run_id, 300)
     shot("2_run")
     assert status == "SUCCESS", page.inner_text("body")[-3000:]

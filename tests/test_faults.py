@@ -4,6 +4,7 @@ no manual clean-up. One embedded server for the module, under its own MIGRATOR_H
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -57,6 +58,15 @@ def _group(pgid: int) -> list[psutil.Process]:
     return members
 
 
+def _group_ended(pgid: int, seconds: float = 10) -> list[psutil.Process]:
+    """The group's members still alive `seconds` after its leader ended: children that are ending
+    (multiprocessing's resource tracker, dbt) get a moment on a loaded machine, none may stay."""
+    deadline = time.monotonic() + seconds
+    while (members := _group(pgid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return members
+
+
 def _wait_for_dbt_build(run: subprocess.Popen, timeout: float = 300) -> list[psutil.Process]:
     """The `dbt build` processes of a running migration, once they have started."""
     deadline = time.monotonic() + timeout
@@ -76,10 +86,16 @@ def _wait_for_dbt_build(run: subprocess.Popen, timeout: float = 300) -> list[psu
     raise AssertionError("dbt build did not start")
 
 
+@functools.cache
+def _dagster_storage_url(home: Path) -> str:
+    """The instance's database, asked of `migrator` once per home: the embedded server is reached
+    by its socket under the home, the same URL after a stop and a restart."""
+    return _migrator(home, "warehouse-url").stdout.strip().replace("/warehouse?", "/dagster?")
+
+
 def _run_statuses(home: Path, project: str) -> list[str]:
     """The project's Dagster runs, oldest first, read from the instance's own database."""
-    url = _migrator(home, "warehouse-url").stdout.strip().replace("/warehouse?", "/dagster?")
-    with psycopg2.connect(url) as conn, conn.cursor() as cur:
+    with psycopg2.connect(_dagster_storage_url(home)) as conn, conn.cursor() as cur:
         cur.execute("select r.status from runs r join run_tags t on t.run_id = r.run_id "
                     "where t.key = 'dagster/partition' and t.value = %s order by r.id", (project,))
         statuses = [row[0] for row in cur.fetchall()]
@@ -109,10 +125,7 @@ def test_killed_run_leaves_no_process_and_a_second_run_waits_its_turn(home, tmp_
 
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while _group(first.pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _group(first.pid) == []
+    assert _group_ended(first.pid) == []
     assert not any(process.is_running() and process.status() != psutil.STATUS_ZOMBIE for process in builds)
     assert _run_statuses(home, "killed") == ["STARTED"]  # orphaned, until the next start
 
@@ -155,7 +168,7 @@ def test_warehouse_stopped_mid_run_is_one_line_and_the_next_run_recovers(home, t
     stderr = (tmp_path / "run.log").read_text()
     last = stderr.strip().splitlines()[-1]
     assert _error_lines(stderr) == [last], stderr[-3000:]
-    assert _group(run.pid) == []
+    assert _group_ended(run.pid) == []
 
     again = _migrator(home, "migrate", str(BUNDLED_EXAMPLE), "--project", "stopped")
     assert again.returncode == 0, again.stderr[-3000:]

@@ -1,19 +1,15 @@
 """`migrator submit`, `status` and `runs` against a real `migrator dev` (webserver and daemon) on
-loopback, and the inbox sensor's run through the daemon. Every wait is bounded; the fixture stops
-the processes."""
+loopback: the session's shared `dagster_dev`, and the inbox sensor's run through its daemon. Every
+wait is bounded; the fixture stops the processes."""
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
-import urllib.request
 
 import pytest
-from dagster_graphql import DagsterGraphQLClient
-from test_webserver import _free_port
 
 pytestmark = pytest.mark.slow
 MIGRATOR = os.path.join(os.path.dirname(sys.executable), "migrator")
@@ -39,32 +35,15 @@ needs_source_config = pytest.mark.skipif(not _source_in_run_config(),
                                          reason="source_catalog does not take its source as run config yet")
 
 
-@pytest.fixture
-def dagster_dev(migrator_home, warehouse_url, tmp_path):
-    """`migrator dev` (webserver and daemon) on a free loopback port, its output in a file; as
-    test_webserver's fixture, with a bound for a loaded machine."""
-    port = _free_port()
-    log = open(tmp_path / "dev.log", "w")
-    process = subprocess.Popen([MIGRATOR, "dev", "-p", str(port), "-h", "127.0.0.1"], stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
-                break
-            except OSError:
-                assert process.poll() is None, (tmp_path / "dev.log").read_text()[-3000:]
-                assert time.monotonic() < deadline, "migrator dev did not come up within 300 s"
-                time.sleep(1)
-        yield DagsterGraphQLClient("127.0.0.1", port_number=port)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+@pytest.fixture(scope="module", autouse=True)
+def dropped_estate(migrator_home):
+    """The inbox entry, dropped when the module starts: the sensor's two ticks (it waits until an
+    entry holds still for 30 s) go by while the other test runs, not after it."""
+    inbox = migrator_home / "inbox"
+    inbox.mkdir(exist_ok=True)
+    entry = inbox / "Dropped Estate.sql"
+    entry.write_text(TINY_ESTATE)
+    return entry
 
 
 def _migrator(*args: str) -> subprocess.CompletedProcess:
@@ -73,19 +52,15 @@ def _migrator(*args: str) -> subprocess.CompletedProcess:
     return result
 
 
-def _url(client) -> str:
-    return client._url.removesuffix("/graphql")
-
-
 @needs_source_config
 def test_submit_then_status_and_runs(dagster_dev, tmp_path):
     (tmp_path / "tiny").mkdir()
     (tmp_path / "tiny" / "estate.sql").write_text(TINY_ESTATE)
-    url = _url(dagster_dev)
+    url, client = dagster_dev.url, dagster_dev.client
     run_id = _migrator("submit", str(tmp_path / "tiny"), "--project", "submitted", "--url", url).stdout.strip()
     assert len(run_id) == 36, run_id
     deadline = time.monotonic() + 400
-    while (status := dagster_dev.get_run_status(run_id).value) not in FINISHED:
+    while (status := client.get_run_status(run_id).value) not in FINISHED:
         assert time.monotonic() < deadline, "the submitted run did not finish within 400 s"
         time.sleep(2)
     shown = _migrator("status", run_id, "--url", url).stdout.splitlines()
@@ -99,14 +74,12 @@ def test_submit_then_status_and_runs(dagster_dev, tmp_path):
 
 
 @needs_source_config
-def test_a_project_dropped_into_the_inbox_is_migrated_by_the_sensor(dagster_dev, migrator_home):
+def test_a_project_dropped_into_the_inbox_is_migrated_by_the_sensor(dagster_dev, migrator_home, dropped_estate):
     from dagster import DagsterRunStatus, RunsFilter
 
     from migrator_pipeline.cli import prepare_instance
 
-    inbox = migrator_home / "inbox"
-    inbox.mkdir(exist_ok=True)
-    (inbox / "Dropped Estate.sql").write_text(TINY_ESTATE)
+    assert dropped_estate.parent == migrator_home / "inbox"
     instance = prepare_instance()  # the instance the daemon serves
     deadline = time.monotonic() + 500
     while True:  # two sensor ticks (the entry must hold still), then the run
