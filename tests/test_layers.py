@@ -28,7 +28,7 @@ LAYERS: list[set[str]] = [
     {"settings", "drafts"},
     {"dbt_project"},
     {"agents"},
-    {"evaluation", "usage", "project_files"},
+    {"evaluation", "usage", "project_files", "fingerprints"},
     {"defs", "cli_progress", "runs_api"},  # the Dagster shell: definitions, the CLI's run logging and GraphQL client
     {"definitions", "cli"},  # entry points: the Dagster code location and the command line
 ]

@@ -41,13 +41,16 @@ class DbtResource(dg.ConfigurableResource):
     threads: int = 4
 
     def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
-              full_refresh: bool = True) -> BuildReport:
+              full_refresh: bool = True, state: Path | None = None) -> BuildReport:
+        """`state`: the previous run's manifest folder, for a `select` of `state:modified+`."""
         dbt = dbt_cli(dbt_dir)
         args = ["build", "--threads", str(self.threads)]
         if full_refresh:
             args.append("--full-refresh")
         if select:
             args += ["--select", select]
+        if state is not None:
+            args += ["--state", str(state)]
         command = "dbt " + " ".join(args)
         started = time.monotonic()
         # an earlier build's results must not pass for this one's when dbt refuses the project
