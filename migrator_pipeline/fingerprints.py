@@ -26,6 +26,8 @@ from pathlib import Path
 
 from migrator_pipeline.catalog.model import Catalog
 from migrator_pipeline.catalog.sources import SourceSpec
+from migrator_pipeline.drafts import DraftModel, Drafts
+from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
 from migrator_pipeline.serialisation import SavedAsJson, load_json, save_json, to_json_data
 from migrator_pipeline.settings import REPO_ROOT
 
@@ -209,3 +211,40 @@ def warehouse_identity(url: str) -> str:
     except Exception:  # noqa: BLE001 - an unusual URL is still an identity, hashed whole below
         return digest(url)
     return json.dumps({k: parts.get(k) for k in ("host", "port", "dbname", "user")}, sort_keys=True)
+
+
+def model_fingerprints(plan: MigrationPlan, catalog: Catalog, *context: str | None) -> dict[str, str]:
+    """Planned model name -> the hash of what its draft is made from: the planned model, every
+    catalog object it reads (its object's dependencies, followed to the end: a view's columns
+    type the views over it), what every translation sees (the plan's relations and macros,
+    the collation, the functions) and `context` (the tool, the settings, the LLM's settings)."""
+    objects = object_fingerprints(catalog)
+    shared = digest(json_digest(plan.relations), json_digest(plan.macros), catalog.collation,
+                    *(objects[o.key] for o in catalog.objects if o.kind == "function"), *context)
+    reads = {o.key: [*o.reads, *o.calls] for o in catalog.objects}
+    return {model.name: digest(shared, json_digest(model),
+                               *(f"{key}={objects.get(key)}" for key in sorted(_upstream(model, reads))))
+            for model in plan.models}
+
+
+def _upstream(model: PlannedModel, reads: Mapping[str, list[str]]) -> set[str]:
+    """The objects a model reads, and what they read, to the end."""
+    seen: set[str] = set()
+    pending = [key for key in (model.origin, model.target, *model.depends_on) if key]
+    while pending:
+        key = pending.pop()
+        if key not in seen:
+            seen.add(key)
+            pending.extend(reads.get(key, []))
+    return seen
+
+
+def reusable_drafts(state: StepState, step: str, drafts_file: str, keys: Mapping[str, str]) -> dict[str, DraftModel]:
+    """The last run's drafts whose model fingerprints (`keys`, recorded in the step's details as
+    `models`) are unchanged, when its drafts file is still the one that run wrote."""
+    record = state.previous(step)
+    if record is None or record.outputs.get(drafts_file) != state.output_digest(drafts_file):
+        return {}
+    before = json.loads(record.details.get("models") or "{}")
+    drafts = Drafts.load(state.root / drafts_file)
+    return {d.name: d for d in drafts.models if d.name in keys and before.get(d.name) == keys[d.name]}

@@ -50,8 +50,8 @@ from migrator_pipeline.evaluation.report import passed_summary, render_evaluatio
 from migrator_pipeline.evaluation.row_differences import differing_models, row_check
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.fingerprints import (
-    StepRecord, StepState, digest, file_digest, object_fingerprints, source_fingerprint, step_inputs, tool_fingerprint,
-    warehouse_identity)
+    StepRecord, StepState, digest, file_digest, model_fingerprints, object_fingerprints, reusable_drafts,
+    settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
@@ -288,16 +288,21 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     catalog = files.catalog()
     plan = files.plan()
     client = llm.client(warehouse.resolved_url())
+    # a model whose planned form and every object it reads are unchanged keeps its draft
+    keys = model_fingerprints(plan, catalog, tool_fingerprint(), settings_fingerprint(), _llm_settings(llm))
+    reuse = reusable_drafts(step.state, "draft_models", DRAFTS.name, keys)
+    context.log.info(f"drafting {len(plan.models) - len(reuse)} models; {len(reuse)} unchanged since the last run")
     with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
         saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
         drafts = run_executor(plan, catalog, client, on_progress=_progress(context, "drafted"),
-                              checkpointer=saver)
+                              checkpointer=saver, reuse=reuse)
     files.save(DRAFTS, drafts.save)
-    record = step.state.record("draft_models", inputs, [DRAFTS.name])
+    record = step.state.record("draft_models", inputs, [DRAFTS.name], {"models": json.dumps(keys, sort_keys=True)})
     usage = drafts.usage
     failed = [m for m in drafts.models if not m.ok]
     return step.recorded(record, {
         "drafted": len(drafts.models) - len(failed),
+        "redrafted": len(plan.models) - len(reuse),
         "not_drafted": len(failed),
         "macros": len(drafts.macros),
         "by_method": dg.MetadataValue.json(dict(Counter(m.method for m in drafts.models))),
