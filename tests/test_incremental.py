@@ -10,15 +10,17 @@ import shutil
 
 import pytest
 
-from migrator_pipeline.cli import main
+import dagster as dg
+
+from migrator_pipeline.cli import main, prepare_instance
 from migrator_pipeline.dbt_project.results import BuildReport
 from migrator_pipeline.fingerprints import StepState
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
 from migrator_pipeline.warehouse.connection import connect
 
 pytestmark = pytest.mark.slow
-STEPS = ("source_catalog", "assessment", "migration_plan", "draft_models", "test_report", "repaired_models",
-         "evaluation")
+STEPS = ("source_catalog", "source_tables", "assessment", "migration_plan", "draft_models", "test_report",
+         "repaired_models", "evaluation")
 
 
 def _table_oids(warehouse_url: str, schema: str) -> dict[str, int]:
@@ -32,6 +34,12 @@ def _table_oids(warehouse_url: str, schema: str) -> dict[str, int]:
 def _records(files: ProjectFiles) -> dict[str, str]:
     state = StepState(files.root)
     return {step: state.previous(step).data_version for step in STEPS}
+
+
+def _latest_metadata(step: str) -> dict:
+    """What the step's latest materialization said (the CLI's runs are on the persistent instance)."""
+    event = prepare_instance().get_latest_materialization_event(dg.AssetKey(step))
+    return {key: value.value for key, value in event.asset_materialization.metadata.items()}
 
 
 def _evaluation(files: ProjectFiles) -> dict:
@@ -59,6 +67,8 @@ def test_unchanged_rerun_reuses_and_a_changed_estate_rebuilds_only_what_changed(
     assert _records(files) == first_records  # every step reused: the same outputs, byte for byte
     assert _table_oids(warehouse_url, "incr_a_raw") == first_oids  # no table reloaded
     assert files.path("evaluation.json").read_bytes() == first_evaluation
+    for step in STEPS:
+        assert _latest_metadata(step)["reused"] is True, step
 
     # one view's text and one table's rows change
     _change(estate / "05_views.sql", "THEN 'Active' ELSE 'Inactive' END", "THEN 'Enabled' ELSE 'Inactive' END")
@@ -68,6 +78,9 @@ def test_unchanged_rerun_reuses_and_a_changed_estate_rebuilds_only_what_changed(
     assert oids["dbo__regions"] != first_oids["dbo__regions"]  # reloaded
     assert {t: o for t, o in oids.items() if t != "dbo__regions"} == {
         t: o for t, o in first_oids.items() if t != "dbo__regions"}  # the others were not
+    drafting = _latest_metadata("draft_models")
+    assert drafting["reused"] is False and 2 <= drafting["redrafted"] < drafting["drafted"] // 2
+    assert _latest_metadata("source_tables")["reloaded_tables"] == 1
     build = BuildReport.load(files.path("test_report.json"))
     assert "state:modified+" in build.invocations[-1] and "source:" in build.invocations[-1]
     with connect(warehouse_url) as conn, conn.cursor() as cur:

@@ -26,9 +26,10 @@ LAYERS: list[set[str]] = [
     # settings resolves the warehouse (the embedded server's URL) and the project folders;
     # drafts.py holds the translation's results, read by dbt_project/, agents/ and evaluation/
     {"settings", "drafts"},
+    {"fingerprints"},  # content hashes of inputs and steps' records, read by the steps' code above
     {"dbt_project"},
     {"agents"},
-    {"evaluation", "usage", "project_files", "fingerprints"},
+    {"evaluation", "usage", "project_files"},
     {"defs", "cli_progress", "runs_api"},  # the Dagster shell: definitions, the CLI's run logging and GraphQL client
     {"definitions", "cli"},  # entry points: the Dagster code location and the command line
 ]

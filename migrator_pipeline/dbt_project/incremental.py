@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
+from migrator_pipeline.fingerprints import StepState, file_digest
+from migrator_pipeline.warehouse.loading import VIEWS_AND_TABLES, LoadReport, existing_relations
 
 STATE_DIR = "dbt_state"
 
@@ -84,3 +87,73 @@ def relation_names(manifest: dict, schema: str) -> set[str]:
     """The relations the project's enabled models and snapshots build in `schema`."""
     return {(node.get("alias") or node["name"]).lower() for node in manifest.get("nodes", {}).values()
             if node.get("resource_type") in RELATIONS and (node.get("schema") or "").lower() == schema.lower()}
+
+
+@dataclass(frozen=True)
+class EarlierBuild:
+    """What the last run built, when this run may build only what changed since."""
+
+    report: BuildReport  # the last run's final evidence, for the nodes built then
+    manifest: dict  # the state: the manifest of the project as built then
+    changed_tables: list[str]  # raw tables reloaded since
+
+
+def earlier_build(state: StepState, url: str, schema: str, base: str | None, build_report: Path,
+                  final_report: Path, load_report: Path) -> EarlierBuild | None:
+    """The last run's build, when its state manifest, its report and the project's schema still
+    hold, and the tool, settings and warehouse (`base`, recorded by the tester) are the same;
+    else None: build everything. The report is the rebuilder's final one when the state is the
+    project as the rebuilder left it, else the tester's."""
+    last = state.previous("test_report")
+    manifest = read_manifest(state.root / STATE_DIR / "manifest.json")
+    if last is None or manifest is None or base is None or last.details.get("base") != base:
+        return None
+    if existing_relations(url, schema, VIEWS_AND_TABLES) is None:
+        return None
+    repaired, current = state.previous("repaired_models"), state_digest(state.root)
+    if repaired is not None and repaired.details.get("state") == current and final_report.exists():
+        report = BuildReport.load(final_report)
+    elif last.details.get("state") == current and build_report.exists():
+        report = BuildReport.load(build_report)
+    else:
+        return None
+    before = json.loads(last.details.get("tables") or "{}")
+    changed = [r for r, f in table_fingerprints(load_report).items() if before.get(r) != f]
+    return EarlierBuild(report, manifest, changed)
+
+
+def changed_selection(earlier: EarlierBuild, url: str, schema: str) -> tuple[str, set[str]]:
+    """The selection for this build, and the relations in the project's schema now."""
+    existing = existing_relations(url, schema, VIEWS_AND_TABLES) or set()
+    missing = [name for name in built_relations(earlier.report) if name.lower() not in existing]
+    return selection(source_selectors(earlier.manifest, earlier.changed_tables), missing), existing
+
+
+def state_digest(root: Path) -> str | None:
+    return file_digest(root / STATE_DIR / "manifest.json")
+
+
+def table_fingerprints(load_report: Path) -> dict[str, str | None]:
+    """Raw relation -> the fingerprint of what is loaded in it."""
+    return {t.relation: t.fingerprint for t in LoadReport.load(load_report).tables}
+
+
+def missing_models(url: str, schema: str, final_report: Path) -> bool:
+    """Whether a model the last build built is gone from the warehouse (dropped with a raw table)."""
+    if not final_report.exists():
+        return True
+    existing = existing_relations(url, schema, VIEWS_AND_TABLES) or set()
+    return any(name.lower() not in existing for name in built_relations(BuildReport.load(final_report)))
+
+
+def dbt_project_unchanged(state: StepState) -> bool:
+    """The generated dbt project is as the last step that wrote it left it."""
+    last = state.previous(DBT_PROJECT_RECORD)
+    return last is not None and last.outputs.get("dbt") == state.output_digest("dbt")
+
+
+def record_dbt_project(state: StepState) -> None:
+    state.record(DBT_PROJECT_RECORD, "", ["dbt"])
+
+
+DBT_PROJECT_RECORD = "dbt_project"

@@ -30,8 +30,9 @@ from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_sou
 from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.incremental import (
-    STATE_DIR, built_relations, carried_report, read_manifest, relation_names, save_state, selection,
-    source_selectors)
+    STATE_DIR, EarlierBuild, carried_report, changed_selection, dbt_project_unchanged, earlier_build,
+    missing_models, read_manifest, record_dbt_project, relation_names, save_state, state_digest,
+    table_fingerprints)
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
     disable_dependents_of_undrafted, isolate_parse_failures, with_disabled)
@@ -50,7 +51,7 @@ from migrator_pipeline.evaluation.report import passed_summary, render_evaluatio
 from migrator_pipeline.evaluation.row_differences import differing_models, row_check
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.fingerprints import (
-    StepRecord, StepState, digest, file_digest, model_fingerprints, object_fingerprints, reusable_drafts,
+    StepRecord, StepState, digest, model_fingerprints, object_fingerprints, reusable_drafts,
     settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
@@ -58,8 +59,7 @@ from migrator_pipeline.project_files import (
     StepOutput)
 from migrator_pipeline.tsql.identifiers import raw_schema_name
 from migrator_pipeline.usage import usage_metadata
-from migrator_pipeline.warehouse.loading import (
-    VIEWS_AND_TABLES, LoadReport, drop_relations, existing_relations, load_source_tables)
+from migrator_pipeline.warehouse.loading import LoadReport, drop_relations, load_source_tables, tables_present
 from migrator_pipeline.warehouse.schemas import reset_schema
 
 
@@ -83,9 +83,14 @@ class StepRun:
     def usage(self, **counts) -> dict:
         return usage_metadata(**counts, seconds=time.monotonic() - self.started)
 
+    revalidating: bool = False
+
     @property
     def state(self) -> StepState:
         return StepState(self.files.root)
+
+    def reusable(self, step: str, inputs: str | None) -> StepRecord | None:
+        return None if self.revalidating else self.state.reusable(step, inputs)
 
     def reused(self, context: dg.AssetExecutionContext, record: StepRecord) -> dg.MaterializeResult:
         """The step's inputs hash as in the last run: its outputs are reused, and it says so."""
@@ -99,8 +104,12 @@ class StepRun:
                                     metadata={"reused": False, "inputs_hash": record.inputs[:16], **metadata})
 
 
+# the nightly revalidation (defs/schedules.py) is for drift: it rebuilds and compares, never reuses
+REVALIDATION_JOB = "revalidate_project"
+
+
 def start_step(context: dg.AssetExecutionContext) -> StepRun:
-    return StepRun(ProjectFiles(context.partition_key), time.monotonic())
+    return StepRun(ProjectFiles(context.partition_key), time.monotonic(), context.job_name == REVALIDATION_JOB)
 
 
 def _log_events(context: dg.AssetExecutionContext, events) -> None:
@@ -136,7 +145,7 @@ def source_catalog(context: dg.AssetExecutionContext, config: SourceConfig) -> d
     try:
         source = _given_or_registered_source(files, config)
         inputs = _source_inputs(files, source)
-        if (record := step.state.reusable("source_catalog", inputs)) is not None:
+        if (record := step.reusable("source_catalog", inputs)) is not None:
             return step.reused(context, record)
         catalog = read_source(source)
     except SourceError as error:  # an unusable source is the user's to fix: say so, no traceback
@@ -198,10 +207,15 @@ _ODBC_PASSWORD = re.compile(r"(^|;)\s*(pwd|password)\s*=", re.IGNORECASE)
                              "PostgreSQL types, its rows loaded with COPY.")
 def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     step = start_step(context)
-    files = step.files
+    files, url = step.files, warehouse.resolved_url()
+    live = files.source().kind == "live"  # a live server's rows are read again every run
+    inputs = step_inputs(files.root, [CATALOG.name], warehouse_identity(url), None if live else "rows in the catalog")
+    if (record := step.reusable("source_tables", inputs)) is not None and tables_present(
+            url, LoadReport.load(files.path(RAW_TABLES))):
+        return step.reused(context, record)
     catalog = files.catalog()
     # a table is reloaded when its definition, its rows, the tool or the warehouse changed
-    base = step_inputs(files.root, [], warehouse_identity(warehouse.resolved_url()))
+    base = step_inputs(files.root, [], warehouse_identity(url))
     fingerprints = {key: digest(base, value) for key, value in object_fingerprints(catalog).items()}
     previous = LoadReport.load(files.path(RAW_TABLES)) if files.path(RAW_TABLES).exists() else None
     with live_rows(files.source()) as rows_for:
@@ -209,7 +223,7 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for,
                                     fingerprints=fingerprints, previous=previous)
     files.save(RAW_TABLES, report.save)
-    record = step.state.record("source_tables", base, [RAW_TABLES.name])
+    record = step.state.record("source_tables", inputs, [RAW_TABLES.name])
     reloaded = [t.source for t in report.tables if previous is None or t not in previous.tables]
     context.log.info(f"reloaded {len(reloaded)} of {len(report.tables)} tables; the others are unchanged")
     _log_events(context, raw_table_events(files.project, catalog, report))
@@ -232,7 +246,7 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     step = start_step(context)
     files = step.files
     inputs = step_inputs(files.root, [CATALOG.name])
-    if (record := step.state.reusable("assessment", inputs)) is not None:
+    if (record := step.reusable("assessment", inputs)) is not None:
         return step.reused(context, record)
     catalog = files.catalog()
     result = assess(catalog)
@@ -255,7 +269,7 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     step = start_step(context)
     files = step.files
     inputs = step_inputs(files.root, [CATALOG.name], files.project)
-    if (record := step.state.reusable("migration_plan", inputs)) is not None:
+    if (record := step.reusable("migration_plan", inputs)) is not None:
         return step.reused(context, record)
     catalog = files.catalog()
     plan = plan_migration(catalog, files.project)
@@ -283,7 +297,7 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     step = start_step(context)
     files = step.files
     inputs = step_inputs(files.root, [CATALOG.name, PLAN.name], _llm_settings(llm))
-    if (record := step.state.reusable("draft_models", inputs)) is not None:
+    if (record := step.reusable("draft_models", inputs)) is not None:
         return step.reused(context, record)  # no LLM request: the drafts are those of the same inputs
     catalog = files.catalog()
     plan = files.plan()
@@ -322,12 +336,12 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     files, url = step.files, warehouse.resolved_url()
     inputs = step_inputs(files.root, [CATALOG.name, PLAN.name, DRAFTS.name, RAW_TABLES.name],
                          source_fingerprint(files.source()), warehouse_identity(url))
-    record = step.state.reusable("test_report", inputs)
-    if record is not None and _dbt_project_unchanged(step.state) and not _missing_models(files, url):
+    record = step.reusable("test_report", inputs)
+    if record is not None and dbt_project_unchanged(step.state) and not missing_models(url, files.project, files.path(FINAL_REPORT)):
         return step.reused(context, record)
     catalog, plan, drafts = files.catalog(), files.plan(), files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
-    earlier = _earlier_build(step.state, files, url)
+    earlier = None if step.revalidating else _earlier_build(step.state, files, url)
     sql_by_model = {d.name: d.sql for d in drafts.models if d.sql is not None}
     disabled = disable_dependents_of_undrafted(files.dbt_dir, plan, sql_by_model)
     report = fresh = None
@@ -343,9 +357,9 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     validation = data_validation(files.source(), catalog, plan, url)
     files.save(DATA_VALIDATION, validation.save)
     record = step.state.record("test_report", inputs, [BUILD_REPORT.name, DATA_VALIDATION.name], {
-        "base": _build_base(files, url), "state": _state_digest(files),
-        "tables": json.dumps(_table_fingerprints(files), sort_keys=True)})
-    _record_dbt_project(step.state)
+        "base": _build_base(files, url), "state": state_digest(files.root),
+        "tables": json.dumps(table_fingerprints(files.path(RAW_TABLES)), sort_keys=True)})
+    record_dbt_project(step.state)
     counts = report.counts()
     return step.recorded(record, {
         "dbt_project": dg.MetadataValue.path(str(files.dbt_dir)),
@@ -375,44 +389,16 @@ def _build_everything(context: dg.AssetExecutionContext, files: ProjectFiles, pl
     return with_disabled(report, plan, disabled)
 
 
-@dataclass(frozen=True)
-class EarlierBuild:
-    """What the last run built, when this run may build only what changed since."""
-
-    report: BuildReport  # the last run's final evidence, for the nodes built then
-    manifest: dict  # the state: the manifest of the project as built then
-    changed_tables: list[str]  # raw tables reloaded since
-
-
 def _earlier_build(state: StepState, files: ProjectFiles, url: str) -> EarlierBuild | None:
-    """The last run's build, when its state manifest, its report and the warehouse still hold
-    and the tool, settings and warehouse are the same; else None (build everything)."""
-    last = state.previous("test_report")
-    manifest = read_manifest(files.root / STATE_DIR / "manifest.json")
-    if last is None or manifest is None or last.details.get("base") != _build_base(files, url):
-        return None
-    if existing_relations(url, files.project, VIEWS_AND_TABLES) is None:
-        return None
-    repaired = state.previous("repaired_models")
-    current = _state_digest(files)
-    if repaired is not None and repaired.details.get("state") == current and files.path(FINAL_REPORT).exists():
-        report = BuildReport.load(files.path(FINAL_REPORT))
-    elif last.details.get("state") == current and files.path(BUILD_REPORT).exists():
-        report = BuildReport.load(files.path(BUILD_REPORT))
-    else:
-        return None
-    before = json.loads(last.details.get("tables") or "{}")
-    changed = [r for r, f in _table_fingerprints(files).items() if before.get(r) != f]
-    return EarlierBuild(report, manifest, changed)
+    return earlier_build(state, url, files.project, _build_base(files, url), files.path(BUILD_REPORT),
+                         files.path(FINAL_REPORT), files.path(RAW_TABLES))
 
 
 def _build_changed(files: ProjectFiles, plan, dbt: DbtResource, url: str, earlier: EarlierBuild,
                    disabled: dict[str, str]) -> tuple[BuildReport | None, BuildReport | None]:
     """dbt's `state:modified+`, what reads a reloaded raw table, and what is missing from the
     warehouse; the other nodes keep the last run's evidence. (None, None) when dbt refuses."""
-    existing = existing_relations(url, files.project, VIEWS_AND_TABLES) or set()
-    missing = [name for name in built_relations(earlier.report) if name.lower() not in existing]
-    select = selection(source_selectors(earlier.manifest, earlier.changed_tables), missing)
+    select, existing = changed_selection(earlier, url, files.project)
     fresh = dbt.build(files.dbt_dir, url, files.project, select=select, state=files.root / STATE_DIR)
     manifest = read_manifest(files.dbt_dir / "target" / "manifest.json")
     if fresh.error or manifest is None:
@@ -427,33 +413,6 @@ def _build_base(files: ProjectFiles, url: str) -> str | None:
     return step_inputs(files.root, [], warehouse_identity(url))
 
 
-def _state_digest(files: ProjectFiles) -> str | None:
-    return file_digest(files.root / STATE_DIR / "manifest.json")
-
-
-def _table_fingerprints(files: ProjectFiles) -> dict[str, str | None]:
-    """Raw relation -> the fingerprint of what is loaded in it."""
-    return {t.relation: t.fingerprint for t in LoadReport.load(files.path(RAW_TABLES)).tables}
-
-
-def _missing_models(files: ProjectFiles, url: str) -> bool:
-    """Whether a model the last build built is gone from the warehouse (dropped with a raw table)."""
-    if not files.path(FINAL_REPORT).exists():
-        return True
-    existing = existing_relations(url, files.project, VIEWS_AND_TABLES) or set()
-    return any(name.lower() not in existing for name in built_relations(BuildReport.load(files.path(FINAL_REPORT))))
-
-
-def _dbt_project_unchanged(state: StepState) -> bool:
-    """The generated dbt project is as the last step that wrote it left it."""
-    last = state.previous("dbt_project")
-    return last is not None and last.outputs.get("dbt") == state.output_digest("dbt")
-
-
-def _record_dbt_project(state: StepState) -> None:
-    state.record("dbt_project", "", ["dbt"])
-
-
 @migration_asset(reads=[CATALOG, PLAN, DRAFTS, BUILD_REPORT, DATA_VALIDATION],
                  kinds={"python", "dbt", "langgraph", "claude"},
                  pool=LLM_POOL,
@@ -465,7 +424,7 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
     files = step.files
     inputs = step_inputs(files.root, [CATALOG.name, PLAN.name, DRAFTS.name, BUILD_REPORT.name, DATA_VALIDATION.name],
                          _llm_settings(llm), warehouse_identity(warehouse.resolved_url()))
-    if (record := step.state.reusable("repaired_models", inputs)) is not None and _dbt_project_unchanged(step.state):
+    if (record := step.reusable("repaired_models", inputs)) is not None and dbt_project_unchanged(step.state):
         return step.reused(context, record)
     plan = files.plan()
     drafts = files.drafts()
@@ -500,8 +459,8 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         save_state(files.dbt_dir, files.root / STATE_DIR)  # the project as built now, for the next run
     files.save(REPAIRS, lambda path: RepairOutcome.save_all(outcomes, path))
     record = step.state.record("repaired_models", inputs, [FINAL_REPORT.name, REPAIRS.name],
-                               {"state": _state_digest(files)})
-    _record_dbt_project(step.state)
+                               {"state": state_digest(files.root)})
+    record_dbt_project(step.state)
     return step.recorded(record, {
         "failed_before": len(failed),
         "repaired": sum(1 for o in outcomes if o.passed),
@@ -522,7 +481,7 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     inputs = step_inputs(files.root, [CATALOG.name, PLAN.name, DRAFTS.name, RAW_TABLES.name, DATA_VALIDATION.name,
                                       FINAL_REPORT.name, REPAIRS.name],
                          source_fingerprint(files.source()), warehouse_identity(url))
-    if (record := step.state.reusable("evaluation", inputs)) is not None and _dbt_project_unchanged(step.state):
+    if (record := step.reusable("evaluation", inputs)) is not None and dbt_project_unchanged(step.state):
         return step.reused(context, record)
     catalog = files.catalog()
     plan = files.plan()
@@ -545,7 +504,7 @@ def evaluation(context: dg.AssetExecutionContext, warehouse: WarehouseResource) 
     markdown = render_evaluation(result, validation)
     files.write_text("evaluation.md", markdown)
     record = step.state.record("evaluation", inputs, ["evaluation.json", "evaluation.md", "column_types.json"])
-    _record_dbt_project(step.state)
+    record_dbt_project(step.state)
     summary = result.summary
     return step.recorded(record, {
         "report": dg.MetadataValue.md(markdown),

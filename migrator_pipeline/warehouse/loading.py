@@ -123,6 +123,15 @@ def existing_relations(url: str, schema: str, kinds: tuple[str, ...] = TABLES) -
         return {name for (name,) in cur.fetchall()}
 
 
+def tables_present(url: str, report: LoadReport) -> bool:
+    """Whether every table a load report names is still in the warehouse."""
+    by_schema: dict[str, set[str]] = {}
+    for table in report.tables:
+        schema, name = table.relation.split(".", 1)
+        by_schema.setdefault(schema, set()).add(name)
+    return all(names <= (existing_relations(url, schema) or set()) for schema, names in by_schema.items())
+
+
 def drop_relations(url: str, schema: str, names: set[str]) -> None:
     """Views and tables of an earlier run that nothing produces any more."""
     with connect(url) as conn:

@@ -1,6 +1,6 @@
 from migrator_pipeline.catalog.model import Catalog, Column, SourceObject, TableData
 from migrator_pipeline.warehouse.connection import dbt_connection_env
-from migrator_pipeline.warehouse.loading import load_source_tables
+from migrator_pipeline.warehouse.loading import load_source_tables, tables_present
 
 
 def _catalog() -> Catalog:
@@ -97,6 +97,7 @@ def test_unchanged_tables_are_not_reloaded_and_a_failed_reload_keeps_the_previou
                                fingerprints={"dbo.people": "p1", "dbo.broken": "b1"})
     assert again == first  # the same report, findings included
     assert _oids(pg, "reload_raw") == oids  # neither table was dropped and loaded again
+    assert tables_present(warehouse_url, again)
 
     # people's rows changed, but this load fails (a column the table lacks): the old copy stays
     catalog.data[0] = TableData("dbo.people", ["PersonID", "NoSuchColumn"], [["3", "x"]])
@@ -118,4 +119,6 @@ def test_unchanged_tables_are_not_reloaded_and_a_failed_reload_keeps_the_previou
     catalog.objects.pop()
     load_source_tables(warehouse_url, catalog, "reload_raw", previous=reloaded, fingerprints={"dbo.people": "p3"})
     assert set(_oids(pg, "reload_raw")) == {"dbo__people"}
+    assert tables_present(warehouse_url, reloaded) is False and tables_present(warehouse_url, failed) is False
     pg.execute("drop schema reload_raw cascade")
+    assert tables_present(warehouse_url, first) is False
