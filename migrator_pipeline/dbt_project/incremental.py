@@ -129,6 +129,14 @@ def changed_selection(earlier: EarlierBuild, url: str, schema: str) -> tuple[str
     return selection(source_selectors(earlier.manifest, earlier.changed_tables), missing), existing
 
 
+def stale_relations(existing: set[str], manifest: dict | None, schema: str) -> set[str]:
+    """Relations in the project's schema that no enabled model builds (a model gone or disabled,
+    or a table made by hand): a full build from an empty schema would not have them. None when
+    the manifest names no relation there (then nothing is known to be stale)."""
+    built = relation_names(manifest or {}, schema)
+    return existing - built if built else set()
+
+
 def state_digest(root: Path) -> str | None:
     return file_digest(root / STATE_DIR / "manifest.json")
 

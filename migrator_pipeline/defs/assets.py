@@ -31,7 +31,7 @@ from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.incremental import (
     STATE_DIR, EarlierBuild, carried_report, changed_selection, dbt_project_unchanged, earlier_build,
-    missing_models, read_manifest, record_dbt_project, relation_names, save_state, state_digest,
+    missing_models, read_manifest, record_dbt_project, save_state, stale_relations, state_digest,
     table_fingerprints)
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
@@ -59,7 +59,8 @@ from migrator_pipeline.project_files import (
     StepOutput)
 from migrator_pipeline.tsql.identifiers import raw_schema_name
 from migrator_pipeline.usage import usage_metadata
-from migrator_pipeline.warehouse.loading import LoadReport, drop_relations, load_source_tables, tables_present
+from migrator_pipeline.warehouse.loading import (
+    VIEWS_AND_TABLES, LoadReport, drop_relations, existing_relations, load_source_tables, tables_present)
 from migrator_pipeline.warehouse.schemas import reset_schema
 
 
@@ -337,7 +338,12 @@ def test_report(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     inputs = step_inputs(files.root, [CATALOG.name, PLAN.name, DRAFTS.name, RAW_TABLES.name],
                          source_fingerprint(files.source()), warehouse_identity(url))
     record = step.reusable("test_report", inputs)
-    if record is not None and dbt_project_unchanged(step.state) and not missing_models(url, files.project, files.path(FINAL_REPORT)):
+    unchanged = record is not None and dbt_project_unchanged(step.state)
+    if unchanged and not missing_models(url, files.project, files.path(FINAL_REPORT)):
+        # what no model builds goes, as from an empty schema (a table made by hand, say)
+        existing = existing_relations(url, files.project, VIEWS_AND_TABLES) or set()
+        state = read_manifest(files.root / STATE_DIR / "manifest.json")
+        drop_relations(url, files.project, stale_relations(existing, state, files.project))
         return step.reused(context, record)
     catalog, plan, drafts = files.catalog(), files.plan(), files.drafts()
     written = write_dbt_project(files.dbt_dir, plan, drafts, catalog)
@@ -404,7 +410,7 @@ def _build_changed(files: ProjectFiles, plan, dbt: DbtResource, url: str, earlie
     if fresh.error or manifest is None:
         return None, None
     # a model gone or disabled since: its relation goes, as a full build from an empty schema would
-    drop_relations(url, files.project, existing - relation_names(manifest, files.project))
+    drop_relations(url, files.project, stale_relations(existing, manifest, files.project))
     return with_disabled(carried_report(earlier.report, manifest, fresh), plan, disabled), fresh
 
 
