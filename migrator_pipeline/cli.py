@@ -280,8 +280,8 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False, full:
         )
     if not result.success:
         step, message, declared = _first_failure(result)
-        if step == "source_catalog" and declared:  # the reader refused the source: the user's to fix
-            raise UsageError(f"unusable source: {message}")
+        if declared:  # a step refused (an unusable source, an estimate over the LLM budget): the user's to fix
+            raise UsageError(f"unusable source: {message}" if step == "source_catalog" else message)
         print(f"migrator: error: the pipeline failed: step {step}: {message} (log: {log_path})",
               file=sys.stderr)
         return 1

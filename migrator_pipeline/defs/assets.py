@@ -24,10 +24,11 @@ import dagster as dg
 from migrator_pipeline.agents.checkpoints import postgres_checkpointer
 from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
-from migrator_pipeline.assessment import assess
+from migrator_pipeline.agents.llm import LlmClient
+from migrator_pipeline.assessment import Assessment, assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_source
-from migrator_pipeline.catalog.model import SourceError
+from migrator_pipeline.catalog.model import Catalog, SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.incremental import (
     STATE_DIR, EarlierBuild, carried_report, changed_selection, dbt_project_unchanged, earlier_build,
@@ -303,6 +304,8 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     catalog = files.catalog()
     plan = files.plan()
     client = llm.client(warehouse.resolved_url())
+    if client is not None:
+        refuse_over_budget(client, files, catalog)
     # a model whose planned form and every object it reads are unchanged keeps its draft
     keys = model_fingerprints(plan, catalog, tool_fingerprint(), settings_fingerprint(), _llm_settings(llm))
     reuse = reusable_drafts(step.state, "draft_models", DRAFTS.name, keys)
@@ -325,6 +328,16 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         **step.usage(objects=len(plan.models), models=len(drafts.models) - len(failed),
                      llm=usage),
     })
+
+
+def refuse_over_budget(client: LlmClient, files: ProjectFiles, catalog: Catalog) -> None:
+    """Before anything is spent: over the budget by the assessment's estimate (and not told to
+    proceed), the step fails with one line and asks nothing; the CLI exits 2 with that line."""
+    path = files.path("assessment.json")  # the assessment step's output, as it writes it
+    assessed = Assessment.load(path) if path.exists() else assess(catalog)
+    refusal = client.refusal(assessed.summary.get("llm_estimate", {}))
+    if refusal:
+        raise dg.Failure(description=refusal, allow_retries=False)
 
 
 @migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES], kinds={"dbt", "postgres"},
@@ -454,7 +467,10 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         relations=plan.relations, macros=[m.name for m in plan.macros],
         columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
         compiled_sql=compiled_sql(files.dbt_dir, failed))
-    outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows)
+    with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
+        saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
+        outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows,
+                                           checkpointer=saver, project=files.project)
     _log_events(context, dbt_build_events(files.project, files.dbt_dir, evidence))
     final = report.merge(evidence)
     files.save(FINAL_REPORT, final.save)
