@@ -10,6 +10,7 @@ and a re-run of one step read the same files, and the dbt project is a directory
 """
 
 
+import functools
 import json
 import re
 import time
@@ -58,7 +59,7 @@ from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
     StepOutput)
-from migrator_pipeline.tsql.identifiers import raw_schema_name
+from migrator_pipeline.tsql.identifiers import DEFAULT_POLICY, raw_schema_name, spelling_names
 from migrator_pipeline.usage import usage_metadata
 from migrator_pipeline.warehouse.loading import (
     VIEWS_AND_TABLES, LoadReport, drop_relations, existing_relations, load_source_tables, tables_present)
@@ -71,8 +72,19 @@ def migration_asset(*, reads: Sequence[StepOutput] = (), deps: Sequence[str] = (
     depending on the steps whose outputs it `reads` (plus `deps` that only order the run)."""
     after = list(dict.fromkeys([*(output.step for output in reads), *deps]))
     # the code version is the tool's fingerprint: a new version of the tool shows every step stale
-    return dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
-                    deps=after or None, code_version=tool_fingerprint()[:16], **asset_args)
+    asset = dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
+                     deps=after or None, code_version=tool_fingerprint()[:16], **asset_args)
+    return (lambda step: asset(_named_as_planned(step))) if PLAN in reads else asset
+
+
+def _named_as_planned(step: Callable) -> Callable:
+    """A step after the plan names everything as the plan did: under its identifier policy's
+    spellings (`tsql.identifiers.spelling_names`)."""
+    @functools.wraps(step)
+    def under_plan_spellings(context: dg.AssetExecutionContext, *args, **kwargs):
+        with spelling_names(ProjectFiles(context.partition_key).plan().spellings):
+            return step(context, *args, **kwargs)
+    return under_plan_spellings
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,7 @@ class SourceConfig(dg.Config):
 
     source: str | None = None
     variables: dict[str, str] | None = None  # SQLCMD variables, as `--var NAME=VALUE`
+    identifiers: str = DEFAULT_POLICY  # dbt names: "lower" or "snake_case", as `--identifiers`
 
 
 @migration_asset(kinds={"python", "sqlserver"},
@@ -195,7 +208,7 @@ def _given_or_registered_source(files: ProjectFiles, config: SourceConfig) -> So
                           "not in the run config")
     if not is_live_source(location):  # stored absolute: later runs need not share this one's directory
         location = str(Path(location).expanduser().resolve())
-    source = SourceSpec(location, dict(config.variables or {}))
+    source = SourceSpec(location, dict(config.variables or {}), identifiers=config.identifiers)
     check_source(source)
     files.register(source)
     return source
@@ -270,11 +283,11 @@ def assessment(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     step = start_step(context)
     files = step.files
-    inputs = step_inputs(files.root, [CATALOG.name], files.project)
+    inputs = step_inputs(files.root, [CATALOG.name], files.project, files.identifier_policy())
     if (record := step.reusable("migration_plan", inputs)) is not None:
         return step.reused(context, record)
     catalog = files.catalog()
-    plan = plan_migration(catalog, files.project)
+    plan = plan_migration(catalog, files.project, files.identifier_policy())
     files.save(PLAN, plan.save)
     record = step.state.record("migration_plan", inputs, [PLAN.name])
     by_artifact: dict[str, int] = {}
