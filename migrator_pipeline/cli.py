@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="a SQLCMD variable for $(NAME) in scripts; repeatable")
     migrate.add_argument("--sample-rows", type=int, metavar="N",
                          help="live servers: copy at most N rows per table")
+    migrate.add_argument("--full", action="store_true",
+                         help="forget the project's earlier results and run every step again (by default a "
+                              "step whose inputs are unchanged reuses its earlier outputs)")
     migrate.set_defaults(handler=cmd_migrate)
     demo = commands.add_parser("demo", help="migrate the bundled example estate (project `demo`)")
     for command in (migrate, demo):
@@ -190,7 +193,7 @@ def cmd_migrate(args, _extra) -> int:
         spec.location = _without_secret(spec.location)
     except SourceError as error:
         raise UsageError(str(error)) from None
-    return migrate(spec, project, args.verbose)
+    return migrate(spec, project, args.verbose, full=args.full)
 
 
 def _without_secret(location: str) -> str:
@@ -231,7 +234,7 @@ CLI_JOB_NAME = "migrate_project"  # the code location's job for the same assets:
 LOG_FILE = "migrate.log"  # Dagster's and dbt's logs of the last `migrator migrate`, in the project folder
 
 
-def migrate(source: SourceSpec, project: str, verbose: bool = False) -> int:
+def migrate(source: SourceSpec, project: str, verbose: bool = False, full: bool = False) -> int:
     from migrator_pipeline.warehouse.project_lock import ProjectBusy, project_lock
     from migrator_pipeline.warehouse.schemas import SchemaConflict, check_project_schemas
 
@@ -239,12 +242,12 @@ def migrate(source: SourceSpec, project: str, verbose: bool = False) -> int:
     try:
         check_project_schemas(url, project)  # before anything runs: nothing is touched on refusal
         with project_lock(url, project):
-            return _run_pipeline(source, project, verbose)
+            return _run_pipeline(source, project, verbose, full)
     except (SchemaConflict, ProjectBusy) as error:
         raise UsageError(str(error)) from None
 
 
-def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> int:
+def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False, full: bool = False) -> int:
     import dagster as dg
 
     from migrator_pipeline.cli_progress import logs_to_file, progress_logger
@@ -258,7 +261,8 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
     instance = prepare_instance()
     fail_orphaned_runs(instance, project)
     files = ProjectFiles(project)
-    shutil.rmtree(files.root, ignore_errors=True)  # a re-run replaces the project's outputs whole
+    if full:  # else a step whose inputs hash as last time reuses its outputs (fingerprints.py)
+        shutil.rmtree(files.root, ignore_errors=True)
     files.register(source)
     if not instance.has_dynamic_partition(migration_projects.name, project):
         instance.add_dynamic_partitions(migration_projects.name, [project])

@@ -26,6 +26,7 @@ LAYERS: list[set[str]] = [
     # settings resolves the warehouse (the embedded server's URL) and the project folders;
     # drafts.py holds the translation's results, read by dbt_project/, agents/ and evaluation/
     {"settings", "drafts"},
+    {"fingerprints"},  # content hashes of inputs and steps' records, read by the steps' code above
     {"dbt_project"},
     {"agents"},
     {"evaluation", "usage", "project_files"},

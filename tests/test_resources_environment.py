@@ -41,3 +41,25 @@ def test_the_dbt_connection_is_in_the_environment_for_one_invocation_only(monkey
         assert os.environ["MIGRATOR_PG_HOST"] == "db.example"
         assert os.environ["MIGRATOR_PG_USER"] == "migrator_dbt_sales"
     assert dict(os.environ) == before
+
+
+def test_the_dbt_beside_this_python_is_not_asked_its_version(tmp_path, monkeypatch):
+    """`dbt --version` imports dbt in a process of its own: for the dbt installed with this
+    Python its version is the dbt-core package's, known without asking."""
+    import sys
+    from pathlib import Path
+
+    import dagster_dbt.core.resource
+    from dagster_dbt.core.resource import DBT_PYTHON_VERSION
+
+    from migrator_pipeline.defs.resources import dbt_cli
+
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"dbt was asked its version: {args}")
+
+    (tmp_path / "dbt_project.yml").write_text("name: p\nversion: '1'\nprofile: p\n")
+    (tmp_path / "profiles.yml").write_text("p: {}\n")
+    monkeypatch.setattr(dagster_dbt.core.resource, "check_output", refuse)
+    assert dbt_cli(tmp_path)._cli_version == DBT_PYTHON_VERSION

@@ -281,17 +281,20 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,
-                 on_progress=None, checkpointer=None) -> Drafts:
+                 on_progress=None, checkpointer=None, reuse: Mapping[str, DraftModel] | None = None) -> Drafts:
     """Run the executor graph over every planned model and macro of the plan. With a
     `checkpointer` (agents/checkpoints.py) and the LLM on, each model's graph state is kept after
     every node: a run killed mid-step resumes where each object stopped, and its threads are
-    deleted once every model is drafted."""
+    deleted once every model is drafted. `reuse`: drafts of an earlier run whose inputs are
+    unchanged (fingerprints.py), taken as they are: they are not drafted again."""
+    reuse = reuse or {}
     context = translation_context(plan, catalog)
+    to_draft = [m for m in plan.models if m.name not in reuse]
     if llm is None:  # rules alone are deterministic and cheap: nothing worth resuming
         checkpointer = None
     graph = build_executor_graph(context, llm, checkpointer)
     threads = {m.name: thread_id(plan.project, m.name, m.tsql, m.sql or "", m.procedural or "", llm.model,
-                                 prompts.PROMPT_VERSION) for m in plan.models} if checkpointer else {}
+                                 prompts.PROMPT_VERSION) for m in to_draft} if checkpointer else {}
     drafts = Drafts(plan.project)
     for macro in plan.macros:
         drafts.macros.append(draft_macro(macro, context))
@@ -299,10 +302,10 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     # CPU-bound and gain nothing from threads
     workers = llm.concurrency if llm is not None else 1
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        finals = pool.map(lambda m: _invoke(graph, m, threads.get(m.name)), plan.models)
-        for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
-            draft = _draft(model, final)
-            if llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
+        finals = pool.map(lambda m: _invoke(graph, m, threads.get(m.name)), to_draft)  # in plan order
+        for index, model in enumerate(plan.models, start=1):
+            draft = reuse.get(model.name) or _draft(model, next(finals))
+            if model.name not in reuse and llm is None and model.procedural:  # nobody rewrote it yet
                 draft.needs_review, draft.error = True, f"{model.procedural} (the LLM is off)"
             drafts.models.append(draft)
             if on_progress:

@@ -16,6 +16,7 @@ import psycopg2
 from psycopg2 import sql
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from dagster_dbt.core.resource import DBT_PYTHON_VERSION
 
 from migrator_pipeline.agents.llm import DEFAULT_MODEL, Budget, LlmClient, price_of
 from migrator_pipeline.agents.response_cache import PostgresResponseCache
@@ -41,13 +42,16 @@ class DbtResource(dg.ConfigurableResource):
     threads: int = 4
 
     def build(self, dbt_dir: Path, warehouse_url: str, schema: str, select: str | None = None,
-              full_refresh: bool = True) -> BuildReport:
+              full_refresh: bool = True, state: Path | None = None) -> BuildReport:
+        """`state`: the previous run's manifest folder, for a `select` of `state:modified+`."""
         dbt = dbt_cli(dbt_dir)
         args = ["build", "--threads", str(self.threads)]
         if full_refresh:
             args.append("--full-refresh")
         if select:
             args += ["--select", select]
+        if state is not None:
+            args += ["--state", str(state)]
         command = "dbt " + " ".join(args)
         started = time.monotonic()
         # an earlier build's results must not pass for this one's when dbt refuses the project
@@ -81,8 +85,16 @@ def dbt_cli(dbt_dir: Path) -> DbtCliResource:
     """One DbtCliResource per generated project and process: each new instance asks the dbt
     executable for its version (a 3 s subprocess), which the tester and rebuilder would
     otherwise pay on every build."""
-    return DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir),
-                          dbt_executable=dbt_executable())
+    cli = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir),
+                         dbt_executable=dbt_executable())
+    beside = Path(sys.executable).parent / "dbt"
+    if DBT_PYTHON_VERSION is not None and beside.exists() and Path(cli.dbt_executable).resolve() == beside.resolve():
+        # the dbt beside this Python is the dbt-core installed with it: its version is known without
+        # `dbt --version`, a process that imports dbt (seconds; tens on a loaded machine). dagster-dbt
+        # 0.29 keeps that version in the cached property `_cli_version`; under another name this
+        # line does nothing and dagster-dbt asks dbt as before.
+        cli.__dict__["_cli_version"] = DBT_PYTHON_VERSION
+    return cli
 
 
 def dbt_executable() -> str:

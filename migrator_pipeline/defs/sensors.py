@@ -20,8 +20,11 @@ import dagster as dg
 
 from migrator_pipeline.catalog.live_source import connect as connect_live
 from migrator_pipeline.catalog.live_source import is_live_source, parse_source_url
+from migrator_pipeline.catalog.model import SourceError
+from migrator_pipeline.catalog.sources import SourceSpec, read_source
 from migrator_pipeline.defs.jobs import migrate_project
 from migrator_pipeline.defs.partitions import migration_projects
+from migrator_pipeline.fingerprints import changed_objects, object_fingerprints
 from migrator_pipeline.home import migrator_home
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.settings import PROJECT_NAME, validate_project_name
@@ -71,6 +74,15 @@ class InboxEntry:
         stats = [p.stat() for p in self.files()]
         return [len(stats), sum(s.st_size for s in stats), max((s.st_mtime_ns for s in stats), default=0)]
 
+    def object_hashes(self) -> dict[str, str]:
+        """Each object's content hash (fingerprints.py, as the run's steps compute it), shortened
+        for the cursor; empty when the source cannot be read (the run will say why)."""
+        try:
+            catalog = read_source(SourceSpec(str(self.path.resolve())))
+        except SourceError:
+            return {}
+        return {key: value[:16] for key, value in object_fingerprints(catalog).items()}
+
     def content_hash(self) -> str:
         digest = hashlib.sha256()
         for file in self.files():
@@ -105,6 +117,7 @@ def new_sources(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     cursor = json.loads(context.cursor) if context.cursor else {}
     seen: dict[str, list[int]] = cursor.get("seen", {})  # entry name -> signature at the last tick
     migrated: dict[str, str] = cursor.get("migrated", {})  # entry name -> content hash last requested
+    objects: dict[str, dict[str, str]] = cursor.get("objects", {})  # entry name -> object key -> hash
     entries, skipped = inbox_entries(inbox_folder())
     for reason in skipped:
         context.log.warning(f"inbox: skipped {reason}")
@@ -120,15 +133,29 @@ def new_sources(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         migrated[entry.path.name] = content
         if not context.instance.has_dynamic_partition(migration_projects.name, entry.project):
             new_projects.append(entry.project)
+        # a changed project: the run re-translates and rebuilds only the changed objects and what
+        # depends on them (each step compares the same hashes); the rest keep their results
+        tags = {"migrator/source": str(entry.path.resolve()), "migrator/launched_by": "new_sources"}
+        now_objects = entry.object_hashes()
+        if entry.path.name in objects:
+            changed = sorted(changed_objects(objects[entry.path.name], now_objects))
+            tags["migrator/changed_objects"] = _changed_summary(changed)
+            context.log.info(f"inbox: {entry.project} changed: {_changed_summary(changed)}")
+        objects[entry.path.name] = now_objects
         run_requests.append(dg.RunRequest(
             run_key=f"{entry.project}:{content[:16]}", partition_key=entry.project,
-            run_config=source_run_config(str(entry.path.resolve())),
-            tags={"migrator/source": str(entry.path.resolve()), "migrator/launched_by": "new_sources"}))
+            run_config=source_run_config(str(entry.path.resolve())), tags=tags))
     return dg.SensorResult(
         run_requests=run_requests,
         dynamic_partitions_requests=[migration_projects.build_add_request(new_projects)] if new_projects else [],
-        cursor=json.dumps({"seen": now_seen, "migrated": migrated}, sort_keys=True),
+        cursor=json.dumps({"seen": now_seen, "migrated": migrated, "objects": objects}, sort_keys=True),
     )
+
+
+def _changed_summary(changed: list[str], shown: int = 10) -> str:
+    """`N objects: a, b, ...`; 0 when only files other than objects' changed (expected rows)."""
+    more = f", and {len(changed) - shown} more" if len(changed) > shown else ""
+    return f"{len(changed)} objects" + (f": {', '.join(changed[:shown])}{more}" if changed else "")
 
 
 # Every user object's name and last change: a change to any of them (ALTER, CREATE, DROP) changes

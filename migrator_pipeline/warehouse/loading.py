@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import psycopg2
@@ -32,6 +32,8 @@ class LoadedTable:
     # why the raw table lacks rows its source gave: a data file not read, every row refused,
     # rows PostgreSQL could not hold. No object that reads it can pass (`evaluation.scorecard`).
     incomplete: str | None = None
+    # the hash of what was loaded (definition, rows, tool): the next run reloads it only when it differs
+    fingerprint: str | None = None
 
 
 @dataclass
@@ -50,37 +52,109 @@ RowsFor = Callable[[SourceObject], RowBatches | None]
 
 
 def load_source_tables(url: str, catalog: Catalog, raw_schema: str,
-                       on_progress=None, rows_for: RowsFor | None = None) -> LoadReport:
-    """Replace the raw schema with a copy of every SQL Server table, each loaded in its own
-    transaction, so one bad table is a finding and the others still load. The raw schema mirrors
-    the source whole; the plan decides which of these tables become dbt sources.
+                       on_progress=None, rows_for: RowsFor | None = None,
+                       fingerprints: Mapping[str, str] | None = None,
+                       previous: LoadReport | None = None) -> LoadReport:
+    """Make the raw schema a copy of every SQL Server table, each loaded in its own transaction,
+    so one bad table is a finding and the others still load. The raw schema mirrors the source
+    whole; the plan decides which of these tables become dbt sources.
 
     `rows_for` gives each table's rows in batches (a live server streams them); by default the
     rows come from the catalog, and a row PostgreSQL refuses is left out with a finding naming
-    its file and line, the rest of the table loading without it."""
+    its file and line, the rest of the table loading without it.
+
+    `fingerprints` (object key -> hash of its definition, rows and the tool) and the `previous`
+    run's report: a table whose hash is unchanged and whose relation is still there is not
+    reloaded, and keeps its previous entry and findings. A table that is reloaded is dropped,
+    created and copied in one transaction: if that fails, its previous copy stays."""
+    fingerprints = fingerprints or {}
+    existing = existing_relations(url, raw_schema) if previous is not None else None
+    if existing is None:
+        # cascade drops the project's dbt views over the raw tables; the tester rebuilds them
+        reset_schema(url, raw_schema)
+        existing, previous = set(), None
     findings: list[Finding] = []
     tables: list[LoadedTable] = []
-    # cascade drops the project's dbt views over the raw tables; the tester rebuilds them anyway
-    reset_schema(url, raw_schema)
+    before = {t.source: t for t in previous.tables} if previous else {}
+    tables_to_load = catalog.of_kind("table")
     with connect(url) as conn:
-        tables_to_load = catalog.of_kind("table")
+        _drop_tables(conn, raw_schema, existing - {raw_identifier(t.schema, t.name) for t in tables_to_load})
         for index, table in enumerate(tables_to_load, start=1):
             relation = f"{raw_schema}.{raw_identifier(table.schema, table.name)}"
-            ddl, type_findings = create_table_sql(relation, table.columns, table.source)
-            findings.extend(type_findings)
-            data = catalog.data_for(table.key)
-            if rows_for is None:
-                loaded = _load_catalog_rows(conn, table, relation, ddl, data, findings)
+            fingerprint = fingerprints.get(table.key) if rows_for is None else None  # live rows: read again
+            kept = before.get(table.source)
+            if (fingerprint is not None and kept is not None and kept.fingerprint == fingerprint
+                    and kept.relation == relation and relation.split(".", 1)[1] in existing):
+                tables.append(kept)
+                findings.extend(f for f in previous.findings if f.object == table.source)
             else:
-                loaded = _load_streamed_rows(conn, table, relation, ddl, rows_for, data, findings)
-            tables.append(loaded)
+                tables.append(_load_table(conn, catalog, table, relation, rows_for, findings,
+                                          replaces=relation.split(".", 1)[1] in existing))
+                tables[-1].fingerprint = fingerprint
             if on_progress:
                 on_progress(index, len(tables_to_load), table.source)
     return LoadReport(tables, findings)
 
 
+def _load_table(conn, catalog: Catalog, table: SourceObject, relation: str, rows_for: RowsFor | None,
+                findings: list[Finding], replaces: bool) -> LoadedTable:
+    ddl, type_findings = create_table_sql(relation, table.columns, table.source)
+    if replaces:  # in the load's own transaction: a failed load rolls back to the previous copy
+        ddl = sql.SQL("drop table if exists {} cascade;\n").format(_relation(relation)) + ddl
+    findings.extend(type_findings)
+    data = catalog.data_for(table.key)
+    if rows_for is None:
+        return _load_catalog_rows(conn, table, relation, ddl, data, findings, replaces)
+    return _load_streamed_rows(conn, table, relation, ddl, rows_for, data, findings, replaces)
+
+
+TABLES, VIEWS_AND_TABLES = ("r", "p"), ("r", "p", "v", "m")
+
+
+def existing_relations(url: str, schema: str, kinds: tuple[str, ...] = TABLES) -> set[str] | None:
+    """The names of the relations of `kinds` (pg_class.relkind) in `schema`, None when the
+    schema does not exist."""
+    with connect(url) as conn, conn.cursor() as cur:
+        cur.execute("select 1 from pg_namespace where nspname = %s", (schema,))
+        if cur.fetchone() is None:
+            return None
+        cur.execute("select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                    "where n.nspname = %s and c.relkind = any(%s)", (schema, list(kinds)))
+        return {name for (name,) in cur.fetchall()}
+
+
+def tables_present(url: str, report: LoadReport) -> bool:
+    """Whether every table a load report names is still in the warehouse."""
+    by_schema: dict[str, set[str]] = {}
+    for table in report.tables:
+        schema, name = table.relation.split(".", 1)
+        by_schema.setdefault(schema, set()).add(name)
+    return all(names <= (existing_relations(url, schema) or set()) for schema, names in by_schema.items())
+
+
+def drop_relations(url: str, schema: str, names: set[str]) -> None:
+    """Views and tables of an earlier run that nothing produces any more."""
+    with connect(url) as conn:
+        _drop_tables(conn, schema, names)
+
+
+def _drop_tables(conn, schema: str, names: set[str]) -> None:
+    if not names:
+        return
+    with conn.cursor() as cur:
+        for name in sorted(names):
+            cur.execute("select relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+                        "where n.nspname = %s and c.relname = %s", (schema, name))
+            kind = cur.fetchone()
+            if kind is None:
+                continue  # dropped with something it depended on
+            what = {"v": "view", "m": "materialized view"}.get(kind[0], "table")
+            cur.execute(sql.SQL("drop {} if exists {} cascade").format(sql.SQL(what), sql.Identifier(schema, name)))
+    conn.commit()
+
+
 def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: sql.Composed, rows_for: RowsFor,
-                        data: TableData | None, findings: list[Finding]) -> LoadedTable:
+                        data: TableData | None, findings: list[Finding], replaces: bool = False) -> LoadedTable:
     """Rows streamed batch by batch (a live server): one COPY; a bad row fails the table."""
     try:
         with conn.cursor() as cur:
@@ -92,14 +166,23 @@ def _load_streamed_rows(conn, table: SourceObject, relation: str, ddl: sql.Compo
     except Exception as error:  # a bad row or type: report it, keep loading the rest
         message = first_line(error)
         conn.rollback()
-        findings.append(Finding("error", f"loading {table.source} failed: {message}",
-                                data.origin if data else table.file, None, table.source))
+        return _not_loaded(conn, table, relation, ddl, data, findings, message, replaces)
+
+
+def _not_loaded(conn, table: SourceObject, relation: str, ddl: sql.Composed, data: TableData | None,
+                findings: list[Finding], message: str, replaces: bool) -> LoadedTable:
+    """A table that did not load: a finding, and an empty table for what reads it; or, when it
+    replaced an earlier copy, that copy left as it was (the failed load was rolled back)."""
+    kept = " (the previous copy is kept)" if replaces else ""
+    findings.append(Finding("error", f"loading {table.source} failed: {message}{kept}",
+                            data.origin if data else table.file, None, table.source))
+    if not replaces:
         _create_empty(conn, ddl)
-        return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
+    return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
 
 
 def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Composed, data: TableData | None,
-                       findings: list[Finding]) -> LoadedTable:
+                       findings: list[Finding], replaces: bool = False) -> LoadedTable:
     """The catalog's rows in one COPY. A row PostgreSQL refuses (COPY names its line) is left
     out with a finding, and the COPY runs again without it, up to MAX_REFUSED_ROWS rows."""
     rows = data.rows if data else []
@@ -118,10 +201,7 @@ def _load_catalog_rows(conn, table: SourceObject, relation: str, ddl: sql.Compos
             conn.rollback()
             line = _copy_line(error)
             if line is None or line > len(kept) or refused >= MAX_REFUSED_ROWS:
-                findings.append(Finding("error", f"loading {table.source} failed: {message}",
-                                        data.origin if data else table.file, None, table.source))
-                _create_empty(conn, ddl)
-                return LoadedTable(table.source, relation, 0, message, incomplete=f"it did not load: {message}")
+                return _not_loaded(conn, table, relation, ddl, data, findings, message, replaces)
             row = kept.pop(line - 1)
             refused += 1
             first_refusal = first_refusal or message

@@ -1,6 +1,6 @@
 from migrator_pipeline.catalog.model import Catalog, Column, SourceObject, TableData
 from migrator_pipeline.warehouse.connection import dbt_connection_env
-from migrator_pipeline.warehouse.loading import load_source_tables
+from migrator_pipeline.warehouse.loading import load_source_tables, tables_present
 
 
 def _catalog() -> Catalog:
@@ -81,3 +81,44 @@ def test_columns_that_collide_once_folded_load_under_the_settled_names(pg, wareh
     pg.execute("select order_date, order_date_2 from collide_raw.dbo__odd")
     assert [tuple(str(v) for v in row) for row in pg.fetchall()] == [("2024-03-04", "2024-01-02")]
     pg.execute("drop schema collide_raw cascade")
+
+
+def _oids(pg, schema: str) -> dict[str, int]:
+    pg.execute("select c.relname, c.oid from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+               "where n.nspname = %s and c.relkind = 'r'", (schema,))
+    return dict(pg.fetchall())
+
+
+def test_unchanged_tables_are_not_reloaded_and_a_failed_reload_keeps_the_previous_copy(pg, warehouse_url):
+    catalog = _catalog()
+    first = load_source_tables(warehouse_url, catalog, "reload_raw", fingerprints={"dbo.people": "p1", "dbo.broken": "b1"})
+    oids = _oids(pg, "reload_raw")
+    again = load_source_tables(warehouse_url, catalog, "reload_raw", previous=first,
+                               fingerprints={"dbo.people": "p1", "dbo.broken": "b1"})
+    assert again == first  # the same report, findings included
+    assert _oids(pg, "reload_raw") == oids  # neither table was dropped and loaded again
+    assert tables_present(warehouse_url, again)
+
+    # people's rows changed, but this load fails (a column the table lacks): the old copy stays
+    catalog.data[0] = TableData("dbo.people", ["PersonID", "NoSuchColumn"], [["3", "x"]])
+    failed = load_source_tables(warehouse_url, catalog, "reload_raw", previous=again,
+                                fingerprints={"dbo.people": "p2", "dbo.broken": "b1"})
+    assert failed.tables[0].error and failed.tables[0].incomplete.startswith("it did not load")
+    assert any("(the previous copy is kept)" in f.message for f in failed.findings)
+    pg.execute("select personid from reload_raw.dbo__people order by 1")
+    assert pg.fetchall() == [(1,), (2,)]
+
+    # its rows changed and load: reloaded (a new relation); the unchanged table is left alone;
+    # a table gone from the source is dropped
+    catalog.data[0] = TableData("dbo.people", ["PersonID", "Full Name"], [["3", "Ann"]])
+    reloaded = load_source_tables(warehouse_url, catalog, "reload_raw", previous=failed,
+                                  fingerprints={"dbo.people": "p3", "dbo.broken": "b1"})
+    assert [(t.source, t.rows, t.error) for t in reloaded.tables] == [("dbo.People", 1, None), ("dbo.Broken", 0, None)]
+    now = _oids(pg, "reload_raw")
+    assert now["dbo__people"] != oids["dbo__people"] and now["dbo__broken"] == oids["dbo__broken"]
+    catalog.objects.pop()
+    load_source_tables(warehouse_url, catalog, "reload_raw", previous=reloaded, fingerprints={"dbo.people": "p3"})
+    assert set(_oids(pg, "reload_raw")) == {"dbo__people"}
+    assert tables_present(warehouse_url, reloaded) is False and tables_present(warehouse_url, failed) is False
+    pg.execute("drop schema reload_raw cascade")
+    assert tables_present(warehouse_url, first) is False
