@@ -205,6 +205,8 @@ CASES: list[ExpressionCase] = [
     case("CAST/CONVERT", "money style 1", "SELECT CONVERT(varchar(30), CAST(1234.5 AS money), 1) AS v", "1,234.50",
          _CAST),
     case("CAST/CONVERT", "spaces around an int string", "SELECT CAST('  42 ' AS int) AS v", 42, _CAST),
+    case("CAST/CONVERT", "TRY_CAST of an empty string to int", "SELECT TRY_CAST('' AS int) AS v", 0,
+         _CAST + " (undocumented; widely reproduced: an empty string converts to int 0)"),
     # -- string functions
     case("string functions", "LEN ignores trailing spaces", "SELECT LEN('abc   ') AS v", 3, "functions/len-transact-sql"),
     case("string functions", "DATALENGTH counts them", "SELECT DATALENGTH('abc   ') AS v", 6,
@@ -315,6 +317,8 @@ CASES: list[ExpressionCase] = [
          "functions/datename-transact-sql"),
     case("DATEPART and DATENAME", "DATENAME weekday", "SELECT DATENAME(weekday, '2024-01-07') AS v", "Sunday",
          "functions/datename-transact-sql"),
+    case("DATEPART and DATENAME", "DATENAME y is dayofyear", "SELECT DATENAME(y, '2024-03-01') AS v", "61",
+         "functions/datename-transact-sql"),
     # -- DATEDIFF and DATEADD
     case("DATEDIFF and DATEADD", "year boundary one second apart",
          "SELECT DATEDIFF(year, '2023-12-31 23:59:59', '2024-01-01 00:00:00') AS v", 1, "functions/datediff-transact-sql"),
@@ -389,6 +393,8 @@ CASES: list[ExpressionCase] = [
     case("ISDATE", "not a date", "SELECT ISDATE('abc') AS v", 0, "functions/isdate-transact-sql"),
     case("ISDATE", "before datetime's range", "SELECT ISDATE('1752-12-31') AS v", 0, "functions/isdate-transact-sql"),
     case("ISDATE", "NULL", "SELECT ISDATE(NULL) AS v", 0, "functions/isdate-transact-sql"),
+    case("ISDATE", "a year alone", "SELECT ISDATE('2024') AS v", 1,
+         "data-types/datetime-transact-sql#supported-string-literal-formats-for-datetime"),
     # -- CHOOSE, COALESCE, ISNULL, CASE typing
     case("CHOOSE and NULL/CASE typing", "CHOOSE", "SELECT CHOOSE(2, 'a', 'b', 'c') AS v", "b",
          "functions/logical-functions-choose-transact-sql"),

@@ -41,8 +41,7 @@ def _wait_until_served(port: int, dev: subprocess.Popen, timeout: float = 240) -
     raise AssertionError("the webserver did not answer")
 
 
-# SIGTERM goes through the same handler (measured: both stop within the bound)
-@pytest.mark.parametrize("signum", [signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 def test_dev_stops_with_everything_it_started_when_its_database_is_gone(tmp_path, signum):
     home = tmp_path / "home"
     env = {**os.environ, "MIGRATOR_HOME": str(home)}

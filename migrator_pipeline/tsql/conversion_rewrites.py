@@ -128,6 +128,32 @@ def _plain_number(text: exp.Expression) -> exp.Expression:
 _NUMBER_AND_DATE_FAMILIES = (*NUMBER_FAMILIES, *TEMPORAL_FAMILIES)
 
 
+def blank_strings_convert_to_zero(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
+    """An empty or blank string converted to an integer, `float` or `real` is 0, in CAST and
+    TRY_CAST alike (TRY_CAST('' AS int) is 0, not NULL); PostgreSQL rejects it. To decimal and
+    money it stays an error (NULL under TRY_CAST), as in SQL Server. Undocumented: the result
+    every SQL Server version reproduces (`SELECT CAST('' AS int)` is 0), the rule behind
+    COALESCE('  ', 1) = 0 (string_function_rewrites.branches_in_result_type). `try_casts` does
+    the same in its guard. Runs after `data_types`.
+    https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql"""
+    for node in bottom_up(tree, exp.Cast):
+        source = unwrap_date_argument(node.this)
+        if isinstance(node, exp.TryCast) or context.family(node) not in _BLANK_IS_ZERO \
+                or context.family(source) != "string":
+            continue
+        zero_when_blank = exp.Case(ifs=[exp.If(this=_is_blank(source), true=exp.Literal.string("0"))],
+                                   default=source.copy())
+        node.set("this", typed(zero_when_blank, context.type_of(source)))
+    return tree
+
+
+_BLANK_IS_ZERO = ("integer", "approximate")
+
+
+def _is_blank(text: exp.Expression) -> exp.Expression:
+    return template("char_length(trim(x)) = 0", x=text)
+
+
 def try_casts(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """TRY_CAST / TRY_CONVERT return NULL where CAST would fail. PostgreSQL has no try-cast;
     text that PostgreSQL cannot read as the target type is caught beforehand with
@@ -151,8 +177,11 @@ def try_casts(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
         if context.family(plain) in ("integer", "exact"):
             valid = exp.and_(valid, _plain_number(text), copy=False)
         # The cast goes outside the CASE: PostgreSQL converts a constant inside it while
-        # planning, before the guard runs.
-        node.replace(exp.Cast(this=exp.Case(ifs=[exp.If(this=valid, true=text.copy())]), to=target.copy()))
+        # planning, before the guard runs. Blanks are 0 (blank_strings_convert_to_zero).
+        guards = [exp.If(this=valid, true=text.copy())]
+        if context.family(plain) in _BLANK_IS_ZERO:
+            guards.insert(0, exp.If(this=_is_blank(text), true=exp.Literal.string("0")))
+        node.replace(exp.Cast(this=exp.Case(ifs=guards), to=target.copy()))
     return tree
 
 

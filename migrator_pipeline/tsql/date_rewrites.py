@@ -225,8 +225,7 @@ def local_timestamps(tree: exp.Expression, context: RewriteContext) -> exp.Expre
 
 
 # DATENAME's part as sqlglot's parser leaves it (a strftime format), and the part it was.
-# The parser maps `dy` and `y` (day of year in SQL Server) to the year's format: they come
-# out as the year here, a known limit.
+# (`dy` and `y`, which the parser would misread, are spelled out by syntax.SqlServer.tokenize.)
 _DATENAME_FORMATS = {
     "%Y": "year", "%y": "year", "quarter": "quarter", "qq": "quarter", "q": "quarter",
     "%j": "dayofyear", "%d": "day", "%-d": "day", "%W": "week", "%h": "hour", "%I": "hour",
@@ -398,15 +397,18 @@ def _named(parts: dict[str, exp.Expression], names: tuple[str, ...]) -> dict[str
 
 
 def is_date(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
-    """ISDATE(x) is 1 when x reads as a date or datetime, else 0 (NULL too). PostgreSQL's input
-    syntax decides (MDY under us_english); SQL Server's own list of accepted spellings is wider
-    (a year alone, '2024' is 1), a known difference.
-    https://learn.microsoft.com/sql/t-sql/functions/isdate-transact-sql"""
+    """ISDATE(x) is 1 when x reads as a date or datetime, else 0 (NULL too). A string of four
+    digits alone is a year (January 1st); otherwise PostgreSQL's input syntax decides (MDY under
+    us_english), where SQL Server's own list of spellings may differ in rare forms.
+    https://learn.microsoft.com/sql/t-sql/functions/isdate-transact-sql
+    https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql (unseparated strings)"""
     for node in bottom_up(tree, exp.Anonymous):
         if node.name.lower() != "isdate" or len(node.expressions) != 1:
             continue
         # datetime starts in 1753: an earlier date is no date to ISDATE
-        formula = ("case when pg_input_is_valid(cast(x as text), 'timestamp') then case when"
+        formula = ("case when trim(cast(x as text)) ~ '^[0-9]{4}$' then case when"
+                   " cast(trim(cast(x as text)) as int) >= 1753 then 1 else 0 end"
+                   " when pg_input_is_valid(cast(x as text), 'timestamp') then case when"
                    " extract(year from cast(cast(x as text) as timestamp)) >= 1753 then 1 else 0 end else 0 end")
         node.replace(typed(template(formula, x=node.expressions[0]), SqlType("int")))
     return tree

@@ -24,6 +24,7 @@ from migrator_pipeline.tsql.collation_rewrites import (
     string_extremes_in_dictionary_order,
 )
 from migrator_pipeline.tsql.conversion_rewrites import (
+    blank_strings_convert_to_zero,
     conversions,
     data_types,
     integer_casts_truncate,
@@ -117,7 +118,7 @@ REWRITES: list[Rewrite] = [
     datalength_in_bytes, isnull_takes_the_first_type, integer_casts_truncate, round_with_truncation,
     data_types,
     # after data_types (the guard names the PostgreSQL type) and conversions (TRY_CONVERT)
-    try_casts, integers_into_short_strings,
+    blank_strings_convert_to_zero, try_casts, integers_into_short_strings,
     # the type-aware rewrites read operand kinds from the (now PostgreSQL) cast types
     string_concatenation,
     # after `+` between strings became `||`: what is left of + - * / % is arithmetic

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 from sqlglot.dialects.tsql import TSQL
-from sqlglot.tokens import TokenType
+from sqlglot.tokens import Token, TokenType
 
 from migrator_pipeline.tsql.identifiers import fold_identifier
 
@@ -14,16 +14,27 @@ from migrator_pipeline.tsql.identifiers import fold_identifier
 class SqlServer(TSQL):
     """sqlglot's T-SQL, except where it misreads SQL Server: `float` and `real` stay apart
     (sqlglot reads both as FLOAT, single precision, while SQL Server's `float` is 8 bytes and
-    only `real` is 4), and DATEPART's `w`, which is weekday, not week.
+    only `real` is 4), DATEPART's `w`, which is weekday, not week, and DATENAME's `y` and `dy`,
+    which are the day of the year, not the year and the day of the month.
     https://learn.microsoft.com/sql/t-sql/data-types/float-and-real-transact-sql"""
 
     class Tokenizer(TSQL.Tokenizer):
         KEYWORDS = {**TSQL.Tokenizer.KEYWORDS, "FLOAT": TokenType.DOUBLE}
 
-    # DATEPART's `w` is weekday, not week. (DATENAME's `y`, the day of the year, is read as the
-    # year by sqlglot's compiled parser, which cannot be subclassed: a known limit.)
+    # DATEPART's `w` is weekday, not week.
     # https://learn.microsoft.com/sql/t-sql/functions/datepart-transact-sql
     DATE_PART_MAPPING = {**TSQL.DATE_PART_MAPPING, "W": "WEEKDAY"}
+
+    def tokenize(self, sql: str, dialect: object = None) -> list[Token]:
+        """sqlglot's compiled parser (which cannot be subclassed) maps DATENAME's `y` to the year
+        and `dy` to the day of the month; both are the day of the year, so they are spelled out
+        before it reads them. https://learn.microsoft.com/sql/t-sql/functions/datename-transact-sql"""
+        tokens = super().tokenize(sql, dialect)
+        for name, paren, part in zip(tokens, tokens[1:], tokens[2:]):
+            if name.text.upper() == "DATENAME" and paren.token_type == TokenType.L_PAREN \
+                    and part.text.lower() in ("y", "dy"):
+                part.text = "dayofyear"
+        return tokens
 
 
 def parse_tsql(sql: str) -> list[exp.Expression | None]:

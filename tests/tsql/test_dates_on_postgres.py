@@ -131,6 +131,23 @@ def test_date_expression_returns_what_sql_server_returns(pg, tsql_expression, ex
     assert run_tsql(f"SELECT {tsql_expression}") == [(expected,)]
 
 
+# Every datepart DATENAME documents, by each of its abbreviations, on Saturday 2024-02-03 (day 34
+# of the year; week 5 counting from the week of January 1st, Sunday first; ISO week 5).
+# https://learn.microsoft.com/sql/t-sql/functions/datename-transact-sql
+DATENAME_PARTS = [
+    (("year", "yy", "yyyy"), "2024"), (("quarter", "qq", "q"), "1"), (("month", "mm", "m"), "February"),
+    (("dayofyear", "dy", "y"), "34"), (("day", "dd", "d"), "3"), (("week", "wk", "ww"), "5"),
+    (("weekday", "dw", "w"), "Saturday"), (("hour", "hh"), "10"), (("minute", "mi", "n"), "20"),
+    (("second", "ss", "s"), "30"), (("millisecond", "ms"), "123"), (("iso_week", "isowk", "isoww"), "5"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("part", "expected"), [(p, e) for parts, e in DATENAME_PARTS for p in parts])
+def test_datename_reads_every_abbreviation_as_sql_server_does(pg, part, expected, run_tsql):
+    assert run_tsql(f"SELECT DATENAME({part}, '2024-02-03 10:20:30.123'), DATENAME({part.upper()}, "
+                    "CAST('2024-02-03 10:20:30.123' AS datetime2))") == [(expected, expected)]
+
+
 TABLE_CASES = [
     # The bundled example's dbo.vw_MonthlySales idiom, over a datetime and a date column.
     # https://learn.microsoft.com/sql/t-sql/functions/dateadd-transact-sql

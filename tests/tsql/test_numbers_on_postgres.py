@@ -42,6 +42,18 @@ SCALAR_CASES = [
     ("TRY_CAST('0x1F' AS int)", None),
     ("TRY_CAST('1_000' AS int)", None),
     ("TRY_CAST('1e3' AS float)", 1000.0),
+    # An empty or blank string converts to 0 for int and float, in CAST and TRY_CAST; to decimal it
+    # is an error, so TRY_CAST gives NULL. Undocumented: the result every version reproduces
+    # (the rule behind COALESCE('  ', 1) = 0 on the data type precedence page).
+    # https://learn.microsoft.com/sql/t-sql/functions/cast-and-convert-transact-sql
+    ("TRY_CAST('' AS int)", 0),
+    ("TRY_CONVERT(bigint, '   ')", 0),
+    ("CAST('' AS int)", 0),
+    ("CAST(' ' AS float)", 0.0),
+    ("TRY_CAST('' AS real)", 0.0),
+    ("TRY_CAST('' AS decimal(6,2))", None),
+    ("(SELECT SUM(TRY_CAST(v AS int)) FROM (VALUES ('5'), (''), ('x'), (' ')) AS t(v))", 5),
+    ("(SELECT COUNT(TRY_CAST(v AS int)) FROM (VALUES ('5'), (''), ('x'), (' ')) AS t(v))", 3),
     # int / int truncates toward zero; % takes the sign of the dividend.
     # https://learn.microsoft.com/sql/t-sql/language-elements/divide-transact-sql
     # https://learn.microsoft.com/sql/t-sql/language-elements/modulo-transact-sql

@@ -52,6 +52,15 @@ CASES = [
     ("ISDATE('2024-02-28 10:00')", 1),
     ("ISDATE(NULL)", 0),
     ("ISDATE('1752-12-31')", 0),  # before datetime's range
+    # A string of four digits alone is a year: January 1st of it. ISDATE's argument is converted
+    # to a string first. https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql
+    # (unseparated string format: "a string of only 4 digits is interpreted as the year")
+    ("ISDATE('2024')", 1),
+    ("ISDATE(' 1999 ')", 1),
+    ("ISDATE(2024)", 1),
+    ("ISDATE('1700')", 0),  # before datetime's range
+    ("ISDATE('24')", 0),
+    ("ISDATE('20240230')", 0),
     # datetime as float: days since 1900-01-01, the time a fraction of a day.
     # https://learn.microsoft.com/sql/t-sql/data-types/datetime-transact-sql
     ("CAST(CAST('1900-01-02 12:00' AS datetime) AS float)", 1.5),

@@ -281,7 +281,7 @@ CASES = [
         select
           cast(to_char(seen, 'YYYYMMDD') as varchar(8)),
           to_char(joined, 'DD/MM/YYYY'),
-          cast(city as int),
+          cast(case when length(trim(city)) = 0 then '0' else city end as int),
           cast(score as varchar(30))
         from {{ ref('customers') }} as customers
         """,
@@ -432,6 +432,8 @@ CASES = [
         """
         select
           cast(case
+            when length(trim(name)) = 0
+            then '0'
             when pg_input_is_valid(name, 'int')
             and name ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)\\s*$'
             then name
