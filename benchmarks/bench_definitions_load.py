@@ -2,9 +2,12 @@
 in the same run: with no project, and with PROJECTS migrated projects of MODELS dbt models each.
 
 Each figure is the best of REPEAT fresh interpreters (imports are what is measured, so nothing is
-warm in-process). The projects' manifests come from one real `dbt parse` of a generated project
-of MODELS models (each selecting from the one before, a source at the start), copied into every
-project folder: asset keys are prefixed per project, so they never collide.
+warm in-process), as wall time and as the interpreter's CPU time (user + system), which other
+processes' load changes far less than the wall time on a shared machine. The three cases take turns in each round, so that a burst of load from other
+processes falls on all of them alike; the load average is printed with the figures. The projects'
+manifests come from one real `dbt parse` of a generated project of MODELS models (each selecting
+from the one before, a source at the start), copied into every project folder: asset keys are
+prefixed per project, so they never collide.
 
     uv run python benchmarks/bench_definitions_load.py [--projects 20] [--models 100] [--repeat 3]
 """
@@ -13,11 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 DBT = Path(sys.executable).parent / "dbt"
@@ -55,14 +60,30 @@ def migrator_home_with(projects: int, manifest: Path, home: Path) -> Path:
     return home
 
 
-def best_seconds(code: str, home: Path, repeat: int) -> float:
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds on the clock
+    cpu: float  # the interpreter's user + system CPU seconds: what other processes' load changes least
+
+
+def timed(code: str, home: Path) -> Timing:
     env = {**os.environ, "MIGRATOR_HOME": str(home)}
-    times = []
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
+    wall = time.perf_counter() - started
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return Timing(wall, cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime)
+
+
+def best_interleaved(cases: dict[str, tuple[str, Path]], repeat: int) -> dict[str, Timing]:
+    """The best of `repeat` rounds per case (wall and CPU each), the cases taking turns within each
+    round: on a shared machine a burst of load then falls on every case alike, not on one of them."""
+    timings: dict[str, list[Timing]] = {name: [] for name in cases}
     for _ in range(repeat):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
-        times.append(time.perf_counter() - started)
-    return min(times)
+        for name, (code, home) in cases.items():
+            timings[name].append(timed(code, home))
+    return {name: Timing(min(t.wall for t in values), min(t.cpu for t in values)) for name, values in timings.items()}
 
 
 def main() -> None:
@@ -78,12 +99,18 @@ def main() -> None:
         empty.mkdir()
         full = migrator_home_with(args.projects, manifest, scratch / "full_home")
         load = "import migrator_pipeline.definitions as d; d.defs.resolve_asset_graph()"
-        bare = best_seconds("import dagster, dagster_dbt", empty, args.repeat)
-        none = best_seconds(load, empty, args.repeat)
-        many = best_seconds(load, full, args.repeat)
-    print(f"bare `import dagster, dagster_dbt`:            {bare:6.2f} s")
-    print(f"definitions, no project:                      {none:6.2f} s  (+{none - bare:.2f} s)")
-    print(f"definitions, {args.projects} projects x {args.models} models:        {many:6.2f} s  (+{many - bare:.2f} s)")
+        before = os.getloadavg()
+        best = best_interleaved({"bare": ("import dagster, dagster_dbt", empty), "none": (load, empty),
+                                 "many": (load, full)}, args.repeat)
+        after = os.getloadavg()
+    bare, none, many = best["bare"], best["none"], best["many"]
+    print(f"{'':44} {'wall':>8} {'above bare':>11} {'CPU':>8} {'above bare':>11}")
+    for label, timing in (("bare `import dagster, dagster_dbt`", bare), ("definitions, no project", none),
+                          (f"definitions, {args.projects} projects x {args.models} models", many)):
+        print(f"{label:44} {timing.wall:7.2f}s {timing.wall - bare.wall:+10.2f}s "
+              f"{timing.cpu:7.2f}s {timing.cpu - bare.cpu:+10.2f}s")
+    print(f"best of {args.repeat}, interleaved; load average (1 min) {before[0]:.2f} at the start, "
+          f"{after[0]:.2f} at the end, on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -250,6 +250,7 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
     from migrator_pipeline.cli_progress import logs_to_file, progress_logger
 
     from migrator_pipeline.defs.assets import MIGRATION_ASSETS
+    from migrator_pipeline.defs.code_location import reload_after_migration
     from migrator_pipeline.defs.environment import migrator_resources
     from migrator_pipeline.defs.partitions import migration_projects
 
@@ -265,12 +266,13 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
     print(f"migrating {source.location} as project '{project}' (state in {settings.migrator_home()}; "
           f"{'logs below' if verbose else f'logs in {log_path}'})", file=sys.stderr)
     with logs_to_file(log_path, verbose) as terminal:
-        # what `dg.materialize` runs, under the UI job's name and with the step lines beside the
-        # console logger
+        # what `dg.materialize` runs, under the UI job's name and with the step lines (a progress
+        # bar on a terminal) beside the console logger
+        progress = progress_logger(terminal, len(MIGRATION_ASSETS), bar=not verbose)
         job = dg.Definitions(
-            jobs=[dg.define_asset_job(CLI_JOB_NAME)], assets=MIGRATION_ASSETS,
+            jobs=[dg.define_asset_job(CLI_JOB_NAME, hooks={reload_after_migration})], assets=MIGRATION_ASSETS,
             resources=migrator_resources(),
-            loggers={"console": dg.colored_console_logger, "progress": progress_logger(terminal)},
+            loggers={"console": dg.colored_console_logger, "progress": progress},
         ).resolve_job_def(CLI_JOB_NAME)
         result = job.execute_in_process(
             partition_key=project, instance=instance, raise_on_error=False,
@@ -304,6 +306,8 @@ def fail_orphaned_runs(instance, project: str) -> None:
     for run in runs:
         instance.report_run_failed(run, message="the migrator CLI running this run stopped "
                                                 "before it ended (killed, or its database went away)")
+        # its pool slots too: no daemon frees them for a run in-process, and the next step waits on them
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
         print(f"marked the orphaned run {run.run_id} of project '{project}' as failed", file=sys.stderr)
 
 
@@ -340,11 +344,16 @@ def _first_failure(result) -> tuple[str, str, bool]:
 
 
 def prepare_instance():
-    """The persistent Dagster instance: DAGSTER_HOME under MIGRATOR_HOME, storage in PostgreSQL."""
+    """The persistent Dagster instance: DAGSTER_HOME under MIGRATOR_HOME, storage in PostgreSQL,
+    with the concurrency pools' limits (defs/pools.py) that dagster.yaml cannot hold."""
     from dagster import DagsterInstance
 
+    from migrator_pipeline.defs.pools import set_pool_limits
+
     prepare_environment()
-    return DagsterInstance.get()
+    instance = DagsterInstance.get()
+    set_pool_limits(instance)
+    return instance
 
 
 def prepare_environment() -> None:
@@ -356,18 +365,22 @@ def prepare_environment() -> None:
 
 
 def cmd_dev(_args, extra: list[str]) -> int:
-    from migrator_pipeline.defs.pools import set_pool_limits
-
-    set_pool_limits(prepare_instance())
+    prepare_instance()  # with the pools' limits
     settings.warehouse_url()  # start the embedded server now, not on the first run
     # `dagster dev` warns that `dg dev` supersedes it (a FutureWarning): dg needs a dg project
     # layout this repository does not have, so the warning is silenced in that one process
     command = [sys.executable, "-W", "ignore::FutureWarning", "-m", "dagster", "dev",
-               "-m", "migrator_pipeline.definitions", *extra]
+               "-m", DEV_MODULE, *extra]
     print(f"starting {' '.join(command)}", file=sys.stderr)
     from migrator_pipeline.child_processes import run_until_stopped
+    from migrator_pipeline.defs.code_location import webserver_of_dev_args, webserver_recorded
 
-    return run_until_stopped(command)  # Ctrl-C or SIGTERM ends everything it started, within seconds
+    # migrations ask this webserver to reload the code location when they end (new projects' models)
+    with webserver_recorded(webserver_of_dev_args(extra, location=DEV_MODULE)):
+        return run_until_stopped(command)  # Ctrl-C or SIGTERM ends everything it started, within seconds
+
+
+DEV_MODULE = "migrator_pipeline.definitions"  # `dagster dev -m` names the code location after it
 
 
 def cmd_warehouse_url(_args, _extra) -> int:

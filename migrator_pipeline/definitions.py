@@ -1,23 +1,27 @@
 """The Dagster code location: assembles assets, jobs, sensors, schedules and resources (which
-resources: defs/environment.py)."""
+resources and executor: defs/environment.py)."""
 
 import dagster as dg
 
 from migrator_pipeline.defs.assets import MIGRATION_ASSETS
 from migrator_pipeline.defs.dbt_models import migrated_dbt_assets
-from migrator_pipeline.defs.environment import migrator_resources
+from migrator_pipeline.defs.environment import migrator_resources, step_executor
 from migrator_pipeline.defs.jobs import migrate_project
 from migrator_pipeline.defs.schedules import nightly_revalidation, revalidate_project
 from migrator_pipeline.defs.sensors import live_sources, new_sources
 from migrator_pipeline.defs.usage import usage_report
 
-defs = dg.Definitions(
-    assets=[*MIGRATION_ASSETS, *migrated_dbt_assets(), usage_report],
-    jobs=[migrate_project, revalidate_project],
-    sensors=[new_sources, live_sources],
-    schedules=[nightly_revalidation],
-    resources=migrator_resources(),
-    # The steps run one after another and are short; a process per step (the default executor)
-    # spent about 8 s importing per step, more than most steps take. Trade-off: one run, one process.
-    executor=dg.in_process_executor,
-)
+
+def build_definitions() -> dg.Definitions:
+    """Everything, with each migrated project's dbt models as found under MIGRATOR_HOME now."""
+    return dg.Definitions(
+        assets=[*MIGRATION_ASSETS, *migrated_dbt_assets(), usage_report],
+        jobs=[migrate_project, revalidate_project],
+        sensors=[new_sources, live_sources],
+        schedules=[nightly_revalidation],
+        resources=migrator_resources(),
+        executor=step_executor(),  # one process per run locally, one pod per step on Kubernetes
+    )
+
+
+defs = build_definitions()

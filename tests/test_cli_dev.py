@@ -1,6 +1,7 @@
 """`migrator dev` stops on SIGTERM or Ctrl-C within seconds, with everything it started, even when
 its database has gone away (then Dagster's own shutdown never finishes)."""
 
+import json
 import os
 import shutil
 import signal
@@ -53,6 +54,10 @@ def test_dev_stops_with_everything_it_started_when_its_database_is_gone(tmp_path
     try:
         _wait_until_served(port, dev)
         assert len(_group(dev.pid)) >= 3  # dagster dev, its webserver, its daemon (and code servers)
+        # where migrations find the webserver to reload the code location (defs/code_location.py)
+        record = home / "dagster" / "webserver.json"
+        assert json.loads(record.read_text()) == {"host": "127.0.0.1", "port": port,
+                                                  "location": "migrator_pipeline.definitions"}
         # the database goes away under it: the server stops and its data folder is gone
         subprocess.run([MIGRATOR, "stop"], env=env, check=True, capture_output=True, timeout=60)
         shutil.rmtree(home / "pgdata")
@@ -62,6 +67,7 @@ def test_dev_stops_with_everything_it_started_when_its_database_is_gone(tmp_path
         dev.wait(timeout=30)
         assert time.monotonic() - started < 30  # 8 s for Dagster to stop itself, then it is ended
         assert _group(dev.pid) == []
+        assert not record.exists()
     finally:
         if dev.poll() is None:
             os.killpg(dev.pid, signal.SIGKILL)

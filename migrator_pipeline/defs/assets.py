@@ -39,7 +39,7 @@ from migrator_pipeline.dbt_project.writer import write_dbt_project, write_model
 from migrator_pipeline.defs.checks import dbt_build_events, raw_table_events
 from migrator_pipeline.defs.dbt_models import OWNERS, data_validation_events
 from migrator_pipeline.defs.partitions import migration_projects
-from migrator_pipeline.defs.pools import LLM_POOL  # the steps that call Claude share one rate limit
+from migrator_pipeline.defs.pools import LLM_POOL, SOURCE_POOL, WAREHOUSE_POOL  # which step in which: pools.py
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
 from migrator_pipeline.drafts import LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
@@ -116,7 +116,7 @@ class SourceConfig(dg.Config):
     identifiers: str = DEFAULT_POLICY  # dbt names: "lower" or "snake_case", as `--identifiers`
 
 
-@migration_asset(kinds={"python", "sqlserver"},
+@migration_asset(kinds={"python", "sqlserver"}, pool=SOURCE_POOL,
                  description="The SQL Server source read into one catalog: objects, columns, keys, "
                              "bodies, dependencies, data and findings. Its run config `source` names "
                              "what to migrate; without it, the project's registered source.")
@@ -167,7 +167,7 @@ def _given_or_registered_source(files: ProjectFiles, config: SourceConfig) -> So
 _ODBC_PASSWORD = re.compile(r"(^|;)\s*(pwd|password)\s*=", re.IGNORECASE)
 
 
-@migration_asset(reads=[CATALOG], kinds={"sqlserver", "postgres"},
+@migration_asset(reads=[CATALOG], kinds={"sqlserver", "postgres"}, pool=WAREHOUSE_POOL,
                  description="Every source table created in the warehouse's raw schema with mapped "
                              "PostgreSQL types, its rows loaded with COPY.")
 def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -272,7 +272,7 @@ def refuse_over_budget(client: LlmClient, files: ProjectFiles, catalog: Catalog)
         raise dg.Failure(description=refusal, allow_retries=False)
 
 
-@migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES], kinds={"dbt", "postgres"},
+@migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES], kinds={"dbt", "postgres"}, pool=WAREHOUSE_POOL,
                  description="The tester: writes the dbt project from dbt_template/ and runs `dbt build` "
                              "in place through dagster-dbt; per-model and per-test results; compares "
                              "models' rows with SQL Server's where expected results are available.")

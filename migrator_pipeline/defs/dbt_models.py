@@ -15,6 +15,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from migrator_pipeline.defs.pools import WAREHOUSE_POOL
 from migrator_pipeline.defs.resources import WarehouseResource
 from migrator_pipeline.evaluation.data_match import DataValidation, revalidate
 from migrator_pipeline.project_files import DATA_VALIDATION, ProjectFiles
@@ -74,7 +75,7 @@ def raw_table_specs(project: str, manifest: Mapping[str, Any]) -> list[dg.AssetS
 def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any] | None = None
                        ) -> dg.AssetsDefinition:
     @dbt_assets(manifest=manifest or dbt_dir / "target" / "manifest.json", name=f"{project}_dbt_models",
-                dagster_dbt_translator=ProjectTranslator(project))
+                dagster_dbt_translator=ProjectTranslator(project), pool=WAREHOUSE_POOL)
     def migrated_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
         # dbt starts inside the block, with the connection that profiles.yml reads
@@ -132,7 +133,8 @@ def rows_match_checks(project: str) -> dg.AssetChecksDefinition | None:
                                description="The model's rows equal SQL Server's (expected/ beside the source).")
              for model in models]
 
-    @dg.multi_asset_check(specs=specs, name=f"{project}_rows_match_sql_server", can_subset=True)
+    @dg.multi_asset_check(specs=specs, name=f"{project}_rows_match_sql_server", can_subset=True,
+                          pool=WAREHOUSE_POOL)
     def compare_rows_again(context, warehouse: WarehouseResource):
         validation = revalidate(DataValidation.load(path), files.catalog(), files.plan(), warehouse.resolved_url())
         for event in data_validation_events(project, validation):

@@ -4,6 +4,8 @@
   variable unset) the warehouse is the embedded PostgreSQL under MIGRATOR_HOME, started on first use.
 - Claude: a deployment with Claude sets MIGRATOR_LLM_ENABLED=1 and ANTHROPIC_API_KEY; without
   both, the rules path runs alone and no request is ever made.
+- Steps: locally a run executes its steps one after another in its own process; on Kubernetes
+  (MIGRATOR_STEP_EXECUTOR=k8s, set by deploy/helm/values.yaml) each step runs in its own pod.
 
 Within each choice, secrets and URLs reach the resources as `dg.EnvVar`, unconditionally: Dagster
 resolves them when a run starts and shows their names, never their values. The switch and the
@@ -23,6 +25,27 @@ from migrator_pipeline.settings import WAREHOUSE_URL
 
 LLM_ENABLED = "MIGRATOR_LLM_ENABLED"
 ANTHROPIC_API_KEY = "ANTHROPIC_API_KEY"
+
+
+STEP_EXECUTOR = "MIGRATOR_STEP_EXECUTOR"
+
+
+def step_executor() -> dg.ExecutorDefinition:
+    """How a run executes its steps. Locally in one process: the steps run one after another and
+    are short, and a process per step (Dagster's default) spent about 8 s importing per step, more
+    than most steps take. On Kubernetes, dagster-k8s's k8s_job_executor: a pod per step, each with
+    the run pod's image, secrets and volumes (MIGRATOR_HOME must be a volume every pod shares)."""
+    choice = os.environ.get(STEP_EXECUTOR) or "in_process"
+    if choice == "in_process":
+        return dg.in_process_executor
+    if choice != "k8s":
+        raise ValueError(f"{STEP_EXECUTOR} must be 'in_process' or 'k8s', not {choice!r}")
+    try:  # the `k8s` extra: installed in the image (deploy/Dockerfile), not by default
+        from dagster_k8s import k8s_job_executor
+    except ImportError:
+        raise ValueError(f"{STEP_EXECUTOR}=k8s needs dagster-k8s: install the package with its "
+                         "`k8s` extra (uv sync --extra k8s)") from None
+    return k8s_job_executor
 
 
 def migrator_resources() -> dict[str, dg.ConfigurableResource]:
