@@ -152,7 +152,14 @@ def dagster_dev(migrator_home, warehouse_url, tmp_path_factory) -> Iterator[Dags
             process.wait(timeout=30)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The tests that use the shared `migrator dev` run last, together: it starts once and its
-    idle daemon does not share the machine with the rest of the suite."""
-    items.sort(key=lambda item: "dagster_dev" in getattr(item, "fixturenames", ()))
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group markers
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests that use the shared `migrator dev` run together, so it starts once. Run alone,
+    they run last: its idle daemon does not share the machine with the rest of the suite. Across
+    pytest-xdist workers (`-n 2`, the default) they are one group on one worker and run first,
+    so the other worker takes the rest meanwhile instead of waiting idle at the end."""
+    uses_dev = {item for item in items if "dagster_dev" in getattr(item, "fixturenames", ())}
+    workers = "PYTEST_XDIST_WORKER" in os.environ  # xdist collects in the workers only
+    for item in uses_dev:
+        item.add_marker(pytest.mark.xdist_group("dagster_dev"))
+    items.sort(key=lambda item: (item in uses_dev) != workers)

@@ -79,7 +79,7 @@ def test_a_migration_launched_from_the_launchpad_shows_its_evidence(browser, dag
     status = _wait_for_run(client, run_id, 300)
     shot("2_run")
     assert status == "SUCCESS", page.inner_text("body")[-3000:]
-    assert client.reload_repository_location(LOCATION).status.value == "SUCCESS"
+    # no reload here: the run's last step reloaded the code location, so the models are there
     # 4. the evaluation asset's report
     page.goto(f"{base}/assets/evaluation?partition={PROJECT}")
     page.get_by_text("Show Markdown").first.click()
