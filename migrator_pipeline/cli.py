@@ -19,6 +19,7 @@ from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_sou
 from migrator_pipeline.catalog.model import SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source
 from migrator_pipeline.project_files import BUNDLED_EXAMPLE, ProjectFiles
+from migrator_pipeline.tsql.identifiers import DEFAULT_POLICY, IDENTIFIER_POLICIES
 
 class UsageError(Exception):
     """Wrong arguments or an unusable source: one line on stderr, exit status 2."""
@@ -87,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     for command in (migrate, demo):
         command.add_argument("--verbose", action="store_true",
                              help="show Dagster's and dbt's logs (else in the project's migrate.log)")
+        command.add_argument("--identifiers", choices=IDENTIFIER_POLICIES, default=DEFAULT_POLICY,
+                             help="dbt names: lower (OrderLineID -> orderlineid, as PostgreSQL folds "
+                                  "unquoted names) or snake_case (-> order_line_id)")
     demo.set_defaults(handler=cmd_demo)
     # no -h/--help of its own: `-h HOST` belongs to `dagster dev`, like every other option
     dev = commands.add_parser("dev", add_help=False,
@@ -180,7 +184,7 @@ def cmd_migrate(args, _extra) -> int:
         raise UsageError(str(error)) from None
     if args.sample_rows is not None and args.sample_rows < 1:
         raise UsageError("--sample-rows must be a positive number of rows")
-    spec = SourceSpec(_absolute(args.source), _variables(args.var), args.sample_rows)
+    spec = SourceSpec(_absolute(args.source), _variables(args.var), args.sample_rows, args.identifiers)
     try:
         check_source(spec)
         spec.location = _without_secret(spec.location)
@@ -202,7 +206,7 @@ def _without_secret(location: str) -> str:
 
 
 def cmd_demo(args, _extra) -> int:
-    return migrate(SourceSpec(str(BUNDLED_EXAMPLE)), "demo", args.verbose)
+    return migrate(SourceSpec(str(BUNDLED_EXAMPLE), identifiers=args.identifiers), "demo", args.verbose)
 
 
 def _absolute(location: str) -> str:
@@ -276,8 +280,8 @@ def _run_pipeline(source: SourceSpec, project: str, verbose: bool = False) -> in
         )
     if not result.success:
         step, message, declared = _first_failure(result)
-        if step == "source_catalog" and declared:  # the reader refused the source: the user's to fix
-            raise UsageError(f"unusable source: {message}")
+        if declared:  # a step refused (an unusable source, an estimate over the LLM budget): the user's to fix
+            raise UsageError(f"unusable source: {message}" if step == "source_catalog" else message)
         print(f"migrator: error: the pipeline failed: step {step}: {message} (log: {log_path})",
               file=sys.stderr)
         return 1

@@ -18,6 +18,7 @@ from migrator_pipeline.catalog.sources import SourceSpec
 from migrator_pipeline.drafts import Drafts
 from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.settings import REPO_ROOT, project_dir
+from migrator_pipeline.tsql.identifiers import DEFAULT_POLICY
 
 BUNDLED_EXAMPLE = REPO_ROOT / "examples" / "sales_dw"
 
@@ -70,6 +71,11 @@ class ProjectFiles:
         if source is None:
             raise FileNotFoundError(f"project '{self.project}' has no registered source")
         return source
+
+    def identifier_policy(self) -> str:
+        """The registered source's identifier policy (`tsql.identifiers`): "lower" without one."""
+        source = self.registered_source()
+        return source.identifiers if source is not None else DEFAULT_POLICY
 
     # Each step's output, as the next step reads it.
     def catalog(self) -> Catalog:

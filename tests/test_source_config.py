@@ -103,3 +103,13 @@ def test_an_unusable_source_in_run_config_fails_with_one_line_and_registers_noth
 def test_run_config_of_the_wrong_shape_is_refused_before_the_run():
     with pytest.raises(dg.DagsterInvalidConfigError, match="variables"):
         _materialize("shape", {"ops": {"source_catalog": {"config": {"source": "x", "variables": ["a"]}}}})
+
+
+def test_the_identifier_policy_in_run_config_is_registered_with_the_source(home):
+    source = tiny_estate(home / "tiny")
+    config = {"ops": {"source_catalog": {"config": {"source": source, "identifiers": "snake_case"}}}}
+    assert _materialize("snaky", config).success
+    assert ProjectFiles("snaky").identifier_policy() == "snake_case"
+    result = _materialize("odd", {"ops": {"source_catalog": {"config": {"source": source, "identifiers": "camel"}}}})
+    assert _failure(result) == "unknown identifier policy 'camel': use one of lower, snake_case"
+    assert ProjectFiles("odd").registered_source() is None

@@ -27,11 +27,12 @@ from migrator_pipeline.agents import prompts
 from migrator_pipeline.agents.checkpoints import thread_id
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
 from migrator_pipeline.agents.validation import validate_reply, validate_sql
-from migrator_pipeline.catalog.model import Catalog
+from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.functions import plpgsql_body
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.planning.parameters import VARIABLE_PREFIX, bind_parameters
 from migrator_pipeline.tsql.collation_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.identifiers import fold_identifier
 from migrator_pipeline.tsql.translate import (
@@ -70,6 +71,9 @@ class TranslationContext:
     # function key -> its CREATE statement: for functions the rules could not make a macro of,
     # whose logic the LLM inlines when an object calls them
     functions: Mapping[str, str] = field(default_factory=dict)
+    # procedure key -> the procedure, for those with parameters: in a rewrite of their code each
+    # `@parameter` becomes a dbt var (planning.parameters), as in the models the rules plan
+    procedures: Mapping[str, SourceObject] = field(default_factory=dict)
 
 
 def build_executor_graph(context: TranslationContext, llm: LlmClient | None, checkpointer=None):
@@ -125,8 +129,9 @@ def build_executor_graph(context: TranslationContext, llm: LlmClient | None, che
 
     def rules_on_rewrite(state: DraftState) -> DraftState:
         """The LLM's set-based T-SQL goes through the very same rules as any view."""
-        translated = rules({"model": replace(state["model"], tsql=state["rewrite"], sql=None,
-                                                   procedural=None)})
+        model = state["model"]
+        tsql = _with_dbt_vars(state["rewrite"], context.procedures.get(model.origin))
+        translated = rules({"model": replace(model, tsql=tsql, sql=None, procedural=None)})
         if translated["sql"] is None:
             reason = f"the rules could not translate the rewrite: {translated['error']}"
             # the last attempt falls back to asking for PostgreSQL directly
@@ -189,9 +194,38 @@ def llm_prompt(model: PlannedModel, context: TranslationContext, mode: str = "ts
     object_context = prompts.object_context(
         model.tsql, {key: context.columns.get(key, []) for key in model.depends_on},
         model.target or model.origin, _target_columns_typed(model, context), names,
-        _called_functions(model.tsql, context))
+        _called_functions(model.tsql, context), _parameters(context.procedures.get(model.origin), mode))
     return (prompts.rewrite_prompt(object_context, rejection) if mode == "tsql"
             else prompts.direct_prompt(object_context, rejection))
+
+
+def _parameters(procedure: SourceObject | None, mode: str) -> list[tuple[str, str, str | None]]:
+    """A procedure's parameters as the reply must write them: `@name` in T-SQL (the executor binds
+    them), the dbt var's placeholder column in PostgreSQL; with their types and defaults."""
+    if procedure is None:
+        return []
+    defaults = procedure.header.parameter_defaults if procedure.header else {}
+    written = []
+    for name, data_type in procedure.parameters:
+        bare = name.lstrip("@").lower()
+        written.append((name if mode == "tsql" else f"{VARIABLE_PREFIX}{fold_identifier(bare)}",
+                        data_type, defaults.get(bare)))
+    return written
+
+
+def _with_dbt_vars(rewrite: str, procedure: SourceObject | None) -> str:
+    """The procedure's `@parameters` in a rewrite as dbt var placeholders, exactly as the planner
+    binds them in the models the rules translate; other variables are left for the rules to refuse."""
+    if procedure is None:
+        return rewrite
+    try:
+        query = sqlglot.parse_one(rewrite, read="tsql")
+    except Exception:  # validated as T-SQL already; should it not parse now, the rules say why
+        return rewrite
+    if not isinstance(query, exp.Query):
+        return rewrite
+    bound, _, _ = bind_parameters(query, procedure)
+    return bound.sql("tsql")
 
 
 _CALL = re.compile(r"\[?(\w+)\]?\s*\.\s*\[?(\w+)\]?\s*\(")
@@ -242,8 +276,9 @@ def translation_context(plan: MigrationPlan, catalog: Catalog) -> TranslationCon
     for key, typed in column_types.items():
         columns.setdefault(key, list(typed.items()))
     functions = {obj.key: obj.body for obj in catalog.objects if obj.kind == "function" and obj.body}
+    procedures = {obj.key: obj for obj in catalog.objects if obj.kind == "procedure" and obj.parameters}
     return TranslationContext(plan.relations, macros, column_types, is_case_sensitive(catalog.collation),
-                              columns, functions)
+                              columns, functions, procedures)
 
 
 def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = None,
@@ -253,11 +288,9 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     every node: a run killed mid-step resumes where each object stopped, and its threads are
     deleted once every model is drafted."""
     context = translation_context(plan, catalog)
-    over_budget = _over_budget(plan.models, context, llm)
-    asking = None if over_budget else llm
-    if asking is None:  # rules alone are deterministic and cheap: nothing worth resuming
+    if llm is None:  # rules alone are deterministic and cheap: nothing worth resuming
         checkpointer = None
-    graph = build_executor_graph(context, asking, checkpointer)
+    graph = build_executor_graph(context, llm, checkpointer)
     threads = {m.name: thread_id(plan.project, m.name, m.tsql, m.sql or "", m.procedural or "", llm.model,
                                  prompts.PROMPT_VERSION) for m in plan.models} if checkpointer else {}
     drafts = Drafts(plan.project)
@@ -270,9 +303,7 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
         finals = pool.map(lambda m: _invoke(graph, m, threads.get(m.name)), plan.models)
         for index, (model, final) in enumerate(zip(plan.models, finals, strict=True), start=1):
             draft = _draft(model, final)
-            if over_budget and not draft.ok:  # bound for the LLM, which was not asked
-                draft.needs_review, draft.error = True, f"budget exhausted: {over_budget}"
-            elif llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
+            if llm is None and model.procedural:  # nothing failed: nobody rewrote it yet
                 draft.needs_review, draft.error = True, f"{model.procedural} (the LLM is off)"
             drafts.models.append(draft)
             if on_progress:
@@ -280,23 +311,6 @@ def draft_models(plan: MigrationPlan, catalog: Catalog, llm: LlmClient | None = 
     for thread in threads.values():
         checkpointer.delete_thread(thread)
     return drafts
-
-
-def _over_budget(models: list[PlannedModel], context: TranslationContext, llm: LlmClient | None) -> str | None:
-    """Before anything is spent: estimate one request for each model the rules cannot draft.
-    When that exceeds the budget (and the user did not say to proceed), the LLM is not asked
-    at all; why, for the objects' reason."""
-    if llm is None or not llm.budget.limited() or llm.budget.proceed_over_estimate:
-        return None
-    rules_only = build_executor_graph(context, None)
-    estimate = LlmUsage()
-    bound = 0
-    for model in models:
-        if not rules_only.invoke({"model": model, "attempts": 0, "llm_attempts": 0}).get("valid"):
-            estimate.add(llm.estimate(prompts.CONVENTIONS, llm_prompt(model, context)))
-            bound += 1
-    reason = llm.budget.exceeded_by(estimate)
-    return f"{reason} for {bound} objects; set MIGRATOR_LLM_PROCEED=1 to spend up to it" if reason else None
 
 
 def _invoke(graph, model: PlannedModel, thread: str | None = None) -> DraftState:

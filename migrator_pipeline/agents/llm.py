@@ -7,9 +7,15 @@ Retries are the SDK's own (`max_retries`): exponential backoff on 408/409/429/5x
 "overloaded" included) and on timeouts, honouring `retry-after`/`retry-after-ms`. When they are
 exhausted the call raises, and the caller records the object as failed with the reason.
 
-Requests are not streamed: a reply is one short query (max_tokens 4096 by default, well under the
-SDK's limit for unstreamed requests), and the whole response carries the exact `usage` that
-accounting sums; streaming would add partial states and nothing the user sees.
+Streaming: a reply is one query, and with the default max_tokens (4096) it arrives well within
+the timeout, so the request is plain: the SDK then retries an overloaded API (529) like any
+other status. When max_tokens is raised beyond what can arrive within the timeout (at the SDK's
+own pace estimate, 128,000 tokens an hour), a plain request would time out on every long reply,
+so it is streamed (the SDK's `messages.stream`): the timeout then bounds the silence between
+events, not the whole reply, and the final message carries the same exact `usage` (the SDK
+accumulates `message_start` and `message_delta`'s cumulative counts). A streamed reply that
+breaks off (an `error` event mid-stream) is not retried by the SDK: it raises, like exhausted
+retries, and the object is failed with the reason.
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import anthropic
+import httpx2 as httpx  # the anthropic SDK ships on httpx2
 
 from migrator_pipeline.assessment import ESTIMATED_REPLY_TOKENS  # one estimate: the assessment's
 from migrator_pipeline.drafts import LlmUsage
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
+# the SDK's estimate of how fast a reply is written (anthropic._base_client: 128,000 tokens an hour)
+REPLY_TOKENS_PER_SECOND = 128_000 / 3600
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,9 @@ class BudgetExhausted(RuntimeError):
     pass
 
 
+PROCEED_HINT = "set MIGRATOR_LLM_PROCEED=1 to spend up to the budget anyway"
+
+
 def price_of(model: str, prices: dict[str, Price] | None = None) -> Price:
     table = PRICES if prices is None else prices
     if model not in table:
@@ -87,7 +99,7 @@ class Budget:
     max_tokens: int = 0
     max_usd: float = 0.0
     spent: LlmUsage = field(default_factory=LlmUsage)
-    proceed_over_estimate: bool = False  # spend up to the budget even when the estimate exceeds it
+    proceed_over_estimate: bool = False  # start although the assessment's estimate exceeds it
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def exhausted(self) -> bool:
@@ -107,6 +119,18 @@ class Budget:
             return (f"estimated ${estimate.cost_usd:.4f} exceeds the budget "
                     f"(${self.max_usd - self.spent.cost_usd:.4f} left)")
         return None
+
+    def refusal(self, estimate: LlmUsage, objects: int) -> str | None:
+        """Why the LLM work must not start: the estimate (the assessment's, before anything is
+        spent) exceeds the budget and the user did not say to proceed. One line; None: go on."""
+        if self.proceed_over_estimate:
+            return None
+        reason = self.exceeded_by(estimate)
+        if reason is None:
+            return None
+        counted = f"{objects} object{'' if objects == 1 else 's'}"
+        return (f"refusing to start the LLM work: the assessment's {reason} for {counted}; "
+                f"nothing was spent: raise the budget or {PROCEED_HINT}")
 
     def charge(self, usage: LlmUsage) -> None:
         with self._lock:
@@ -149,14 +173,12 @@ class LlmClient:
         self.cache = cache
         self.concurrency = max(1, concurrency)
         self._slots = threading.BoundedSemaphore(self.concurrency)
+        self.streamed = _reply_outlasts_timeout(max_tokens, client.timeout)
 
-    def estimate(self, system: str, prompt: str) -> LlmUsage:
-        """A request's usage before it is made: about 4 characters per input token, and a reply of
-        ESTIMATED_REPLY_TOKENS (one query). An estimate for the budget check, never accounted."""
-        guess = LlmUsage(input_tokens=(len(system) + len(prompt)) // 4 + 1,
-                         output_tokens=min(self.max_tokens, ESTIMATED_REPLY_TOKENS))
-        guess.cost_usd = cost_of(guess, self.price)
-        return guess
+    def refusal(self, llm_estimate: dict) -> str | None:
+        """Why the LLM work must not start, given the assessment's estimate (its summary's
+        `llm_estimate`); None when it fits the budget or the user said to proceed."""
+        return self.budget.refusal(assessed_usage(llm_estimate, self.price), llm_estimate.get("objects", 0))
 
     def complete(self, system: str, prompt: str, prompt_version: str = "") -> LlmReply:
         key = cache_key(self.model, prompt_version, system, prompt)
@@ -166,19 +188,39 @@ class LlmClient:
                 return LlmReply(text, LlmUsage(), cached=True)
         if self.budget.exhausted():
             raise BudgetExhausted("budget exhausted")
+        request = dict(
+            model=self.model, max_tokens=self.max_tokens,
+            system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
+            messages=[{"role": "user", "content": prompt}],
+            extra_body={"temperature": self.temperature} if self.price.takes_temperature else None,
+        )
         with self._slots:
-            response = self.client.messages.create(
-                model=self.model, max_tokens=self.max_tokens,
-                system=[{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
-                messages=[{"role": "user", "content": prompt}],
-                extra_body={"temperature": self.temperature} if self.price.takes_temperature else None,
-            )
+            if self.streamed:
+                with self.client.messages.stream(**request) as stream:
+                    response = stream.get_final_message()
+            else:
+                response = self.client.messages.create(**request)
         text = "".join(block.text for block in response.content if block.type == "text")
         usage = usage_of(response.usage, self.price)
         self.budget.charge(usage)
         if self.cache is not None and response.stop_reason != "max_tokens":
             self.cache.put(key, self.model, text)
         return LlmReply(text, usage)
+
+
+def _reply_outlasts_timeout(max_tokens: int, timeout) -> bool:
+    """Whether the longest reply allowed may take longer than the read timeout to arrive whole."""
+    seconds = timeout.read if isinstance(timeout, httpx.Timeout) else timeout
+    return seconds is not None and max_tokens > seconds * REPLY_TOKENS_PER_SECOND
+
+
+def assessed_usage(llm_estimate: dict, price: Price) -> LlmUsage:
+    """The assessment's estimate (its summary's `llm_estimate`) as usage, priced: each object one
+    request whose reply is ESTIMATED_REPLY_TOKENS, the rest of its tokens input."""
+    replies = llm_estimate.get("objects", 0) * ESTIMATED_REPLY_TOKENS
+    estimate = LlmUsage(input_tokens=max(llm_estimate.get("tokens", 0) - replies, 0), output_tokens=replies)
+    estimate.cost_usd = cost_of(estimate, price)
+    return estimate
 
 
 def usage_of(usage, price: Price) -> LlmUsage:

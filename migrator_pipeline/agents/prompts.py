@@ -49,10 +49,12 @@ whole corrected query."""
 
 def object_context(tsql: str, reads: Mapping[str, Sequence[tuple[str, str]]],
                    target: str | None, target_columns: Sequence[tuple[str, str]] | None,
-                   relation_names: Mapping[str, str], functions: Sequence[str] = ()) -> str:
+                   relation_names: Mapping[str, str], functions: Sequence[str] = (),
+                   parameters: Sequence[tuple[str, str, str | None]] = ()) -> str:
     """The per-object part of a prompt. `reads` maps object key -> (column, SQL Server type);
     `relation_names` maps the object keys read -> how the reply must name them; `functions` are
-    the definitions of functions it calls that have no translation, to be inlined."""
+    the definitions of functions it calls that have no translation, to be inlined; `parameters`
+    the procedure's (name as the reply writes it, SQL Server type, default or None)."""
     lines = ["Relations you may read:"]
     for key, columns in reads.items():
         cols = ", ".join(f"{name} {data_type}" for name, data_type in columns) or "(columns unknown)"
@@ -61,6 +63,11 @@ def object_context(tsql: str, reads: Mapping[str, Sequence[tuple[str, str]]],
         lines.append(f"Target: {target}")
     if target_columns:
         lines.append("Target columns, in order: " + ", ".join(f"{n} {t}" for n, t in target_columns))
+    if parameters:
+        lines.append("Parameters, the only variables the query may use (each becomes a dbt var; the "
+                     "rows are those the code leaves when called with them), written as given:")
+        lines += [f"- {name} {data_type}" + (f" = {default}" if default is not None else " (no default)")
+                  for name, data_type, default in parameters]
     for body in functions:
         lines.append("A function it calls, with no translation: inline its logic, do not call it.")
         lines.append(f"<source>\n```sql\n{body}\n```\n</source>")

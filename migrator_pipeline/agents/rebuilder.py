@@ -6,6 +6,12 @@
 The LLM repair is given the dbt error, the compiled SQL and, when SQL Server's rows are known,
 the row differences; a model whose rows differ is not passed, and goes round again. Its reply
 is validated as data (agents/validation.py) before anything is rebuilt.
+
+Resume: with a checkpointer (agents/checkpoints.py) and the LLM on, each model's graph state is
+kept after every node, one thread per model and input, as for the executor. A run killed
+mid-step and started again resumes each model from its last node, so no answer is asked for
+twice. A model whose repair had finished is not asked again either, but its repaired SQL is
+rebuilt once: a re-run writes a fresh dbt project, which holds the model as drafted.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import TypedDict
 from langgraph.graph import END, START, StateGraph
 
 from migrator_pipeline.agents import prompts
+from migrator_pipeline.agents.checkpoints import thread_id
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
 from migrator_pipeline.agents.validation import validate_reply
 from migrator_pipeline.dbt_project.fixups import repair
@@ -60,7 +67,7 @@ class RepairState(TypedDict, total=False):
 
 
 def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: RepairContext | None = None,
-                          check_rows: RowCheck | None = None):
+                          check_rows: RowCheck | None = None, checkpointer=None):
     context = context or RepairContext()
 
     def fixup(state: RepairState) -> RepairState:
@@ -96,15 +103,7 @@ def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: Repa
                 "stuck": False, "accepted": True, "row_differences": None}
 
     def rebuild_model(state: RepairState) -> RepairState:
-        report = rebuild(state["name"], state["sql"])
-        node = report.model(state["name"])
-        passed = node is not None and not node.failed and not any(
-            t.failed for t in report.tests_for(state["name"]))
-        error = None if passed else (node.message if node else report.error) or "model did not build"
-        differences = check_rows(state["name"]) if passed and check_rows else None
-        if differences:
-            passed, error = False, f"rows differ from SQL Server's: {differences.splitlines()[0]}"
-        return {"report": report, "passed": passed, "error": error, "row_differences": differences,
+        return {**rebuilt(state["name"], state["sql"], rebuild, check_rows),
                 "attempts": state.get("attempts", 0) + 1}
 
     def llm_left(state: RepairState) -> bool:
@@ -135,23 +134,48 @@ def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: Repa
     graph.add_conditional_edges("fixup", after_fixup, ["rebuild", "llm_repair", END])
     graph.add_conditional_edges("llm_repair", after_llm_repair, ["rebuild", "llm_repair", END])
     graph.add_conditional_edges("rebuild", after_rebuild, ["fixup", END])
-    return graph.compile()
+    return graph.compile(checkpointer=checkpointer)
+
+
+def rebuilt(name: str, sql: str, rebuild: Rebuild, check_rows: RowCheck | None) -> RepairState:
+    """Rebuild one model and judge it: passed when it and its tests built and, where SQL Server's
+    rows are known, its rows equal them."""
+    report = rebuild(name, sql)
+    node = report.model(name)
+    passed = node is not None and not node.failed and not any(t.failed for t in report.tests_for(name))
+    error = None if passed else (node.message if node else report.error) or "model did not build"
+    differences = check_rows(name) if passed and check_rows else None
+    if differences:
+        passed, error = False, f"rows differ from SQL Server's: {differences.splitlines()[0]}"
+    return {"report": report, "passed": passed, "error": error, "row_differences": differences}
 
 
 def repair_models(failed: dict[str, tuple[str, str]], rebuild: Rebuild,
                   llm: LlmClient | None = None, context: RepairContext | None = None,
-                  check_rows: RowCheck | None = None) -> tuple[list[RepairOutcome], BuildReport]:
-    """`failed` maps model name -> (current sql, error). Returns outcomes and the merged evidence."""
-    graph = build_rebuilder_graph(rebuild, llm, context, check_rows)
+                  check_rows: RowCheck | None = None, checkpointer=None,
+                  project: str = "") -> tuple[list[RepairOutcome], BuildReport]:
+    """`failed` maps model name -> (current sql, error). Returns outcomes and the merged evidence.
+    With a `checkpointer` and the LLM on, a killed run's re-run resumes (module docstring); the
+    threads are deleted once every model is done."""
+    if llm is None:  # fix-ups alone cost nothing: nothing worth resuming
+        checkpointer = None
+    graph = build_rebuilder_graph(rebuild, llm, context, check_rows, checkpointer)
     outcomes: list[RepairOutcome] = []
     evidence = BuildReport()
+    threads = []
     for name, (sql, error) in failed.items():
         # a model that builds but returns other rows than SQL Server's comes with no dbt error
         differences = check_rows(name) if check_rows and not error else None
         if differences:
             error = f"rows differ from SQL Server's: {differences.splitlines()[0]}"
-        final = graph.invoke({"name": name, "sql": sql, "error": error, "attempts": 0, "fixes": [],
-                              "row_differences": differences})
+        start = {"name": name, "sql": sql, "error": error, "attempts": 0, "fixes": [],
+                 "row_differences": differences}
+        # "repair:": never the executor's thread of the same model
+        thread = thread_id(project, f"repair:{name}", sql, error or "", differences or "", llm.model,
+                           prompts.PROMPT_VERSION) if checkpointer else None
+        final = _invoke(graph, start, thread, rebuild, check_rows)
+        if thread:
+            threads.append(thread)
         if final.get("report") is not None:
             evidence = evidence.merge(final["report"])
         outcomes.append(RepairOutcome(
@@ -160,4 +184,23 @@ def repair_models(failed: dict[str, tuple[str, str]], rebuild: Rebuild,
             sql=final.get("sql") if final.get("fixes") else None,
             usage=final.get("usage") or LlmUsage(), rejections=final.get("rejections") or [],
         ))
+    for thread in threads:
+        checkpointer.delete_thread(thread)
     return outcomes, evidence
+
+
+def _invoke(graph, start: RepairState, thread: str | None, rebuild: Rebuild,
+            check_rows: RowCheck | None) -> RepairState:
+    if thread is None:
+        return graph.invoke(start)
+    config = {"configurable": {"thread_id": thread}}
+    saved = graph.get_state(config)
+    if saved.values and not saved.next:  # finished before the kill: nothing to ask again
+        final = dict(saved.values)
+        if final.get("fixes"):  # this run's project holds the model as drafted: rebuild the repair
+            final.update(rebuilt(final["name"], final["sql"], rebuild, check_rows))
+        return final
+    # "sync": each node's state is written before the next runs, so a kill loses no answer
+    if saved.next:  # cut off mid-graph: resume from its last node
+        return graph.invoke(None, config, durability="sync")
+    return graph.invoke(start, config, durability="sync")

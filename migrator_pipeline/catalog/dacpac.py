@@ -57,7 +57,7 @@ from migrator_pipeline.catalog.dacpac_xml import (
     type_name,
     type_text,
 )
-from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
+from migrator_pipeline.catalog.model import Catalog, CheckConstraint, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.catalog.sqlcmd import decode_script
 
@@ -290,6 +290,8 @@ class _ModelReader:
         elif kind == "SqlCheckConstraint":
             check = strip_parens(property_text(constraint, "CheckExpressionScript") or "")
             table.constraint_lines.append(f"{prefix}CHECK ({check})")
+            if check:
+                table.obj.checks.append(CheckConstraint(check, parts[-1] if parts else None))
         elif kind == "SqlForeignKeyConstraint":
             self._apply_foreign_key(table, constraint, prefix, parts[-1] if parts else None)
         else:

@@ -37,7 +37,7 @@ from sqlglot.errors import SqlglotError
 
 from migrator_pipeline.catalog.dependencies import dependency_findings
 from migrator_pipeline.catalog.live_source import LiveSource, connect
-from migrator_pipeline.catalog.model import Catalog, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
+from migrator_pipeline.catalog.model import Catalog, CheckConstraint, Column, Finding, ForeignKey, SourceError, SourceObject, object_key
 from migrator_pipeline.tsql.identifiers import bracketed
 from migrator_pipeline.tsql.lexer import LineIndex, tokenize
 from migrator_pipeline.tsql.modules import body_statements
@@ -105,6 +105,11 @@ JOIN sys.schemas AS rs ON rs.schema_id = ro.schema_id
 JOIN sys.columns AS rc ON rc.object_id = fkc.referenced_object_id AND rc.column_id = fkc.referenced_column_id
 ORDER BY fk.parent_object_id, fk.object_id, fkc.constraint_column_id"""
 
+CHECKS_QUERY = """\
+SELECT cc.parent_object_id, cc.parent_column_id, cc.name, cc.is_system_named, cc.definition, cc.is_disabled, cc.is_not_trusted
+FROM sys.check_constraints AS cc
+ORDER BY cc.parent_object_id, cc.object_id"""
+
 # `value` is a sql_variant, which pyodbc cannot fetch: cast it
 DESCRIPTIONS_QUERY = """\
 SELECT ep.major_id, ep.minor_id, CAST(ep.value AS nvarchar(4000)) AS description
@@ -169,7 +174,7 @@ ORDER BY s.name, t.name"""
 # in the order the reader runs them
 CATALOG_QUERIES = (
     COLLATION_QUERY, OBJECTS_QUERY, MODULES_QUERY, COLUMNS_QUERY, IDENTITY_QUERY, COMPUTED_QUERY,
-    DEFAULTS_QUERY, KEYS_QUERY, FOREIGN_KEYS_QUERY, DESCRIPTIONS_QUERY, PARAMETERS_QUERY,
+    DEFAULTS_QUERY, KEYS_QUERY, FOREIGN_KEYS_QUERY, CHECKS_QUERY, DESCRIPTIONS_QUERY, PARAMETERS_QUERY,
     EXPRESSION_DEPENDENCIES_QUERY, SCHEMAS_QUERY, TYPES_QUERY, SEQUENCES_QUERY, SYNONYMS_QUERY,
     INDEXES_QUERY,
 )
@@ -342,9 +347,25 @@ class _LiveReader:
                 table.foreign_keys.append(key)
             key.columns.append(row["column_name"])
             key.ref_columns.append(row["ref_column"])
+        self.read_checks()
         for table in self.by_id.values():
             if table.kind == "table":
                 table.body = _table_body(table)
+
+    def read_checks(self) -> None:
+        """CHECK constraints; a disabled or untrusted one (WITH NOCHECK) is a finding, never a test."""
+        for row in self.rows(CHECKS_QUERY, "sys.check_constraints"):
+            table = self.by_id.get(row["parent_object_id"])
+            if table is None or row["definition"] is None:
+                continue
+            expression = _strip_parens(row["definition"])
+            if row["is_disabled"] or row["is_not_trusted"]:
+                why = "disabled" if row["is_disabled"] else "not trusted (added WITH NOCHECK)"
+                self.finding("info", f"{table.source}: CHECK {row['name']} ({expression}) is {why}: not tested", table.source)
+                continue
+            column = self.columns.get((row["parent_object_id"], row["parent_column_id"]))  # none: table-level
+            table.checks.append(CheckConstraint(expression, None if row["is_system_named"] else row["name"],
+                                                column.name if column else None))
 
     def read_descriptions(self) -> None:
         for row in self.rows(DESCRIPTIONS_QUERY, "sys.extended_properties"):
@@ -458,6 +479,7 @@ def _table_body(table: SourceObject) -> str:
         line += " IDENTITY" if column.identity else ""
         line += " NULL" if column.nullable else " NOT NULL"
         line += f" DEFAULT ({column.default})" if column.default is not None else ""
+        line += "".join(f" {c.tsql}" for c in table.checks if c.column == column.name)
         lines.append(line)
     if table.primary_key:
         lines.append(f"PRIMARY KEY ({', '.join(map(bracketed, table.primary_key))})")
@@ -466,6 +488,7 @@ def _table_body(table: SourceObject) -> str:
         named = f"CONSTRAINT {bracketed(key.name)} " if key.name else ""
         lines.append(f"{named}FOREIGN KEY ({', '.join(map(bracketed, key.columns))}) REFERENCES"
                      f" {bracketed(key.ref_schema)}.{bracketed(key.ref_table)} ({', '.join(map(bracketed, key.ref_columns))})")
+    lines += [c.tsql for c in table.checks if c.column is None]
     header = f"CREATE TABLE {bracketed(table.schema)}.{bracketed(table.name)} (\n    "
     return header + ",\n    ".join(lines) + "\n)"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from migrator_pipeline.serialisation import SavedAsJson
+from migrator_pipeline.tsql.identifiers import bracketed
 from migrator_pipeline.tsql.modules import ModuleHeader, read_module_header
 
 # SQL Server's default collation: case-insensitive, accent-sensitive.
@@ -49,6 +50,20 @@ class ForeignKey:
 
 
 @dataclass
+class CheckConstraint:
+    """A table's CHECK constraint: SQL Server keeps a row only when `expression` is not false."""
+
+    expression: str  # T-SQL, as written inside CHECK ( ... )
+    name: str | None = None
+    column: str | None = None  # declared on this column (it still may read others)
+
+    @property
+    def tsql(self) -> str:
+        """The constraint as a CREATE TABLE declares it: `CONSTRAINT [name] CHECK (expression)`."""
+        return f"{f'CONSTRAINT {bracketed(self.name)} ' if self.name else ''}CHECK ({self.expression})"
+
+
+@dataclass
 class Finding:
     """Something a person should know about the source: never dropped silently."""
 
@@ -72,6 +87,7 @@ class SourceObject:
     primary_key: list[str] = field(default_factory=list)
     unique_keys: list[list[str]] = field(default_factory=list)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    checks: list[CheckConstraint] = field(default_factory=list)
     description: str | None = None
     # functions: "scalar" | "table"; parameters as (name with @, data_type)
     function_kind: str | None = None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from migrator_pipeline.catalog.model import Catalog, SourceError, SourceObject
 from migrator_pipeline.serialisation import SavedAsJson
+from migrator_pipeline.tsql.identifiers import DEFAULT_POLICY, IDENTIFIER_POLICIES
 
 SCRIPT_SUFFIXES = (".sql",)
 
@@ -22,6 +23,8 @@ class SourceSpec(SavedAsJson):
     location: str  # a path, or a live server's URL / ODBC string without its password
     variables: dict[str, str] = field(default_factory=dict)  # SQLCMD variables (--var NAME=value)
     sample_rows: int | None = None  # live servers: copy at most this many rows per table
+    # how SQL Server names become dbt names: "lower" or "snake_case" (tsql/identifiers.py)
+    identifiers: str = DEFAULT_POLICY
 
     @property
     def kind(self) -> str:
@@ -34,6 +37,8 @@ class SourceSpec(SavedAsJson):
 
 def check_source(spec: SourceSpec) -> None:
     """Cheap checks before anything runs: raises SourceError with one clear line."""
+    if spec.identifiers not in IDENTIFIER_POLICIES:
+        raise SourceError(f"unknown identifier policy {spec.identifiers!r}: use one of {', '.join(IDENTIFIER_POLICIES)}")
     if spec.kind == "live":
         from migrator_pipeline.catalog.live_source import connect, parse_source_url
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from migrator_pipeline.catalog.model import Column, ForeignKey, SourceObject
+from migrator_pipeline.catalog.model import CheckConstraint, Column, ForeignKey, SourceObject
 from migrator_pipeline.tsql.lexer import Token
 from migrator_pipeline.tsql.modules import ModuleHeader, parse_module_header
 from migrator_pipeline.tsql.tokens import (
@@ -26,7 +26,7 @@ from migrator_pipeline.tsql.tokens import (
 )
 
 _TABLE_CONSTRAINTS = frozenset({"PRIMARY", "UNIQUE", "FOREIGN", "CHECK", "INDEX", "PERIOD"})
-_COMPUTED_END = frozenset({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE"})
+_COMPUTED_END = frozenset({"PERSISTED", "CONSTRAINT", "NOT", "NULL", "PRIMARY", "UNIQUE", "CHECK"})
 _INTEGER = re.compile(r"^-?\d+$")
 
 
@@ -61,15 +61,17 @@ class TableDefinitions:
     def _apply_element(self, table: SourceObject, element: list[Token], text: str) -> None:
         first = element[0].upper
         if first == "CONSTRAINT" and len(element) > 2:
-            self._apply_table_constraint(table, element[2:], element[1].name)
+            self._apply_table_constraint(table, element[2:], element[1].name, text)
         elif first in _TABLE_CONSTRAINTS:
-            self._apply_table_constraint(table, element, None)
+            self._apply_table_constraint(table, element, None, text)
         else:
             table.columns.append(self._column(table, element, text))
 
-    def _apply_table_constraint(self, table: SourceObject, element: list[Token], name: str | None) -> None:
+    def _apply_table_constraint(self, table: SourceObject, element: list[Token], name: str | None, text: str) -> None:
         kind = element[0].upper
-        if kind == "PRIMARY":
+        if kind == "CHECK":
+            self._add_check(table, element, 1, text, name, None)
+        elif kind == "PRIMARY":
             table.primary_key, _ = name_list(element, 1)
             pk = {c.lower() for c in table.primary_key}
             for column in table.columns:
@@ -117,7 +119,11 @@ class TableDefinitions:
                     self.identity_specs[table.key] = (int(spec[0]), int(spec[1]))
                 return close + 1 if close > 0 else len(tokens)
         elif word == "CONSTRAINT":
+            if i + 2 < len(tokens) and tokens[i + 2].upper == "CHECK":
+                return self._add_check(table, tokens, i + 3, text, tokens[i + 1].name, column.name)
             return i + 2
+        elif word == "CHECK":
+            return self._add_check(table, tokens, i + 1, text, None, column.name)
         elif word == "DEFAULT":
             end = self._expression_end(tokens, i + 1)
             column.default = token_text(text, strip_parens(tokens[i + 1 : end]))
@@ -135,6 +141,21 @@ class TableDefinitions:
             close = matching_paren(tokens, i)
             return close + 1 if close > 0 else len(tokens)
         return i + 1
+
+    def _add_check(self, table: SourceObject, tokens: list[Token], i: int, text: str,
+                   name: str | None, column: str | None) -> int:
+        """`CHECK [NOT FOR REPLICATION] (expression)` from token i on: the check onto the table;
+        returns the index past its `)`."""
+        while i < len(tokens) and tokens[i].text != "(":
+            i += 1
+        close = matching_paren(tokens, i) if i < len(tokens) else -1
+        if close < 0:
+            self.finding("warning", f"{table.source}: CHECK constraint {name or ''} without a complete (expression): not read",
+                         table.file, table.line, table.source)
+            return len(tokens)
+        expression = token_text(text, strip_parens(tokens[i + 1 : close]))
+        table.checks.append(CheckConstraint(expression, name, column))
+        return close + 1
 
     @staticmethod
     def _expression_end(tokens: list[Token], i: int) -> int:
@@ -161,11 +182,27 @@ class TableDefinitions:
         rest = alter.tokens[header.name_end :]
         words = [t.upper for t in rest]
         if "ADD" not in words:
-            if words[:2] not in (["CHECK", "CONSTRAINT"], ["NOCHECK", "CONSTRAINT"]):
+            if words[:2] == ["NOCHECK", "CONSTRAINT"]:
+                self._disable_checks(table, [t.name for t in rest[2:] if t.kind in ("word", "quoted")], alter)
+            elif words[:2] != ["CHECK", "CONSTRAINT"]:
                 self.finding("info", f"ALTER TABLE {table.source} {' '.join(words[:2])} ignored", alter.file, alter.line, table.source)
             return
+        checks_before = len(table.checks)
         for element in split_commas(rest[words.index("ADD") + 1 :]):
             self._apply_element(table, element, alter.text)
+        if "NOCHECK" in words[: words.index("ADD")]:  # WITH NOCHECK: the rows already there may break it
+            self._disable_checks(table, [c.name or c.expression for c in table.checks[checks_before:]], alter,
+                                 "added WITH NOCHECK: the rows already there were never checked")
+
+    def _disable_checks(self, table: SourceObject, names: list[str], alter: AlterTable,
+                        why: str = "disabled (NOCHECK CONSTRAINT)") -> None:
+        """Checks SQL Server does not hold the rows to: no test may rest on them."""
+        every = any(n.upper() == "ALL" for n in names)
+        wanted = {n.lower() for n in names}
+        for check in [c for c in table.checks if every or (c.name or c.expression).lower() in wanted]:
+            table.checks.remove(check)
+            self.finding("info", f"{table.source}: CHECK {check.name or ''} ({check.expression}) {why}: not tested",
+                         alter.file, alter.line, table.source)
 
 
 def _computed_end(tokens: list[Token]) -> int:

@@ -25,9 +25,9 @@ from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.dbt_project.sql_style import format_model_sql
 from migrator_pipeline.drafts import Drafts
-from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
+from migrator_pipeline.planning.model import MigrationPlan, PlannedCheck, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
-from migrator_pipeline.tsql.identifiers import fold_columns, sql_name
+from migrator_pipeline.tsql.identifiers import fold_columns, raw_columns, sql_name
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 
 TEMPLATE_DIR = REPO_ROOT / "dbt_template"
@@ -222,15 +222,19 @@ def render_macro(macro, macros: frozenset[str] = frozenset()) -> str:
 def sources_yaml(plan: MigrationPlan, catalog: Catalog) -> dict:
     by_schema: dict[str, list[dict]] = {}
     source_names = {s.object: s for s in plan.sources}
-    names = {s.object: column_names(plan, catalog.get(s.object)) for s in plan.sources}
+    # a source is the raw copy: its columns keep the raw names, whatever the identifier policy
+    names = {s.object: {name.lower(): raw for name, raw in raw_columns([c.name for c in catalog.get(s.object).columns]).items()}
+             for s in plan.sources}
     for source in plan.sources:
         table = catalog.get(source.object)
         by_schema.setdefault(source.source_name, []).append({
             "name": source.table_name,
             "identifier": source.identifier,
             "description": table.description or f"{table.source} from SQL Server.",
-            "columns": _column_docs(table, names[source.object], source_names, names),
-            **_composite_key_tests(table, names[source.object]),
+            **_with_check_tests(source.checks, {
+                "columns": _column_docs(table, names[source.object], source_names, names),
+                **_composite_key_tests(table, names[source.object]),
+            }),
         })
     return {"version": 2, "sources": [
         {"name": name, "schema": plan.raw_schema,
@@ -370,6 +374,28 @@ def _column_docs(table: SourceObject, names: dict[str, str], sources: dict | Non
             doc["data_tests"] = tests
         docs.append(doc)
     return docs
+
+
+def _with_check_tests(checks: list[PlannedCheck], entry: dict) -> dict:
+    """A source table's YAML with its CHECK constraints' tests (`planning.check_tests`): an
+    `accepted_values` on its column, or on the table (of an expression, or `expression_is_true`)."""
+    for check in checks:
+        described = f"SQL Server CHECK ({check.check})"
+        if check.test == "expression_is_true":
+            test = {"expression_is_true": {"description": described, "arguments": {"expression": check.expression}}}
+        else:
+            # dbt's accepted_values writes each value between quotes as it is: `O'Brien` must come doubled
+            values = [v.replace("'", "''") for v in check.values] if check.quote else check.values
+            arguments = {"values": values, **({} if check.quote else {"quote": False})}
+            test = {"accepted_values": {"description": described, "arguments": arguments}}
+        column = next((c for c in entry["columns"] if check.column and c["name"] == check.column), None)
+        if column is not None:
+            column.setdefault("data_tests", []).append(test)
+            continue
+        if check.column_expression:
+            test["accepted_values"]["column_name"] = check.column_expression
+        entry.setdefault("data_tests", []).append(test)
+    return entry
 
 
 def _column_description(column) -> str:

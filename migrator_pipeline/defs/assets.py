@@ -10,6 +10,7 @@ and a re-run of one step read the same files, and the dbt project is a directory
 """
 
 
+import functools
 import re
 import time
 from collections import Counter
@@ -23,10 +24,11 @@ import dagster as dg
 from migrator_pipeline.agents.checkpoints import postgres_checkpointer
 from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
-from migrator_pipeline.assessment import assess
+from migrator_pipeline.agents.llm import LlmClient
+from migrator_pipeline.assessment import Assessment, assess
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_source
-from migrator_pipeline.catalog.model import SourceError
+from migrator_pipeline.catalog.model import Catalog, SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
@@ -49,7 +51,7 @@ from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
     StepOutput)
-from migrator_pipeline.tsql.identifiers import raw_schema_name
+from migrator_pipeline.tsql.identifiers import DEFAULT_POLICY, raw_schema_name, spelling_names
 from migrator_pipeline.usage import usage_metadata
 from migrator_pipeline.warehouse.loading import LoadReport, load_source_tables
 from migrator_pipeline.warehouse.schemas import reset_schema
@@ -60,8 +62,19 @@ def migration_asset(*, reads: Sequence[StepOutput] = (), deps: Sequence[str] = (
     """One step of a migration project: partitioned by project, in the `migration` group, and
     depending on the steps whose outputs it `reads` (plus `deps` that only order the run)."""
     after = list(dict.fromkeys([*(output.step for output in reads), *deps]))
-    return dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
-                    deps=after or None, **asset_args)
+    asset = dg.asset(partitions_def=migration_projects, group_name="migration", owners=OWNERS,
+                     deps=after or None, **asset_args)
+    return (lambda step: asset(_named_as_planned(step))) if PLAN in reads else asset
+
+
+def _named_as_planned(step: Callable) -> Callable:
+    """A step after the plan names everything as the plan did: under its identifier policy's
+    spellings (`tsql.identifiers.spelling_names`)."""
+    @functools.wraps(step)
+    def under_plan_spellings(context: dg.AssetExecutionContext, *args, **kwargs):
+        with spelling_names(ProjectFiles(context.partition_key).plan().spellings):
+            return step(context, *args, **kwargs)
+    return under_plan_spellings
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class SourceConfig(dg.Config):
 
     source: str | None = None
     variables: dict[str, str] | None = None  # SQLCMD variables, as `--var NAME=VALUE`
+    identifiers: str = DEFAULT_POLICY  # dbt names: "lower" or "snake_case", as `--identifiers`
 
 
 @migration_asset(kinds={"python", "sqlserver"},
@@ -144,7 +158,7 @@ def _given_or_registered_source(files: ProjectFiles, config: SourceConfig) -> So
                           "not in the run config")
     if not is_live_source(location):  # stored absolute: later runs need not share this one's directory
         location = str(Path(location).expanduser().resolve())
-    source = SourceSpec(location, dict(config.variables or {}))
+    source = SourceSpec(location, dict(config.variables or {}), identifiers=config.identifiers)
     check_source(source)
     files.register(source)
     return source
@@ -202,7 +216,7 @@ def migration_plan(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     step = start_step(context)
     files = step.files
     catalog = files.catalog()
-    plan = plan_migration(catalog, files.project)
+    plan = plan_migration(catalog, files.project, files.identifier_policy())
     files.save(PLAN, plan.save)
     by_artifact: dict[str, int] = {}
     for entry in plan.entries:
@@ -228,6 +242,8 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     catalog = files.catalog()
     plan = files.plan()
     client = llm.client(warehouse.resolved_url())
+    if client is not None:
+        refuse_over_budget(client, files, catalog)
     with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
         saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
         drafts = run_executor(plan, catalog, client, on_progress=_progress(context, "drafted"),
@@ -244,6 +260,16 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         **step.usage(objects=len(plan.models), models=len(drafts.models) - len(failed),
                      llm=usage),
     })
+
+
+def refuse_over_budget(client: LlmClient, files: ProjectFiles, catalog: Catalog) -> None:
+    """Before anything is spent: over the budget by the assessment's estimate (and not told to
+    proceed), the step fails with one line and asks nothing; the CLI exits 2 with that line."""
+    path = files.path("assessment.json")  # the assessment step's output, as it writes it
+    assessed = Assessment.load(path) if path.exists() else assess(catalog)
+    refusal = client.refusal(assessed.summary.get("llm_estimate", {}))
+    if refusal:
+        raise dg.Failure(description=refusal, allow_retries=False)
 
 
 @migration_asset(reads=[CATALOG, PLAN, DRAFTS, RAW_TABLES], kinds={"dbt", "postgres"},
@@ -318,7 +344,10 @@ def repaired_models(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         relations=plan.relations, macros=[m.name for m in plan.macros],
         columns={name: output_columns(sql) for name, (sql, _) in failed.items()},
         compiled_sql=compiled_sql(files.dbt_dir, failed))
-    outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows)
+    with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
+        saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
+        outcomes, evidence = repair_models(failed, rebuild, client, repair_context, check_rows,
+                                           checkpointer=saver, project=files.project)
     _log_events(context, dbt_build_events(files.project, files.dbt_dir, evidence))
     final = report.merge(evidence)
     files.save(FINAL_REPORT, final.save)

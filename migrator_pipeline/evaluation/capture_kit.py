@@ -41,7 +41,7 @@ from migrator_pipeline.evaluation.expected_rows import (
     compared_model,
 )
 from migrator_pipeline.planning.model import MigrationPlan
-from migrator_pipeline.tsql.identifiers import bracketed, fold_identifier
+from migrator_pipeline.tsql.identifiers import bracketed, fold_identifier, spelling_names
 
 COUNTS_PER_QUERY = 100  # tables counted by one query: keeps each bcp command line short
 KIT_FOLDER = "capture_kit"
@@ -202,7 +202,8 @@ def capture_kit(catalog: Catalog, plan: MigrationPlan, types: dict[str, dict[str
     `types` are the built column types (`column_types.json`), for views the catalog cannot type."""
     kit = CaptureKit(plan.project)
     for obj in captured_objects(catalog, plan):
-        columns = kit_columns(obj, plan, _built_types(plan, catalog, obj, types or {}))
+        with spelling_names(plan.spellings):  # built columns are named as the plan named them
+            columns = kit_columns(obj, plan, _built_types(plan, catalog, obj, types or {}))
         if not columns:
             kit.notes.append(f"{obj.source}: left out, its columns are not known (the view was not read)")
             continue

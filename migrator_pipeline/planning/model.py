@@ -14,6 +14,19 @@ MATERIALIZATIONS = ("view", "table", "incremental", "ephemeral")
 
 
 @dataclass
+class PlannedCheck:
+    """A CHECK constraint as a dbt test on a source (`planning.check_tests`)."""
+
+    test: str  # "accepted_values" or "expression_is_true"
+    check: str  # the T-SQL condition it tests, as written
+    column: str | None = None  # accepted_values on this (raw) column
+    column_expression: str | None = None  # ... or on this PostgreSQL expression (dbt's column_name)
+    values: list[str] = field(default_factory=list)
+    quote: bool = True  # the values are strings
+    expression: str | None = None  # expression_is_true: the condition, in PostgreSQL
+
+
+@dataclass
 class PlannedSource:
     """A SQL Server table loaded from outside: a dbt source over the raw schema."""
 
@@ -21,6 +34,7 @@ class PlannedSource:
     source_name: str  # dbt source name: the SQL Server schema, folded
     table_name: str  # dbt source table name: the SQL Server table, folded
     identifier: str  # relation name in the raw schema: `<schema>__<table>`
+    checks: list[PlannedCheck] = field(default_factory=list)
 
 
 @dataclass
@@ -114,6 +128,13 @@ class MigrationPlan(SavedAsJson):
     # `schema.name` as in SQL Server -> {"model": the dbt name it became or None,
     #                                    "columns": {SQL Server column: column in dbt}}
     names: dict[str, dict] = field(default_factory=dict)
+    # the identifier policy (`tsql.identifiers`): "lower" or "snake_case"; under snake_case, the
+    # spellings every step names through (`planning.naming.snake_case_spellings`)
+    identifier_policy: str = "lower"
+    spellings: dict[str, str] = field(default_factory=dict)
+    # what a person should know about the plan's names and tests: names settled otherwise than
+    # the policy says, CHECK constraints left untested
+    notes: list[str] = field(default_factory=list)
 
     def model(self, name: str) -> PlannedModel | None:
         return next((m for m in self.models if m.name == name), None)

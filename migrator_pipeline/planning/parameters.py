@@ -35,11 +35,37 @@ def bind_parameters(query: exp.Query, module: SourceObject) -> tuple[exp.Query, 
         default = defaults.get(name)
         if default is None and declared[name][0] not in missing:
             missing.append(declared[name][0])
-        folded = fold_identifier(name)
-        placeholder = f"{VARIABLE_PREFIX}{folded}"
-        variables[placeholder] = "{{ var('%s', %s) }}" % (folded, _jinja_string(default or "null"))
+        placeholder, jinja = _variable(name, default)
+        variables[placeholder] = jinja
         node.replace(_typed(exp.column(placeholder), declared[name][1]))
     return query, variables, missing
+
+
+def parameter_variables(module: SourceObject) -> tuple[dict[str, str], list[str]]:
+    """Every declared parameter as a dbt var, placeholder -> `{{ var('p', <default>) }}` (as
+    `bind_parameters` maps them), and the parameters, as declared, that have no default."""
+    defaults = module.header.parameter_defaults if module.header else {}
+    variables = dict(_variable(name.lstrip("@").lower(), defaults.get(name.lstrip("@").lower()))
+                     for name, _ in module.parameters)
+    return variables, [name for name, _ in module.parameters if defaults.get(name.lstrip("@").lower()) is None]
+
+
+def scalar_parameters(module: SourceObject) -> bool:
+    """Whether every parameter has a scalar type: a table-valued parameter (a user-defined table
+    type, READONLY) cannot be a dbt var."""
+    for _, data_type in module.parameters:
+        try:
+            if exp.DataType.build(data_type, dialect="tsql").is_type(exp.DataType.Type.USERDEFINED):
+                return False
+        except (SqlglotError, ValueError):
+            return False
+    return True
+
+
+def _variable(name: str, default: str | None) -> tuple[str, str]:
+    """A parameter's placeholder column and the dbt var that replaces it."""
+    folded = fold_identifier(name)
+    return f"{VARIABLE_PREFIX}{folded}", "{{ var('%s', %s) }}" % (folded, _jinja_string(default or "null"))
 
 
 def _typed(column: exp.Column, data_type: str) -> exp.Expression:

@@ -58,7 +58,8 @@ Rules, in the order they apply:
   - two procedures producing the same table: the later (by source name) needs review.
 - A table produced by a planned model or snapshot is not a source. Every other table (including
   tables written only by procedures that need review) is a dbt source in `<project>_raw`, with a
-  staging view `stg_<schema>__<table>` selecting all its columns.
+  staging view `stg_<schema>__<table>` selecting all its columns. Sources keep the raw copy's
+  `lower` names; the staging view renames them under the `snake_case` policy.
 - Views -> `view` models.
 - Functions (`planning.functions`): scalar functions whose body is a single `RETURN <expr>`, or folds into one
   (`planning.scalar_functions`) -> macros; other scalar functions need review. Inline table-valued functions (`RETURNS TABLE AS RETURN (SELECT ...)`)
@@ -69,7 +70,9 @@ Rules, in the order they apply:
   `intermediate` when another view, procedure or function of the estate (other than the one
   producing it) reads it, `marts` otherwise. Materializations: staging, views and functions
   `view`; procedure targets as above.
-- Names (`planning.naming`): every identifier goes through `fold_identifier` (lower case, non-word runs -> `_`).
+- Names (`planning.naming`): every identifier goes through `fold_identifier` (lower case, non-word runs -> `_`;
+  under the `snake_case` policy, also `_` where a word starts: `OrderLineID` -> `order_line_id`, settled once
+  for the catalog by `snake_case_spellings`, recorded in `plan.spellings`).
   Models are named after the folded view/function/procedure (analyses) or target table
   (procedure models, snapshots); names that collide are all prefixed with `<schema>__`, and
   the description says so. Columns of one table or SELECT that collide once folded
@@ -88,20 +91,35 @@ from __future__ import annotations
 
 from migrator_pipeline.catalog.dependencies import dependency_sequence
 from migrator_pipeline.catalog.model import RECORDED_KINDS, Catalog, SourceObject
+from migrator_pipeline.planning.check_tests import plan_checks
 from migrator_pipeline.planning.functions import plan_function, trigger_reason
 from migrator_pipeline.planning.model import MigrationPlan, PlanEntry, PlannedModel, PlannedSource
-from migrator_pipeline.planning.naming import distinct_outputs, name_map, settle_names
+from migrator_pipeline.planning.naming import (
+    distinct_outputs, identifier_spellings, name_map, settle_names)
 from migrator_pipeline.planning.parameters import THIS_PLACEHOLDER
 from migrator_pipeline.planning.procedures import analyse_procedure, claim_targets
 from migrator_pipeline.planning.sketches import ModelSketch, planned_model
-from migrator_pipeline.tsql.identifiers import fit_identifier, fold_columns, fold_identifier, raw_identifier, sql_name
+from migrator_pipeline.tsql.identifiers import (
+    DEFAULT_POLICY, fit_identifier, fold_columns, fold_identifier, lower_identifier, raw_columns, raw_identifier, spelling_names,
+    sql_name)
+from migrator_pipeline.tsql.collation_rewrites import is_case_sensitive
 from migrator_pipeline.tsql.translate import TranslationError, translate_expression
 
 _PLURAL = {"index": "indexes", "schema": "schemas"}
 
 
-def plan_migration(catalog: Catalog, project: str) -> MigrationPlan:
-    """The migration plan of a catalog (rules in the module docstring)."""
+def plan_migration(catalog: Catalog, project: str, identifier_policy: str = DEFAULT_POLICY) -> MigrationPlan:
+    """The migration plan of a catalog (rules in the module docstring), its names under
+    `identifier_policy` (`tsql.identifiers`)."""
+    spellings, notes = identifier_spellings(catalog, identifier_policy)
+    with spelling_names(spellings):
+        plan = _plan(catalog, project)
+    plan.identifier_policy, plan.spellings = identifier_policy, spellings
+    plan.notes = notes + _check_tests(plan, catalog)
+    return plan
+
+
+def _plan(catalog: Catalog, project: str) -> MigrationPlan:
     plan = MigrationPlan(project=project, raw_schema=f"{project}_raw")
     failures: dict[str, str] = {}
     analyses = {p.key: analysis for p in sorted(catalog.of_kind("procedure"), key=lambda o: o.source)
@@ -140,9 +158,10 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
     for table in catalog.of_kind("table"):
         if table.key in produced:
             continue
-        schema, name = fold_identifier(table.schema), fold_identifier(table.name)
+        # the source names the raw copy as loaded (`lower`); its staging model takes the policy's names
+        schema, name = lower_identifier(table.schema), lower_identifier(table.name)
         plan.sources.append(PlannedSource(table.key, schema, name, raw_identifier(table.schema, table.name)))
-        model_name = fit_identifier(f"stg_{schema}__{name}")
+        model_name = fit_identifier(f"stg_{fold_identifier(table.schema)}__{fold_identifier(table.name)}")
         columns, dropped = _staging_columns(table)
         sql = "select\n" + ",\n".join(f"    {c}" for c in columns) + f"\nfrom {{{{ source('{schema}', '{name}') }}}}"
         description = None
@@ -156,19 +175,34 @@ def _plan_sources(plan: MigrationPlan, catalog: Catalog, produced: set[str]
     return staging, dropped_columns
 
 
+def _check_tests(plan: MigrationPlan, catalog: Catalog) -> list[str]:
+    """Each source's CHECK constraints as tests (`planning.check_tests`); notes on those left out."""
+    notes: list[str] = []
+    case_sensitive = is_case_sensitive(catalog.collation)
+    for source in plan.sources:
+        source.checks, skipped = plan_checks(catalog.get(source.object), case_sensitive)
+        notes += skipped
+    return notes
+
+
 def _staging_columns(table: SourceObject) -> tuple[list[str], list[tuple[str, str]]]:
-    """The staging model's select list. The raw copy holds no computed columns (SQL Server
+    """The staging model's select list: the raw copy's columns (`lower` names), renamed to the
+    policy's where they differ. The raw copy holds no computed columns (SQL Server
     derives them on read), so staging derives them the same way, from the translated expression;
     one that cannot be translated is left out and named, never silently dropped."""
     columns, dropped = [], []
     names = fold_columns([c.name for c in table.columns])
+    raw_names = raw_columns([c.name for c in table.columns])
     for column in table.columns:
         name = names[column.name]
         if column.computed is None:
-            columns.append(sql_name(name))
+            raw = raw_names[column.name]
+            columns.append(sql_name(name) if raw == name else f"{sql_name(raw)} as {sql_name(name)}")
             continue
         try:
-            columns.append(f"{translate_expression(column.computed, [])} as {sql_name(name)}")
+            with spelling_names(None):  # the expression reads the raw copy's columns
+                expression = translate_expression(column.computed, [])
+            columns.append(f"{expression} as {sql_name(name)}")
         except TranslationError as error:
             dropped.append((column.name, str(error)))
     return columns, dropped

@@ -13,7 +13,7 @@ from psycopg2 import sql
 from migrator_pipeline.catalog.model import Catalog, Finding, SourceObject, TableData
 from migrator_pipeline.error_text import first_line
 from migrator_pipeline.serialisation import SavedAsJson
-from migrator_pipeline.tsql.identifiers import fold_columns, fold_identifier, raw_identifier
+from migrator_pipeline.tsql.identifiers import lower_identifier, raw_columns, raw_identifier
 from migrator_pipeline.tsql.types import UnknownTypeError, postgres_type
 from migrator_pipeline.warehouse.connection import connect
 from migrator_pipeline.warehouse.schemas import reset_schema
@@ -160,9 +160,9 @@ def _create_empty(conn, ddl: sql.Composed) -> None:
 
 
 def raw_column_names(columns) -> dict[str, str]:
-    """SQL Server column name -> raw column name: the identifier policy, collisions settled,
-    exactly as the staging models and YAML name them."""
-    return fold_columns([column.name for column in columns])
+    """SQL Server column name -> raw column name: the `lower` identifier policy, collisions
+    settled, exactly as the staging models and sources YAML name them."""
+    return raw_columns([column.name for column in columns])
 
 
 def create_table_sql(relation: str, columns, source: str) -> tuple[sql.Composed, list[Finding]]:
@@ -190,7 +190,7 @@ def copy_rows(cur, relation: str, columns: list[str],
     """One COPY per table, fed batch by batch: memory holds one batch, never the table.
     `raw_names` maps the data's column names (any case) to the raw table's."""
     by_lower = {source.lower(): raw for source, raw in (raw_names or {}).items()}
-    column_list = sql.SQL(", ").join(sql.Identifier(by_lower.get(c.lower(), fold_identifier(c))) for c in columns)
+    column_list = sql.SQL(", ").join(sql.Identifier(by_lower.get(c.lower(), lower_identifier(c))) for c in columns)
     stream = _CopyStream(batches)
     cur.copy_expert(sql.SQL("copy {} ({}) from stdin").format(_relation(relation), column_list), stream)
     return stream.rows

@@ -132,24 +132,53 @@ def test_objects_run_concurrently_up_to_the_limit():
     assert peak[0] == 3
 
 
-def test_an_estimate_over_the_budget_asks_nothing_unless_told_to_proceed():
-    from migrator_pipeline.catalog.model import Catalog
-    plan = MigrationPlan("p", "p_raw", relations=CONTEXT.relations, models=[
-        PlannedModel(name="rules_only", layer="marts", materialized="view", origin="dbo.v",
-                     tsql="SELECT Id FROM dbo.Orders", depends_on=["dbo.orders"]),
-        *[PlannedModel(name=f"copy_{i}", layer="marts", materialized="table", origin=f"dbo.usp_{i}",
-                       tsql=CURSOR, depends_on=["dbo.orders"]) for i in range(2)]])
-    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders")])
-    drafts = draft_models(plan, Catalog("x"), api.client(budget=Budget(max_usd=0.005)))
+def test_an_assessment_estimate_over_the_budget_refuses_to_start_unless_told_to_proceed():
+    """The assessment's estimate (its summary's `llm_estimate`: each object one request with a
+    600-token reply, the rest input) priced at the model's rates, against what is left."""
+    estimate = {"objects": 3, "share": 0.5, "tokens": 4800}  # 3 replies of 600, 3,000 input tokens
+    api = MockApi([])
+    assert api.client(budget=Budget(max_tokens=4800)).refusal(estimate) is None
+    assert api.client(budget=Budget(max_tokens=4799)).refusal(estimate) == (
+        "refusing to start the LLM work: the assessment's estimated 4800 tokens exceed the budget "
+        "(4799 left) for 3 objects; nothing was spent: raise the budget or set MIGRATOR_LLM_PROCEED=1 "
+        "to spend up to the budget anyway")
+    # 3,000 * $3/M + 1,800 * $15/M = $0.036 on Sonnet
+    assert api.client(budget=Budget(max_usd=0.036)).refusal(estimate) is None
+    assert "estimated $0.0360 exceeds the budget ($0.0350 left) for 3 objects" in (
+        api.client(budget=Budget(max_usd=0.035)).refusal(estimate))
+    assert api.client(budget=Budget(max_usd=0.035, proceed_over_estimate=True)).refusal(estimate) is None
+    assert api.client(budget=Budget()).refusal(estimate) is None  # no budget, nothing to exceed
     assert api.requests == []
-    assert [(d.method, d.needs_review) for d in drafts.models] == [
-        ("rules", False), ("none", True), ("none", True)]
-    # two objects, each ~2,000 prompt characters (~500 tokens) and a 600-token reply, at Sonnet prices
-    assert drafts.models[1].error.startswith("budget exhausted: estimated $0.02")
-    assert drafts.models[1].error.endswith("exceeds the budget ($0.0050 left) for 2 objects; "
-                                           "set MIGRATOR_LLM_PROCEED=1 to spend up to it")
-    proceeding = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders")])
-    drafts = draft_models(plan, Catalog("x"), proceeding.client(
-        budget=Budget(max_usd=0.005, proceed_over_estimate=True)))
-    assert [d.method for d in drafts.models] == ["rules", "rules+llm", "none"]
-    assert len(proceeding.requests) == 1  # $0.006 spent by the first: the second is not asked
+
+
+def test_a_procedures_parameters_stay_parameters_in_the_rewrite_and_become_dbt_vars():
+    """The LLM is told the parameters (and nothing else may be a variable); the executor binds
+    them as the planner binds those of rules-translated procedures: `@n` -> the var's placeholder,
+    cast to the parameter's type, which the dbt writer turns into `{{ var('n', 3) }}`."""
+    from dataclasses import replace
+
+    from migrator_pipeline.catalog.model import SourceObject
+    procedure = SourceObject("dbo", "usp_copy", "procedure", parameters=[["@MinQty", "int"], ["@Note", "varchar(20)"]],
+                             body="CREATE PROCEDURE dbo.usp_copy @MinQty int = 3, @Note varchar(20) AS\n" + CURSOR)
+    context = replace(CONTEXT, procedures={"dbo.usp_copy": procedure})
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders WHERE Qty >= @MinQty AND Note = @note")])
+    final = _run(PROCEDURAL, api.client(), context)
+    assert (final["method"], final["valid"]) == ("rules+llm", True)
+    assert "cast(migrator_var__minqty as int)" in final["sql"].lower()
+    assert "migrator_var__note" in final["sql"].lower() and "@" not in final["sql"]
+    prompt = api.requests[0]["messages"][0]["content"]
+    assert "- @MinQty int = 3\n- @Note varchar(20) (no default)" in prompt
+
+
+def test_a_parameter_in_a_direct_postgresql_answer_is_the_vars_placeholder():
+    from dataclasses import replace
+
+    from migrator_pipeline.catalog.model import SourceObject
+    procedure = SourceObject("dbo", "usp_copy", "procedure", parameters=[["@MinQty", "int"]],
+                             body="CREATE PROCEDURE dbo.usp_copy @MinQty int = 3 AS\n" + CURSOR)
+    context = replace(CONTEXT, procedures={"dbo.usp_copy": procedure})
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders WHERE @x = 1"),  # a local variable: refused
+                   sql_reply("select id, qty from {{ source('dbo', 'orders') }} where qty >= migrator_var__minqty")])
+    final = _run(PROCEDURAL, api.client(), context)
+    assert (final["method"], final["valid"]) == ("llm", True)
+    assert "- migrator_var__minqty int = 3" in api.requests[1]["messages"][0]["content"]

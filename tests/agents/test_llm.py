@@ -5,7 +5,7 @@ import time
 
 import httpx2 as httpx
 import pytest
-from mock_api import MockApi, Status, Usage, sql_reply
+from mock_api import Broken, MockApi, Status, Usage, sql_reply
 
 from migrator_pipeline.agents.llm import PRICES, Budget, BudgetExhausted, LlmClient, UnknownModelPrice
 from migrator_pipeline.agents.response_cache import PostgresResponseCache
@@ -98,13 +98,59 @@ def test_an_unchanged_rerun_is_answered_from_the_warehouse_cache(warehouse_url):
         conn.commit()
 
 
-def test_requests_are_not_streamed_and_usage_comes_from_the_whole_response():
-    """The product never streams: a reply is one short query, so the plain response (its `usage`
-    exact and complete) is all it needs. A streamed request would carry `stream: true` and
-    expect `text/event-stream`; neither is ever sent."""
+def test_a_reply_that_arrives_within_the_timeout_is_asked_for_plainly():
+    """Default max_tokens (4096) at the SDK's pace estimate arrives within the 120-s timeout: a
+    plain request, whose response carries the whole `usage`."""
     api = MockApi([sql_reply("SELECT 1 AS one")], usages=[Usage(700, 25, 300, 0)])
-    reply = api.client().complete("CONVENTIONS", "object")
+    client = api.client()
+    reply = client.complete("CONVENTIONS", "object")
     [request] = api.requests
-    assert "stream" not in request
-    assert "text/event-stream" not in api.headers[0].get("accept", "")
+    assert not client.streamed and "stream" not in request
     assert (reply.usage.input_tokens, reply.usage.output_tokens, reply.usage.cache_read_tokens) == (700, 25, 300)
+
+
+def test_a_reply_longer_than_the_timeout_allows_is_streamed_with_exact_usage():
+    """max_tokens 32,000 may take 15 minutes to arrive whole: streamed, the timeout bounds the
+    silence between events. The text is joined from its deltas; the usage is the API's
+    cumulative count (message_delta), not message_start's output of 1 added to it."""
+    api = MockApi([sql_reply("SELECT Id, Qty FROM dbo.Orders WHERE Qty > 1")],
+                  usages=[Usage(1200, 300, 0, 2048)])
+    client = api.client(max_tokens=32_000)
+    reply = client.complete("CONVENTIONS", "object")
+    [request] = api.requests
+    assert client.streamed and request["stream"] is True and request["max_tokens"] == 32_000
+    assert request["system"][0]["cache_control"] == {"type": "ephemeral"}
+    assert reply.text == sql_reply("SELECT Id, Qty FROM dbo.Orders WHERE Qty > 1")
+    assert (reply.usage.requests, reply.usage.input_tokens, reply.usage.output_tokens,
+            reply.usage.cache_read_tokens, reply.usage.cache_write_tokens) == (1, 1200, 300, 0, 2048)
+    assert reply.usage.cost_usd == pytest.approx((1200 * 3 + 300 * 15 + 2048 * 3.75) / 1e6, abs=1e-12)
+    assert client.budget.spent.billed_tokens == 1200 + 300 + 2048
+
+
+def test_a_streamed_request_is_retried_on_529_before_its_stream_starts():
+    api = MockApi([Status(529, {"retry-after-ms": "10"}), sql_reply("x")])
+    reply = api.client(max_retries=1, max_tokens=32_000).complete("s", "p")
+    assert reply.text == sql_reply("x") and len(api.requests) == 2 and reply.usage.requests == 1
+
+
+def test_a_stream_that_breaks_off_fails_its_object_with_the_reason_and_caches_nothing(warehouse_url):
+    """An `error` event mid-stream is not retried by the SDK: the executor records the object as
+    failed with the reason and goes on; nothing of the partial reply is kept or run."""
+    from migrator_pipeline.agents.executor import build_executor_graph
+    from migrator_pipeline.agents.response_cache import PostgresResponseCache
+    from test_executor_llm import CONTEXT, PROCEDURAL
+
+    cache = PostgresResponseCache(warehouse_url, schema="t_llm_broken_stream")
+    api = MockApi([Broken(), sql_reply("SELECT Id, Qty FROM dbo.Orders")])
+    graph = build_executor_graph(CONTEXT, api.client(max_tokens=32_000, cache=cache))
+    final = graph.invoke({"model": PROCEDURAL, "attempts": 0, "llm_attempts": 0})
+    assert final["rejections"][0].startswith("LLM call failed: APIStatusError: ")
+    assert "'overloaded_error'" in final["rejections"][0]
+    # the second attempt's stream completes: the object is drafted, and only that answer is kept
+    assert (final["method"], final["valid"], len(api.requests)) == ("rules+llm", True, 2)
+    from migrator_pipeline.warehouse.connection import connect
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute("select count(*) from t_llm_broken_stream.responses")
+        assert cur.fetchone()[0] == 1
+        cur.execute("drop schema t_llm_broken_stream cascade")
+        conn.commit()

@@ -98,7 +98,8 @@ class Api(BaseHTTPRequestHandler):
         type(self).prompts.append(prompt)
         about = next((k for k in REWRITES if k in prompt), None)
         text = f"```sql\n{REWRITES[about]}\n```" if about else "I can't."
-        answer(self, message(text, body["model"], USAGES.get(about, {"input_tokens": 10, "output_tokens": 1})))
+        answer(self, message(text, body["model"], USAGES.get(about, {"input_tokens": 10, "output_tokens": 1})),
+               body.get("stream", False))
 
     def log_message(self, *args):
         pass

@@ -1,7 +1,9 @@
 """A run killed mid-step and started again pays only for what was not answered yet, either way:
 graph state checkpointed in the warehouse (langgraph-checkpoint-postgres, psycopg 3), or answers
 kept in the warehouse's response cache as they arrive. The real SDK talks HTTP to a loopback
-server here (through ANTHROPIC_BASE_URL's `base_url`), because the run is a separate process."""
+server here (through ANTHROPIC_BASE_URL's `base_url`), because the run is a separate process.
+The executor's runs stream their requests (a 60-s timeout is too short for a 4,096-token reply
+at the SDK's pace estimate), the rebuilder's do not: a kill loses nothing either way."""
 
 import json
 import subprocess
@@ -36,6 +38,7 @@ SCRIPT = textwrap.dedent("""
     else:  # no response cache: only the checkpoints can spare requests
         with postgres_checkpointer(warehouse, schema) as saver:
             drafts = draft_models(plan, Catalog("x"), LlmClient(sdk, concurrency=1), checkpointer=saver)
+    assert LlmClient(sdk).streamed  # the requests are streamed
     print(",".join(d.method for d in drafts.models), drafts.usage.requests)
 """)
 
@@ -52,7 +55,7 @@ class Api(BaseHTTPRequestHandler):
             self.release.wait(30)  # the run is killed while waiting for this answer
             return
         answer(self, message("```sql\nSELECT 1 AS n UNION ALL SELECT 2\n```", body["model"],
-                             {"input_tokens": 900, "output_tokens": 40}))
+                             {"input_tokens": 900, "output_tokens": 40}), body.get("stream", False))
 
     def log_message(self, *args):
         pass
@@ -102,5 +105,66 @@ def test_a_killed_run_resumes_without_re_paying_finished_objects(api, warehouse_
             assert cur.fetchone() == (0,)  # a completed run leaves no threads behind
         else:
             assert int(requests) == 3  # answers from the cache cost nothing
+        cur.execute(f"drop schema {schema} cascade")
+        conn.commit()
+
+
+REBUILDER_SCRIPT = textwrap.dedent("""
+    import sys, anthropic
+    from migrator_pipeline.agents.checkpoints import postgres_checkpointer
+    from migrator_pipeline.agents.llm import LlmClient
+    from migrator_pipeline.agents.rebuilder import repair_models
+    from migrator_pipeline.dbt_project.results import BuildReport, NodeResult
+
+    base_url, warehouse, schema = sys.argv[1:4]
+    rebuilt = []
+
+    def rebuild(name, sql):  # builds what the LLM wrote, nothing else
+        rebuilt.append(name)
+        status = "success" if sql.startswith("SELECT 1 AS n") else "error"
+        return BuildReport([NodeResult(f"model.p.{name}", name, "model", status, "no such column")])
+
+    failed = {f"m{i}": (f"select nope_{i} from t", f'column "nope_{i}" does not exist') for i in range(5)}
+    sdk = anthropic.Anthropic(api_key="sk-ant-test", base_url=base_url, max_retries=0, timeout=600)
+    with postgres_checkpointer(warehouse, schema) as saver:
+        outcomes, _ = repair_models(failed, rebuild, LlmClient(sdk, concurrency=1), checkpointer=saver,
+                                    project="p")
+    assert not LlmClient(sdk).streamed  # plain requests
+    print(",".join(str(o.passed) for o in outcomes), sum(o.usage.requests for o in outcomes),
+          ",".join(rebuilt))
+""")
+
+
+def test_a_killed_rebuilder_resumes_without_asking_again(api, warehouse_url):
+    """Killed while the third of five models waits for its repair: the re-run asks only for the
+    three unanswered, and rebuilds the two finished repairs (a re-run's dbt project is fresh)."""
+    url, handler = api
+    schema = "t_llm_resume_rebuilder"
+    handler.stall_at = 3
+    run = subprocess.Popen([sys.executable, "-c", REBUILDER_SCRIPT, url, warehouse_url, schema],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(handler.seen) < 3 and time.monotonic() < deadline and run.poll() is None:
+        time.sleep(0.1)
+    assert len(handler.seen) == 3, run.stderr.read() if run.poll() is not None else "no third request"
+    run.kill()
+    run.wait()
+    first_run = list(handler.seen)
+    assert "nope_2" in first_run[2]
+
+    handler.stall_at = None
+    handler.seen = []
+    rerun = subprocess.run([sys.executable, "-c", REBUILDER_SCRIPT, url, warehouse_url, schema],
+                           capture_output=True, text=True, timeout=180)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    passed, requests, rebuilt = rerun.stdout.split()
+    assert passed == ",".join(["True"] * 5)
+    assert len(handler.seen) == 3 and handler.seen[0] == first_run[2]  # m2, m3, m4 only
+    assert int(requests) == 5  # the killed run's two answers, restored with their usage, counted once
+    assert rebuilt == "m0,m1,m2,m3,m4"
+    from migrator_pipeline.warehouse.connection import connect
+    with connect(warehouse_url) as conn, conn.cursor() as cur:
+        cur.execute(f"select count(*) from {schema}.checkpoints")
+        assert cur.fetchone() == (0,)  # a completed run leaves no threads behind
         cur.execute(f"drop schema {schema} cascade")
         conn.commit()

@@ -60,7 +60,7 @@ def test_the_key_comes_from_the_environment_and_never_shows(monkeypatch):
 
 def test_the_assessments_token_estimate_counts_the_prompts_fixed_part():
     """The assessment cannot import the prompts (it sits below the agents): its overhead constant
-    is kept in step with them here, as the executor's own estimate counts them (4 chars a token)."""
+    is kept in step with them here (4 chars a token); the budget check prices the same estimate."""
     from migrator_pipeline.agents import prompts
     from migrator_pipeline.agents.llm import ESTIMATED_REPLY_TOKENS as CLIENT_REPLY_TOKENS
     from migrator_pipeline.assessment import ESTIMATED_REPLY_TOKENS, PROMPT_OVERHEAD_TOKENS

@@ -9,7 +9,7 @@ from in-memory rows.
 Every SQL text executed is recorded in `FakeConnection.executed`.
 
 The estate: dbo.Customers (identity, PK, UNIQUE, defaults, computed column, alias-typed column,
-descriptions), dbo.Orders (system-named FK, index, data rows), Sales.OrderTotals (named FK),
+descriptions), dbo.Orders (system-named FK, index, data rows, a CHECK, a disabled and an untrusted one), Sales.OrderTotals (named FK),
 a view, a procedure with a parameter, a scalar function, a trigger, a CLR procedure, a
 sequence, two synonyms, an alias type and the Sales schema.
 
@@ -28,6 +28,13 @@ from dacpac_fixture import FUNCTION_BODY, FUNCTION_HEADER, LOG_BODY, PROCEDURE_B
 from sqlglot import exp
 
 from migrator_pipeline.catalog import live
+
+
+def _check(table: int, column_id: int, name: str, system_named: bool, definition: str, *,
+           disabled: bool = False, trusted: bool = True) -> dict:
+    """A sys.check_constraints row: column 0 for a table-level check."""
+    return {"parent_object_id": table, "parent_column_id": column_id, "name": name, "is_system_named": system_named,
+            "definition": definition, "is_disabled": disabled, "is_not_trusted": not trusted}
 
 
 class Error(Exception):
@@ -160,6 +167,11 @@ def estate_catalog_rows() -> dict[str, list[dict]]:
              "column_name": "CustomerID", "ref_schema": "dbo", "ref_table": "Customers", "ref_column": "CustomerID"},
             {"parent_object_id": ORDER_TOTALS, "object_id": 7, "name": "FK_OrderTotals_Customers", "is_system_named": False,
              "column_name": "CustomerID", "ref_schema": "dbo", "ref_table": "Customers", "ref_column": "CustomerID"},
+        ],
+        live.CHECKS_QUERY: [
+            _check(ORDERS, 1, "CK__Orders__OrderID__3C69FB99", True, "([OrderID]>(0))"),
+            _check(ORDERS, 0, "CK_Orders_Paid", False, "([Paid]=(1) OR [Amount] IS NULL)", disabled=True),
+            _check(ORDERS, 3, "CK_Orders_Amount", False, "([Amount]>=(0))", trusted=False),
         ],
         live.DESCRIPTIONS_QUERY: [
             {"major_id": CUSTOMERS, "minor_id": 0, "description": "People who buy"},
@@ -367,6 +379,7 @@ def dacpac_estate_catalog_rows() -> dict[str, list[dict]]:
             {"parent_object_id": DE_ORDERS, "object_id": DE_ORDERS + 2, "name": "FK_Orders_Customers", "is_system_named": False,
              "column_name": "CustomerID", "ref_schema": "dbo", "ref_table": "Customers", "ref_column": "CustomerID"},
         ],
+        live.CHECKS_QUERY: [_check(DE_ORDERS, 0, "CK_Orders_Amount", False, "([Amount]>=(0))")],
         live.DESCRIPTIONS_QUERY: [
             {"major_id": DE_CUSTOMERS, "minor_id": 0, "description": "People who buy"},
             {"major_id": DE_CUSTOMERS, "minor_id": 2, "description": "Full name, as printed"},

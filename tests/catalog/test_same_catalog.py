@@ -24,7 +24,7 @@ so that a change there is noticed too:
 - `file`/`line`: where the text was read: the script file, the SSDT file, `model.xml` without
   lines, nothing for a server;
 - the body of a table and of an index: a dacpac and a server keep no CREATE TABLE text, their
-  readers rebuild it (the live one without constraint names, seeds or CHECKs);
+  readers rebuild it (the live one without constraint names or seeds, and a CHECK as the server spells it);
 - the type of a computed column: only the server knows it (`nvarchar(51)`); scripts and the
   dacpac model leave it empty;
 - the spelling of a computed expression: the server stores it re-spelled (`[Name]+N'!'`);
@@ -50,7 +50,7 @@ from dacpac_fixture import COLLATION, EQUIVALENT_SCRIPT, POSTDEPLOY, build_dacpa
 from migrator_pipeline.catalog.dacpac import read_dacpac
 from migrator_pipeline.catalog.live import copy_columns, read_live_catalog, stream_table_rows
 from migrator_pipeline.catalog.live_source import LiveSource
-from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Catalog, SourceObject
+from migrator_pipeline.catalog.model import DEFAULT_COLLATION, Catalog, CheckConstraint, SourceObject
 from migrator_pipeline.catalog.scripts import read_catalog
 from migrator_pipeline.catalog.stored_rows import READ_TIME
 
@@ -383,7 +383,7 @@ def test_what_differs_by_source(tmp_path: Path) -> None:
         ("estate.sql", 53), ("sales/Tables/Triggers/trg_Orders_Insert.sql", 1), ("model.xml", None), (None, None),
     ]
     # a table's text: as written in scripts (the dacpac rebuilds it the same way); the live reader rebuilds it
-    # without the key's name and without CK_Orders_Amount (it does not read sys.check_constraints: a known gap)
+    # without the key's name, and CK_Orders_Amount as the server spells it (`([Amount]>=(0))`, parentheses stripped)
     assert script.get("sales.orders").body == ssdt.get("sales.orders").body == dacpac.get("sales.orders").body
     assert live.get("sales.orders").body == (
         "CREATE TABLE [sales].[Orders] (\n"
@@ -391,9 +391,13 @@ def test_what_differs_by_source(tmp_path: Path) -> None:
         "    [CustomerID] int NOT NULL,\n"
         "    [Amount] money NULL,\n"
         "    PRIMARY KEY ([OrderID]),\n"
-        "    CONSTRAINT [FK_Orders_Customers] FOREIGN KEY ([CustomerID]) REFERENCES [dbo].[Customers] ([CustomerID])\n"
+        "    CONSTRAINT [FK_Orders_Customers] FOREIGN KEY ([CustomerID]) REFERENCES [dbo].[Customers] ([CustomerID]),\n"
+        "    CONSTRAINT [CK_Orders_Amount] CHECK ([Amount]>=(0))\n"
         ")"
     )
+    # the check itself from every source; its text as the source spells it
+    assert [c.get("sales.orders").checks for c in (script, ssdt, dacpac, live)] == [
+        [CheckConstraint("[Amount] >= 0", "CK_Orders_Amount")]] * 3 + [[CheckConstraint("[Amount]>=(0)", "CK_Orders_Amount")]]
     assert [c.get("sales.orders.ix_orders_customer").body for c in (script, ssdt, dacpac, live)] == [
         "CREATE NONCLUSTERED INDEX [IX_Orders_Customer] ON [sales].[Orders] ([CustomerID])",
     ] * 3 + ["CREATE NONCLUSTERED INDEX [IX_Orders_Customer] ON [sales].[Orders] ([CustomerID] ASC)"]

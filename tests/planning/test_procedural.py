@@ -65,13 +65,15 @@ def test_a_cursor_reads_what_its_code_names_never_its_comments(tmp_path):
     assert model.procedural == f"{CURSOR_REASON}; {WHILE_REASON}"
 
 
-def test_loops_that_fill_nothing_take_parameters_or_run_dynamic_sql_still_need_review(tmp_path):
-    plan = _plan(tmp_path, TABLES + """CREATE PROCEDURE dbo.Spin AS
+def test_loops_that_fill_nothing_take_a_table_or_run_dynamic_sql_still_need_review(tmp_path):
+    plan = _plan(tmp_path, TABLES + """CREATE TYPE dbo.IdList AS TABLE (Id int)
+GO
+CREATE PROCEDURE dbo.Spin AS
 WHILE 1 = 1 BREAK
 GO
-CREATE PROCEDURE dbo.FillTo @n int AS
+CREATE PROCEDURE dbo.FillFrom @ids dbo.IdList READONLY AS
 DECLARE @i int = 1
-WHILE @i <= @n BEGIN INSERT INTO dbo.Numbers (N, Square) VALUES (@i, @i); SET @i += 1 END
+WHILE @i <= 2 BEGIN INSERT INTO dbo.Numbers (N, Square) SELECT Id, Id FROM @ids; SET @i += 1 END
 GO
 CREATE PROCEDURE dbo.Dyn AS
 DECLARE @i int = 1
@@ -80,8 +82,9 @@ GO
 """)
     entries = {e.object: e for e in plan.entries}
     assert (entries["dbo.spin"].artifact, entries["dbo.spin"].reason) == ("needs_review", WHILE_REASON)
-    assert entries["dbo.fillto"].artifact == "needs_review"
-    assert WHILE_REASON in entries["dbo.fillto"].reason
+    # a table-valued parameter: no dbt var can hold a table
+    assert entries["dbo.fillfrom"].artifact == "needs_review"
+    assert WHILE_REASON in entries["dbo.fillfrom"].reason
     assert entries["dbo.dyn"].artifact == "needs_review" and DYNAMIC_SQL_REASON in entries["dbo.dyn"].reason
     assert not [m for m in plan.models if m.procedural]
 
@@ -102,3 +105,40 @@ GO
     entries = {e.object: e for e in plan.entries}
     assert entries["dbo.orders"].artifact == "source"
     assert entries["dbo.recalc"].artifact == "needs_review" and CURSOR_REASON in entries["dbo.recalc"].reason
+
+
+def test_a_loop_with_parameters_is_a_model_whose_parameters_are_dbt_vars(tmp_path):
+    """As for the procedures the rules translate (planning.parameters): each parameter is a dbt
+    var with SQL Server's default; without one, null (what EXEC with NULL does) until set."""
+    plan = _plan(tmp_path, TABLES + """CREATE PROCEDURE dbo.FillTo @n int = 3, @Start int AS
+DECLARE @i int = ISNULL(@Start, 1)
+WHILE @i <= @n BEGIN INSERT INTO dbo.Numbers (N, Square) VALUES (@i, @i * @i); SET @i += 1 END
+GO
+""")
+    [model] = [m for m in plan.models if m.origin == "dbo.fillto"]
+    assert (model.target, model.procedural) == ("dbo.numbers", WHILE_REASON)
+    assert model.variables == {"migrator_var__n": "{{ var('n', '3') }}",
+                               "migrator_var__start": "{{ var('start', 'null') }}"}
+    assert "WHILE @i <= @n" in model.tsql
+    assert model.description.endswith("Its parameters are dbt vars (n, start) defaulting to SQL Server's "
+                                      "defaults; without one there (@Start) a var is null until set with --vars.")
+
+
+def test_a_table_holding_rows_is_a_model_only_when_the_code_truncates_it_first(tmp_path):
+    """The rewrite yields the rows the code inserts; rows the table already held would be lost,
+    so such a table stays a source unless the code empties it (TRUNCATE TABLE) first."""
+    fill = """CREATE PROCEDURE dbo.{name} AS
+BEGIN
+    DECLARE @i int = 1;
+    {truncate}
+    WHILE @i <= 5 BEGIN INSERT INTO dbo.Numbers (N, Square) VALUES (@i, @i * @i); SET @i += 1; END
+END
+GO
+"""
+    rows = "INSERT INTO dbo.Numbers (N, Square) VALUES (9, 81)\nGO\n"
+    appending = _plan(tmp_path, TABLES + rows + fill.format(name="AppendNumbers", truncate=""))
+    entries = {e.object: e for e in appending.entries}
+    assert entries["dbo.numbers"].artifact == "source"
+    assert entries["dbo.appendnumbers"].artifact == "needs_review"
+    refilling = _plan(tmp_path, TABLES + rows + fill.format(name="FillNumbers", truncate="TRUNCATE TABLE dbo.Numbers;"))
+    assert [m.target for m in refilling.models if m.origin == "dbo.fillnumbers"] == ["dbo.numbers"]
