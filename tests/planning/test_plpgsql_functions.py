@@ -1,7 +1,7 @@
 """Scalar functions translated statement by statement into PL/pgSQL: what is covered returns SQL
 Server's values on the embedded PostgreSQL (each function created from its planned lines, the
 queries through the real translator); what is not is a reason naming the construct. The whole
-path (dbt creating the functions, views calling them) is in tests/examples/test_plpgsql_functions.py."""
+path (dbt creating the functions, views calling them) is in tests/examples/test_plpgsql_function_estate.py."""
 
 from __future__ import annotations
 
