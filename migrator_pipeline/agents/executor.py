@@ -28,6 +28,7 @@ from migrator_pipeline.agents.checkpoints import thread_id
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
 from migrator_pipeline.agents.validation import validate_reply, validate_sql
 from migrator_pipeline.catalog.model import Catalog, SourceObject
+from migrator_pipeline.dbt_project.functions import plpgsql_body
 from migrator_pipeline.dbt_project.jinja_sql import single_select_error
 from migrator_pipeline.drafts import DraftMacro, DraftModel, Drafts, LlmUsage
 from migrator_pipeline.planning.model import MigrationPlan, PlannedModel
@@ -342,10 +343,15 @@ def _draft(model: PlannedModel, final: DraftState) -> DraftModel:
 
 
 def draft_macro(macro, context: TranslationContext) -> DraftMacro:
+    def translated(tsql: str) -> str:
+        return translate_select(tsql, relations=context.relations, macros=context.macros,
+                                column_types=context.column_types, case_sensitive=context.case_sensitive)
+
     try:
-        if macro.tsql_body is not None:  # a database function's body: a query over the project's relations
-            sql = translate_select(macro.tsql_body, relations=context.relations, macros=context.macros,
-                                   column_types=context.column_types, case_sensitive=context.case_sensitive)
+        if macro.plpgsql:  # a PL/pgSQL database function: each query of its body translated in place
+            sql = plpgsql_body(macro.plpgsql, translated)
+        elif macro.tsql_body is not None:  # a database function's body: a query over the project's relations
+            sql = translated(macro.tsql_body)
         else:
             sql = translate_expression(macro.tsql_expression, macro.parameters, macros=context.macros,
                                        case_sensitive=context.case_sensitive)

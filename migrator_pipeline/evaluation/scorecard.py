@@ -183,7 +183,7 @@ def _judge_database_function(score: ObjectScore, entry: PlanEntry, plan: Migrati
     """A function the dbt project creates (a lookup) fails when dbt could not create it."""
     if entry.artifact != "macro" or score.status != "passed":
         return
-    macro = next((m for m in plan.macros if m.origin == entry.object and m.tsql_body is not None), None)
+    macro = next((m for m in plan.macros if m.origin == entry.object and m.returns is not None), None)
     node = next((n for n in report.nodes if macro and n.resource_type == "function" and n.name == macro.name), None)
     if node is not None and node.status != "success":
         score.status, score.reason = "failed", f"{macro.name}: {node.message or node.status}"

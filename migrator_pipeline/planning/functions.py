@@ -1,5 +1,5 @@
-"""Functions and triggers: scalar functions -> macros (a lookup: a database function the project
-creates), inline table-valued functions -> view
+"""Functions and triggers: scalar functions -> macros (a lookup, or a body that is not one
+expression: a database function the project creates), inline table-valued functions -> view
 models or analyses, the rest -> reasons for review (rules in `planning.planner`'s docstring)."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from migrator_pipeline.catalog.model import SourceObject
 from migrator_pipeline.planning.model import MigrationPlan, PlannedMacro
 from migrator_pipeline.planning.naming import distinct_outputs
 from migrator_pipeline.planning.parameters import bind_parameters
+from migrator_pipeline.planning.plpgsql_functions import plan_plpgsql_function
 from migrator_pipeline.planning.scalar_functions import FoldError, plan_scalar_function
 from migrator_pipeline.planning.sketches import ModelSketch
 from migrator_pipeline.tsql.identifiers import fold_identifier
@@ -39,10 +40,16 @@ def plan_function(plan: MigrationPlan, function: SourceObject, reasons: dict[str
         plan.macros.append(PlannedMacro(fold_identifier(function.name), function.key, parameters,
                                         statements[0].this.sql("tsql")))
         return []
-    nested = sum(t.upper == "BEGIN" for t in tokenize(function.body[header.body_start :])) > 1
+    text, head = function.body[header.body_start :], function.body[: header.body_start]
+    nested = sum(t.upper == "BEGIN" for t in tokenize(text)) > 1
+    name = fold_identifier(function.name)
     try:
-        plan.macros.append(plan_scalar_function(fold_identifier(function.name), function.key, function.parameters,
-                                                function.body[: header.body_start], body, nested))
+        plan.macros.append(plan_scalar_function(name, function.key, function.parameters, head, body, nested))
+        return []
+    except FoldError:
+        pass  # not one expression: statement by statement, as PL/pgSQL
+    try:
+        plan.macros.append(plan_plpgsql_function(name, function.key, function.parameters, head, text))
     except FoldError as error:
         reasons[function.key] = str(error)
     return []

@@ -68,9 +68,23 @@ class PlannedModel:
 
 
 @dataclass
+class BodyLine:
+    """One line of a PL/pgSQL function body (`PlannedMacro.plpgsql`): PL/pgSQL text, or text
+    around a T-SQL SELECT that the executor translates in its place (dbt_project/functions.py)."""
+
+    depth: int  # nesting: indented by two spaces a level
+    text: str  # the line's PL/pgSQL; with `tsql`, what comes before the translated query
+    tsql: str | None = None  # a T-SQL SELECT, translated like a model's
+    # how the translated query stands in the line: "value" (its one expression), "condition"
+    # (its WHERE), or "query" (the whole SELECT)
+    form: str = "query"
+    end: str = ""  # with `tsql`, the PL/pgSQL after the translated query
+
+
+@dataclass
 class PlannedMacro:
     """A scalar function, called from models as a dbt macro: one expression, or a database
-    function the project creates (`tsql_body`)."""
+    function the project creates (`tsql_body`, or `plpgsql` lines)."""
 
     name: str
     origin: str  # object key of the function
@@ -83,6 +97,10 @@ class PlannedMacro:
     tsql_body: str | None = None
     argument_types: list[str] = field(default_factory=list)
     returns: str | None = None
+    # a function whose body is not one expression (IF ... BEGIN ... END, loops, early RETURNs):
+    # a PL/pgSQL database function, its statements translated one by one
+    # (planning/plpgsql_functions.py). Empty otherwise.
+    plpgsql: list[BodyLine] = field(default_factory=list)
 
 
 @dataclass

@@ -42,7 +42,7 @@ class FoldError(Exception):
 
 
 _CLR_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
-_RETURNS = re.compile(r"\bRETURNS\s+(\[?[A-Za-z_][\w ]*?\]?\s*(\(\s*[\w\s,]+\))?)\s*(\bWITH\b|\bAS\b|\bBEGIN\b|$)",
+RETURNS = re.compile(r"\bRETURNS\s+(\[?[A-Za-z_][\w ]*?\]?\s*(\(\s*[\w\s,]+\))?)\s*(\bWITH\b|\bAS\b|\bBEGIN\b|$)",
                       re.IGNORECASE)
 
 
@@ -59,7 +59,7 @@ def plan_scalar_function(name: str, key: str, parameters: list[list[str]], heade
         if "reads tables" not in str(error):
             raise
     expression = fold_scalar_function(statements, nested_blocks, lookups=True)
-    returns = _RETURNS.search(header)
+    returns = RETURNS.search(header)
     try:
         result = postgres_type(returns.group(1).strip()) if returns else None
         argument_types = [postgres_type(data_type) for _, data_type in parameters]
@@ -89,11 +89,11 @@ def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool,
             return _substituted(statement.this, values)
         if isinstance(statement, exp.Declare):
             _declare(statement, types, values)
-        elif _assignments(statement) is not None:
-            for name, value in _assignments(statement):
+        elif assignments(statement) is not None:
+            for name, value in assignments(statement):
                 values[name] = _assigned(value, name, types, values)
-        elif lookups and _lookup_assignments(statement) is not None:
-            for name, value in _lookup_assignments(statement):
+        elif lookups and lookup_assignments(statement) is not None:
+            for name, value in lookup_assignments(statement):
                 values[name] = _looked_up(statement, value, name, types, values)
         elif isinstance(statement, exp.Command) and statement.name.upper() == "IF":
             if nested_blocks:
@@ -147,7 +147,7 @@ def argument_name(parameter: str) -> str:
     return fold_identifier(parameter.lstrip("@"))
 
 
-def _lookup_assignments(statement: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
+def lookup_assignments(statement: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
     """`SELECT [TOP 1] @v = x, @w = y FROM ...`: (name, value) pairs; else None."""
     if not isinstance(statement, exp.Select) or statement.args.get("from_") is None:
         return None
@@ -161,6 +161,11 @@ def _lookup_assignments(statement: exp.Expression) -> list[tuple[str, exp.Expres
 
 def _looked_up(select: exp.Select, value: exp.Expression, name: str, types: dict, values: dict) -> exp.Expression:
     """@v after `SELECT @v = value FROM ...` (the module's doc says how)."""
+    assigned = {n for n, _ in lookup_assignments(select)}
+    if any(p.name.lower() in assigned for p in select.find_all(exp.Parameter) if p.parent is not None
+           and not (isinstance(p.parent, exp.EQ) and p.parent.this is p and p.parent.parent is select)):
+        raise FoldError("scalar function with a SELECT that assigns a variable it reads (row by row): "
+                        "cannot fold into one expression")
     query = _substituted(select, values)
     query.set("expressions", [_assigned(value, name, types, values)])
     single_row = query.args.get("group") is None and query.expressions[0].find(exp.AggFunc) is not None
@@ -197,7 +202,7 @@ def _declare(statement: exp.Declare, types: dict, values: dict) -> None:
             values[key] = _assigned(default, key, types, values) if isinstance(default, exp.Expression) else exp.Null()
 
 
-def _assignments(statement: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
+def assignments(statement: exp.Expression) -> list[tuple[str, exp.Expression]] | None:
     """`SET @v = x` or `SELECT @v = x, @w = y` without FROM: (name, value) pairs; else None."""
     if isinstance(statement, exp.Set):
         items = [i.this for i in statement.expressions if isinstance(i, exp.SetItem)]
@@ -235,33 +240,34 @@ def _substituted(expression: exp.Expression, values: dict[str, exp.Expression]) 
 
 def _if(statements: list[exp.Expression], index: int, types: dict, values: dict) -> int:
     """Fold `IF cond <SET>` [`ELSE <SET>`] starting at `index`; the index after it."""
-    condition = _condition(str(statements[index].args.get("expression") or ""))
+    test = condition(str(statements[index].args.get("expression") or ""))
     then = _single_assignment(statements, index + 1)
     otherwise = None
     after = index + 2
     if after < len(statements) and isinstance(statements[after], exp.Command) and statements[after].name.upper() == "ELSE":
         otherwise = _single_assignment(statements, after + 1)
         after += 2
-    condition = _substituted(condition, values)
+    test = _substituted(test, values)
     changed = {then[0]} | ({otherwise[0]} if otherwise else set())
     folded = {}
     for name in changed:
         old = values.get(name, exp.Null())
         when_true = _assigned(then[1], name, types, values) if then[0] == name else old
         when_false = _assigned(otherwise[1], name, types, values) if otherwise and otherwise[0] == name else old
-        folded[name] = exp.Case(ifs=[exp.If(this=condition.copy(), true=when_true)], default=when_false)
+        folded[name] = exp.Case(ifs=[exp.If(this=test.copy(), true=when_true)], default=when_false)
     values.update(folded)
     return after
 
 
 def _single_assignment(statements: list[exp.Expression], index: int) -> tuple[str, exp.Expression]:
-    pairs = _assignments(statements[index]) if index < len(statements) else None
+    pairs = assignments(statements[index]) if index < len(statements) else None
     if not pairs or len(pairs) != 1:
         raise FoldError("scalar function with an IF branch other than one SET: cannot fold into one expression")
     return pairs[0]
 
 
-def _condition(text: str) -> exp.Expression:
+def condition(text: str) -> exp.Expression:
+    """An IF's or WHILE's condition, written in T-SQL, as an expression."""
     try:
         select = sqlglot.parse_one(f"SELECT CASE WHEN {text} THEN 1 END", read="tsql")
     except SqlglotError:

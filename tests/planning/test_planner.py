@@ -94,7 +94,7 @@ def test_entries(plan):
         PlanEntry("dbo.dynamic", "dbo.Dynamic", "procedure", "needs_review", [], DYNAMIC_SQL_REASON),
         PlanEntry("dbo.getorders", "dbo.GetOrders", "procedure", "needs_review", [], "analysis: review parameters"),
         PlanEntry("dbo.fn_net", "dbo.fn_Net", "function", "macro", ["fn_net"]),
-        PlanEntry("dbo.fn_loop", "dbo.fn_Loop", "function", "needs_review", [], "scalar function with WHILE: cannot fold into one expression"),
+        PlanEntry("dbo.fn_loop", "dbo.fn_Loop", "function", "macro", ["fn_loop"]),  # a PL/pgSQL function
         PlanEntry("dbo.trorders", "dbo.trOrders", "trigger", "needs_review", [],
                   "trigger on dbo.Orders: no dbt equivalent (it runs inside every write); "
                   "fold its logic into the models that load the table"),
@@ -106,7 +106,8 @@ def test_sources_macros_and_relations(plan):
         PlannedSource("dbo.customers", "dbo", "customers", "dbo__customers"),
         PlannedSource("dbo.orders", "dbo", "orders", "dbo__orders"),
     ]
-    assert plan.macros == [PlannedMacro("fn_net", "dbo.fn_net", ["gross", "rate"], "@Gross * (1 - @Rate)")]
+    assert plan.macros[0] == PlannedMacro("fn_net", "dbo.fn_net", ["gross", "rate"], "@Gross * (1 - @Rate)")
+    assert [(m.name, m.returns, bool(m.plpgsql)) for m in plan.macros[1:]] == [("fn_loop", "integer", True)]
     assert plan.relations == {
         "dbo.customers": "{{ ref('stg_dbo__customers') }}",
         "dbo.orders": "{{ ref('stg_dbo__orders') }}",
@@ -243,7 +244,7 @@ def test_names_record_every_object_and_column(plan):
         "dbo.Dynamic": {"model": None, "columns": {}},
         "dbo.GetOrders": {"model": "getorders", "columns": {}},
         "dbo.fn_Net": {"model": "fn_net", "columns": {"@Gross": "gross", "@Rate": "rate"}},
-        "dbo.fn_Loop": {"model": None, "columns": {}},
+        "dbo.fn_Loop": {"model": "fn_loop", "columns": {"@n": "n"}},
         "dbo.trOrders": {"model": None, "columns": {}},
     }
     assert MigrationPlan.from_dict(plan.to_dict()).names == plan.names

@@ -42,3 +42,12 @@ def test_the_function_body_reads_its_arguments_qualified_and_typed():
     assert is_lookup(folded)
     assert function_body("getsum", [("@Key", "nvarchar(4)")], folded) == (
         "SELECT ((SELECT CAST(SUM(q) AS INTEGER) FROM dbo.T WHERE k = CAST(getsum.key AS NVARCHAR(4)))) AS getsum")
+
+
+def test_a_select_that_accumulates_into_its_own_variable_never_folds():
+    """`SELECT @s = @s + x FROM t` assigns row by row, reading what the last row left: no one
+    subquery gives that (folding it returned the last row's x alone)."""
+    with pytest.raises(FoldError, match="assigns a variable it reads"):
+        _fold("DECLARE @s nvarchar(100) = N''; SELECT @s = @s + t.Name FROM dbo.T AS t ORDER BY t.Name; RETURN @s")
+    assert _fold("DECLARE @s int; SELECT @s = MAX(t.v) FROM dbo.T AS t WHERE t.k = @k; RETURN @s") == (
+        "((SELECT CAST(MAX(t.v) AS INTEGER) FROM dbo.T AS t WHERE t.k = @k))")
