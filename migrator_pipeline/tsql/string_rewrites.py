@@ -151,16 +151,21 @@ def _datalength(value: exp.Expression, declared: str | None, node: exp.Expressio
 
 def stuff_as_overlay(tree: exp.Expression, context: RewriteContext) -> exp.Expression:
     """STUFF(s, start, n, r) deletes n characters at start and inserts r: PostgreSQL's
-    overlay. SQL Server returns NULL for a start before 1 or past the end, or a negative n;
+    overlay, written as PostgreSQL defines overlay for a start of 1 or more (textoverlay:
+    the text before start, r, the text from start + n; the same value, NULL in, NULL out)
+    because sqlfluff, the generated project's linter, cannot parse OVERLAY ... PLACING.
+    SQL Server returns NULL for a start before 1 or past the end, or a negative n;
     a NULL r inserts nothing.
     https://learn.microsoft.com/sql/t-sql/functions/stuff-transact-sql"""
     for node in bottom_up(tree, exp.Stuff):
         formula = (
             "case when start < 1 or start > char_length(s) or n < 0 then null"
-            " else overlay(s placing coalesce(r, '') from start for n) end"
+            " else substring(s from 1 for start - 1) || coalesce(r, '') || substring(s from start + n) end"
         )
-        parts = {"s": node.this, "start": node.args["start"], "n": node.args["length"], "r": node.expression}
-        node.replace(template(formula, **parts))
+        # an operator in start or n keeps to itself in `start - 1` and `start + n` (`a & b - 1` is a & (b - 1))
+        start, n = (exp.paren(x, copy=False) if isinstance(x, exp.Binary) else x
+                    for x in (node.args["start"], node.args["length"]))
+        node.replace(template(formula, s=node.this, start=start, n=n, r=node.expression))
     return tree
 
 

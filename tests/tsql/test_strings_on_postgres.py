@@ -100,6 +100,14 @@ SCALAR_CASES = [
     ("STUFF('abc', 4, 1, 'x')", None),
     ("STUFF('abc', 2, 10, 'x')", "ax"),
     ("STUFF('abc', 2, 1, NULL)", "ac"),
+    ("STUFF('abc', 2, 0, 'x')", "axbc"),
+    ("STUFF('abc', 3, 1, 'xy')", "abxy"),
+    ("STUFF('abc', 2, -1, 'x')", None),
+    ("STUFF(NULL, 1, 1, 'x')", None),
+    ("STUFF('abc', NULL, 1, 'x')", None),
+    ("STUFF('abc', 2, NULL, 'x')", None),
+    # an operator in the start or the length: 6 & 3 is 2, 5 & 3 is 1
+    ("STUFF('abcdef', 6 & 3, 5 & 3, 'x')", "axcdef"),
     # REPLICATE: NULL for a negative count.
     # https://learn.microsoft.com/sql/t-sql/functions/replicate-transact-sql
     ("REPLICATE('ab', 3)", "ababab"),
@@ -118,6 +126,34 @@ SCALAR_CASES = [
 @pytest.mark.parametrize(("tsql_expression", "expected"), SCALAR_CASES)
 def test_string_expression_returns_what_sql_server_returns(pg, tsql_expression, expected, run_tsql):
     assert run_tsql(f"SELECT {tsql_expression}") == [(expected,)]
+
+
+def _sql_server_stuff(text: str | None, start: int | None, length: int | None, insert: str | None) -> str | None:
+    """STUFF as Microsoft documents it: NULL for a NULL argument but the inserted string, a
+    start before 1 or past the end, or a negative length; a length past the end deletes to it.
+    https://learn.microsoft.com/sql/t-sql/functions/stuff-transact-sql"""
+    if text is None or start is None or length is None or start < 1 or start > len(text) or length < 0:
+        return None
+    return text[:start - 1] + (insert or "") + text[start - 1 + length:]
+
+
+def test_stuff_returns_what_sql_server_returns_on_every_edge(pg, run_tsql):
+    """Every start (before, at and past the ends), length (negative, 0, past the end) and NULL:
+    the translation (PostgreSQL's definition of overlay, spelled out) returns SQL Server's
+    value, and the same value as overlay itself wherever overlay accepts the start."""
+    pg.execute("create table grid (id serial, s varchar(10), st integer, n integer, r varchar(5))")
+    grid = [(s, st, n, r) for s in ("abc", "", None, "ab  ") for st in (-1, 0, 1, 2, 3, 4, None)
+            for n in (-1, 0, 1, 2, 10, None) for r in ("x", "", None)]
+    pg.executemany("insert into grid (s, st, n, r) values (%s, %s, %s, %s)", grid)
+    rows = run_tsql("SELECT STUFF(s, st, n, r) FROM dbo.grid ORDER BY id", relations={"dbo.grid": "grid"},
+                    column_types={"dbo.grid": {"id": "int", "s": "varchar(10)", "st": "int", "n": "int",
+                                               "r": "varchar(5)"}})
+    assert rows == [(_sql_server_stuff(*row),) for row in grid]
+    pg.execute("select case when st >= 1 then overlay(s placing coalesce(r, '') from st for n) end"
+               " from grid order by id")
+    overlaid = [value for (value,) in pg.fetchall()]
+    assert [overlay for (stuffed,), overlay in zip(rows, overlaid) if stuffed is not None] == [
+        stuffed for (stuffed,) in rows if stuffed is not None]
 
 
 TABLE_CASES = [
