@@ -40,6 +40,8 @@ _RELATION = re.compile(r"^\{\{\s*(?:ref\(\s*'(?P<ref>\w+)'\s*\)|source\(\s*'\w+'
 _STAGING_PREFIX = re.compile(r"^stg_\w+?__")
 _PLACEHOLDER = re.compile(r"^__jinja_\d+__$")
 _INLINE_PLACEHOLDER = re.compile(r"\b__inline_\d+__\b")
+_ALIAS_PLACEHOLDER = re.compile(r"\b__alias_(\d+)__\(")
+_LATERAL_JOIN = re.compile(r"^(?P<indent> *)(?P<join>\S.*\bjoin) lateral \($")
 
 
 def format_model_sql(sql: str) -> str:
@@ -125,7 +127,10 @@ def _pretty(tree: exp.Expression) -> str:
     """`postgres_sql`, with each expression that fits on one line written on one line (sqlglot's
     printer always breaks a parenthesis over three lines, and a CASE or a function call over many
     once its statement is long): it stands in the tree as a placeholder column while the rest is
-    printed, then as its one-line text. Subqueries keep the printer's layout."""
+    printed, then as its one-line text. Subqueries keep the printer's layout. Where sqlfluff's
+    postgres layout rules (the generated project's linter) read a construct otherwise than the
+    printer writes it, it is written as sqlfluff reads it: an ordered `string_agg`, a table
+    alias's column list, `join lateral (...)` and the rows of `values`."""
     tree = tree.copy()
     inline: dict[str, str] = {}
     for node in list(tree.find_all(*_INLINE_NODES)):  # outermost first
@@ -133,14 +138,82 @@ def _pretty(tree: exp.Expression) -> str:
         if isinstance(node, exp.If) or not _attached(node, tree) or node.find(exp.Query) is not None:
             continue
         flat = postgres_sql(node, pretty=False)
-        if len(flat) <= _INLINE_WIDTH:
+        text = flat if len(flat) <= _INLINE_WIDTH else _ordered_string_agg(node)
+        if text is not None:
             name = f"__inline_{len(inline)}__"
-            inline[name] = flat
+            inline[name] = text
             node.replace(exp.column(name))
-    text = _INLINE_PLACEHOLDER.sub(lambda m: inline[m[0]], postgres_sql(tree))
+    aliases = _spaced_alias_columns(tree)
+    lines = []
+    for line in postgres_sql(tree).splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        line = _INLINE_PLACEHOLDER.sub(lambda m: inline[m[0]].replace("\n", "\n" + indent), line)
+        lines += _ALIAS_PLACEHOLDER.sub(lambda m: f"{aliases[m[1]]} (", line).split("\n")
     # sqlglot's printer leaves lines of only spaces in some calls (`string_agg(... order by ...)`);
     # a string literal holding such a line would read back as another tree, and be refused
-    return "\n".join(line if line.strip() else "" for line in text.splitlines())
+    return "\n".join(_values_rows_under_values(_lateral_on_its_own_line(
+        [line if line.strip() else "" for line in lines])))
+
+
+def _ordered_string_agg(node: exp.Expression) -> str | None:
+    """A long `string_agg(x, sep order by ...)` over lines, its arguments and `order by` one
+    indent in (sqlglot's printer sets them apart by blank lines, at indents sqlfluff rejects)."""
+    order, separator = node.this, node.args.get("separator")
+    if not isinstance(node, exp.GroupConcat) or not isinstance(order, exp.Order) or separator is None:
+        return None
+    keys = ", ".join(postgres_sql(key, pretty=False) for key in order.expressions)
+    value = _indented(_pretty(order.this))
+    return f"string_agg(\n{value},\n  {postgres_sql(separator, pretty=False)}\n  order by {keys}\n)"
+
+
+def _spaced_alias_columns(tree: exp.Expression) -> dict[str, str]:
+    """A table alias with a column list is written `name (a, b)` (sqlfluff's spacing rule; the
+    printer writes `name(a, b)`): each such alias stands in the tree as a placeholder while it
+    is printed. Returns placeholder number -> the alias's text."""
+    aliases: dict[str, str] = {}
+    for alias in tree.find_all(exp.TableAlias):
+        if alias.columns and alias.this:
+            number = str(len(aliases))
+            aliases[number] = postgres_sql(alias.this, pretty=False)
+            alias.set("this", exp.to_identifier(f"__alias_{number}__"))
+    return aliases
+
+
+def _lateral_on_its_own_line(lines: list[str]) -> list[str]:
+    """`left join lateral (` is written `left join` then `lateral (` one indent in, its
+    subquery with it: sqlfluff 4.5's layout rule requires it (sqlfluff issue #8345; `lateral`
+    on the join's line is accepted once sqlfluff's fix is released, and this layout still)."""
+    out: list[str] = []
+    shift_until: str | None = None  # the closing line of the lateral being shifted
+    for line in lines:
+        match = _LATERAL_JOIN.match(line) if shift_until is None else None
+        if match:
+            out += [f"{match['indent']}{match['join']}", f"{match['indent']}  lateral ("]
+            shift_until = f"{match['indent']})"
+            continue
+        if shift_until is not None:
+            out.append(f"  {line}" if line else line)
+            if line.startswith(shift_until):
+                shift_until = None
+            continue
+        out.append(line)
+    return out
+
+
+def _values_rows_under_values(lines: list[str]) -> list[str]:
+    """The rows of `values` at the keyword's own indent, as sqlfluff's postgres grammar lays them out."""
+    out: list[str] = []
+    values_indent: int | None = None
+    for line in lines:
+        indent = len(line) - len(line.lstrip())
+        if values_indent is not None and line and indent <= values_indent:
+            values_indent = None
+        if values_indent is not None and line:
+            line = line[2:]
+        elif line.strip() == "values":
+            values_indent = indent
+        out.append(line)
+    return out
 
 
 def _attached(node: exp.Expression, root: exp.Expression) -> bool:

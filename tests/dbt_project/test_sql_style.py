@@ -75,6 +75,69 @@ order by
   o.d nulls first
 limit 3"""
 
+# sqlfluff's postgres layout (the generated project's linter): `lateral (` one indent under its
+# join, the rows of `values` at the keyword's indent, `u (k, v)` spaced
+LATERAL = """select o.orderid, l.n, u.k, u.v from {{ ref('stg_dbo__orders') }} as o
+left join lateral (select count(*) as n from {{ ref('stg_dbo__orderlines') }} as ol where ol.orderid = o.orderid) as l
+on true cross join lateral (values ('a', o.customerid), ('b', o.orderid)) as u(k, v)"""
+
+LATERAL_STYLED = """with orders as (
+  select * from {{ ref('stg_dbo__orders') }}
+),
+
+orderlines as (
+  select * from {{ ref('stg_dbo__orderlines') }}
+),
+
+final as (
+  select
+    o.orderid,
+    l.n,
+    u.k,
+    u.v
+  from orders as o
+  left join
+    lateral (
+      select
+        count(*) as n
+      from orderlines as ol
+      where
+        ol.orderid = o.orderid
+    ) as l
+    on true
+  cross join
+    lateral (
+      values
+      ('a', o.customerid),
+      ('b', o.orderid)
+    ) as u (k, v)
+)
+
+select * from final"""
+
+# a long ordered string_agg: its arguments and `order by` one indent in, no blank lines
+STRING_AGG = """select o.customerid, string_agg(case when o.status is null then 'none' else o.status end || ' '
+|| o.customerid, ', ' order by o.orderid desc, o.d) as statuses from {{ ref('stg_dbo__orders') }} as o group by o.customerid"""
+
+STRING_AGG_STYLED = """with orders as (
+  select * from {{ ref('stg_dbo__orders') }}
+),
+
+final as (
+  select
+    o.customerid,
+    string_agg(
+      case when o.status is null then 'none' else o.status end || ' ' || o.customerid,
+      ', '
+      order by o.orderid desc, o.d
+    ) as statuses
+  from orders as o
+  group by
+    o.customerid
+)
+
+select * from final"""
+
 
 @pytest.mark.parametrize(("sql", "styled"), [
     (FACT, FACT_STYLED),
@@ -94,6 +157,8 @@ limit 3"""
     ("select a.x, b.x from {{ ref('t') }} as a join {{ ref('t') }} as b on (a.x + 1) = b.x",
      "with t as (\n  select * from {{ ref('t') }}\n),\n\nfinal as (\n  select\n    a.x,\n    b.x\n"
      "  from t as a\n  inner join t as b\n    on (a.x + 1) = b.x\n)\n\nselect * from final"),
+    (LATERAL, LATERAL_STYLED),
+    (STRING_AGG, STRING_AGG_STYLED),
     # no relation read: formatted, no CTEs
     ("SELECT 1 AS a", "select\n  1 as a"),
 ])
@@ -119,6 +184,8 @@ def test_a_comment_is_never_lost():
 ROWS_SQL = [
     FACT.replace("{{ fn_net('ol.quantity', 'ol.price') }}", "ol.quantity * ol.price"),
     LOGICAL,
+    LATERAL,
+    STRING_AGG,
     "select o.d from {{ ref('stg_dbo__orders') }} as o order by o.d nulls first limit 3",
     """select c.city, count(distinct o.orderid) as orders
     from {{ ref('stg_dbo__orders') }} as o join {{ ref('stg_dbo__customers') }} as c using (customerid)
