@@ -16,6 +16,11 @@ def _status(args: list[str]) -> int:
         return stop.code
 
 
+def _projects(home) -> set[str]:
+    folder = home / "projects"
+    return {p.name for p in folder.iterdir()} if folder.exists() else set()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["migrate"], "the following arguments are required: source, --project"),
     (["nonsense"], "argument command: invalid choice: 'nonsense'"),
@@ -25,7 +30,9 @@ def _status(args: list[str]) -> int:
     (["migrate", "/nonexistent/estate", "--project", "x"], "source not found: /nonexistent/estate"),
 ])
 def test_bad_arguments_exit_2_with_one_line(migrator_home, capsys, args, message):
+    # the session's home may hold other tests' projects: nothing may be added to them
+    before = _projects(migrator_home)
     assert _status(args) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("migrator: error: ") and message in lines[0], lines
-    assert not (migrator_home / "projects").exists() or list((migrator_home / "projects").iterdir()) == []
+    assert _projects(migrator_home) == before
