@@ -28,7 +28,7 @@ from sqlglot import exp
 
 from migrator_pipeline.planning.model import BodyLine, PlannedMacro
 from migrator_pipeline.planning.scalar_functions import (
-    RETURNS, FoldError, assignments, condition, lookup_assignments)
+    CLR_TYPES, FoldError, assignments, condition, function_types, lookup_assignments)
 from migrator_pipeline.tsql.identifiers import fold_identifier, sql_name
 from migrator_pipeline.tsql.lexer import split_statements, tokenize
 from migrator_pipeline.tsql.modules import block_statements
@@ -40,7 +40,6 @@ VALUE = "migrated_value"  # the alias of the one value a translated SELECT stand
 ROW = "migrated_row"
 # PL/pgSQL's own reserved words that PostgreSQL's SQL does not reserve: quoted as names
 _PLPGSQL_RESERVED = frozenset({"begin", "declare", "execute", "foreach", "if", "loop", "strict", "while", "by"})
-_CLR_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
 _CURSOR_VERBS = frozenset({"OPEN", "FETCH", "CLOSE", "DEALLOCATE"})
 _COMPOUND = re.compile(r"^\s*SET\s+(?P<v>@\w+)\s*(?P<op>[-+*/%&|^])=\s*(?P<x>.+?)\s*;?\s*$", re.IGNORECASE | re.DOTALL)
 
@@ -74,20 +73,13 @@ def plan_plpgsql_function(name: str, key: str, parameters: list[list[str]], head
     """The PL/pgSQL database function of a scalar function whose `body` (the text after its
     AS) is not one expression; `header`: the CREATE text before it. Raises FoldError naming
     what it cannot translate."""
-    returns = RETURNS.search(header)
-    try:
-        result = postgres_type(returns.group(1).strip()) if returns else None
-        argument_types = [postgres_type(data_type) for _, data_type in parameters]
-    except UnknownTypeError as error:
-        raise FoldError(f"scalar function with a type PostgreSQL lacks: {error}") from None
-    if result is None:
-        raise FoldError("scalar function without a readable RETURNS type")
+    signature = function_types(header, parameters)
     if "$body$" in body.lower():
         raise FoldError("scalar function whose text holds `$body$`, the quote of the PL/pgSQL body")
     tree = _tree(body)
     types = {fold_identifier(p.lstrip("@")): exp.DataType.build(t, dialect="tsql") for p, t in parameters}
     variables = _declared(tree)
-    scope = _Scope(name, {**types, **variables}, exp.DataType.build(returns.group(1).strip(), dialect="tsql"))
+    scope = _Scope(name, {**types, **variables}, exp.DataType.build(signature.returns_tsql, dialect="tsql"))
     if ROW in scope.types:
         raise FoldError(f"scalar function with a variable @{ROW}, the name its PL/pgSQL keeps for rows")
     body_lines: list[BodyLine] = []
@@ -99,7 +91,8 @@ def plan_plpgsql_function(name: str, key: str, parameters: list[list[str]], head
     lines += [BodyLine(0, "declare"), *declarations] if declarations else []
     lines += [BodyLine(0, "begin"), *body_lines, BodyLine(0, "end;")]
     arguments = [fold_identifier(p.lstrip("@")) for p, _ in parameters]
-    return PlannedMacro(name, key, arguments, "", argument_types=argument_types, returns=result, plpgsql=lines)
+    return PlannedMacro(name, key, arguments, "", argument_types=signature.arguments, returns=signature.returns,
+                        plpgsql=lines)
 
 
 def plpgsql_name(folded: str) -> str:
@@ -174,7 +167,7 @@ def _declared(tree: list) -> dict[str, exp.DataType]:
                 kind = item.args.get("kind")
                 if not isinstance(kind, exp.DataType) or not all(isinstance(n, exp.Parameter) for n in names):
                     raise FoldError("scalar function declaring a table variable or a cursor: no PL/pgSQL translation")
-                if kind.sql("tsql").lower() in _CLR_TYPES:
+                if kind.sql("tsql").lower() in CLR_TYPES:
                     raise FoldError(f"scalar function with a {kind.sql('tsql')} variable: a CLR type PostgreSQL lacks")
                 variables.update({fold_identifier(n.name): kind for n in names})
     return variables

@@ -27,6 +27,7 @@ Anything else raises `FoldError` with the reason: a SELECT that reads tables (wi
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
@@ -41,9 +42,9 @@ class FoldError(Exception):
     """The body is not a straight line of assignments; the message says what stops it."""
 
 
-_CLR_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
-RETURNS = re.compile(r"\bRETURNS\s+(\[?[A-Za-z_][\w ]*?\]?\s*(\(\s*[\w\s,]+\))?)\s*(\bWITH\b|\bAS\b|\bBEGIN\b|$)",
-                      re.IGNORECASE)
+CLR_TYPES = frozenset({"geography", "geometry", "hierarchyid"})
+_RETURNS = re.compile(r"\bRETURNS\s+(\[?[A-Za-z_][\w ]*?\]?\s*(\(\s*[\w\s,]+\))?)\s*(\bWITH\b|\bAS\b|\bBEGIN\b|$)",
+                       re.IGNORECASE)
 
 
 def plan_scalar_function(name: str, key: str, parameters: list[list[str]], header: str,
@@ -59,17 +60,35 @@ def plan_scalar_function(name: str, key: str, parameters: list[list[str]], heade
         if "reads tables" not in str(error):
             raise
     expression = fold_scalar_function(statements, nested_blocks, lookups=True)
-    returns = RETURNS.search(header)
-    try:
-        result = postgres_type(returns.group(1).strip()) if returns else None
-        argument_types = [postgres_type(data_type) for _, data_type in parameters]
-    except UnknownTypeError as error:
-        raise FoldError(f"scalar function that reads tables, with a type PostgreSQL lacks: {error}") from None
-    if result is None:
-        raise FoldError("scalar function that reads tables, without a readable RETURNS type")
+    signature = function_types(header, parameters, "scalar function that reads tables,")
     return PlannedMacro(name, key, arguments, expression.sql("tsql"),
                         tsql_body=function_body(name, [tuple(p) for p in parameters], expression),
-                        argument_types=argument_types, returns=result)
+                        argument_types=signature.arguments, returns=signature.returns)
+
+
+@dataclass(frozen=True)
+class FunctionTypes:
+    """The types of a scalar function that becomes a database function: its RETURNS type as
+    SQL Server writes it, and the PostgreSQL types of its result and of its arguments."""
+
+    returns_tsql: str
+    returns: str
+    arguments: list[str]
+
+
+def function_types(header: str, parameters: list[list[str]], subject: str = "scalar function") -> FunctionTypes:
+    """The types of a scalar function: `header`, the CREATE text before its body (its RETURNS
+    type); `parameters`, (name with @, SQL Server type) in order. Raises FoldError, its message
+    starting with `subject`, when the RETURNS type cannot be read or PostgreSQL lacks a type."""
+    returns = _RETURNS.search(header)
+    try:
+        result = postgres_type(returns.group(1).strip()) if returns else None
+        arguments = [postgres_type(data_type) for _, data_type in parameters]
+    except UnknownTypeError as error:
+        raise FoldError(f"{subject} with a type PostgreSQL lacks: {error}") from None
+    if result is None:
+        raise FoldError(f"{subject} without a readable RETURNS type")
+    return FunctionTypes(returns.group(1).strip(), result, arguments)
 
 
 def fold_scalar_function(statements: list[exp.Expression], nested_blocks: bool,
@@ -220,7 +239,7 @@ def _assigned(value: exp.Expression, name: str, types: dict, values: dict) -> ex
     if isinstance(value, exp.Null):
         return value
     kind = types.get(name)
-    if kind is None or kind.sql("tsql").lower() in _CLR_TYPES:
+    if kind is None or kind.sql("tsql").lower() in CLR_TYPES:
         return value  # a CLR type takes only its own type's values: nothing converts
     return exp.Cast(this=value, to=kind.copy())
 
