@@ -42,6 +42,7 @@ __all__ = [
     "ObjectAssessment",
     "assess",
     "assess_object",
+    "llm_estimate",
     "FEATURES",
 ]
 
@@ -254,12 +255,12 @@ def summarise(objects: list[ObjectAssessment], findings: list[Finding]) -> dict:
         "by_kind_and_path": _by_kind_and_path(objects),
         "top_blockers": dict(sorted(blocker_counts.items(), key=lambda item: (-item[1], item[0]))),
         "findings": dict(Counter(finding.severity for finding in findings)),
-        "llm_estimate": _llm_estimate(objects),
+        "llm_estimate": llm_estimate(objects),
     }
 
 
-def _llm_estimate(objects: list[ObjectAssessment]) -> dict:
-    """How much of the estate the LLM would get, before anything is spent."""
+def llm_estimate(objects: list[ObjectAssessment]) -> dict:
+    """How much of `objects` the LLM would get, before anything is spent."""
     bound = [obj for obj in objects if obj.predicted_path == "llm"]
     return {"objects": len(bound), "share": round(len(bound) / len(objects), 4) if objects else 0.0,
             "tokens": sum(obj.llm_tokens for obj in bound)}

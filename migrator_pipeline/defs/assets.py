@@ -26,7 +26,7 @@ from migrator_pipeline.agents.checkpoints import postgres_checkpointer
 from migrator_pipeline.agents.executor import draft_models as run_executor
 from migrator_pipeline.agents.rebuilder import RepairContext, repair_models
 from migrator_pipeline.agents.llm import LlmClient
-from migrator_pipeline.assessment import Assessment, assess
+from migrator_pipeline.assessment import Assessment, assess, llm_estimate
 from migrator_pipeline.assessment.report import render_markdown as render_assessment
 from migrator_pipeline.catalog.live_source import PASSWORD_VARIABLE, is_live_source
 from migrator_pipeline.catalog.model import Catalog, SourceError
@@ -46,7 +46,7 @@ from migrator_pipeline.defs.dbt_models import OWNERS, data_validation_events
 from migrator_pipeline.defs.partitions import migration_projects
 from migrator_pipeline.defs.pools import LLM_POOL, SOURCE_POOL, WAREHOUSE_POOL  # which step in which: pools.py
 from migrator_pipeline.defs.resources import DbtResource, LlmResource, WarehouseResource
-from migrator_pipeline.drafts import LlmUsage, RepairOutcome
+from migrator_pipeline.drafts import DraftModel, LlmUsage, RepairOutcome
 from migrator_pipeline.evaluation.built_types import record_built_types
 from migrator_pipeline.evaluation.data_match import DataValidation, data_validation, revalidate
 from migrator_pipeline.evaluation.report import passed_summary, render_evaluation
@@ -55,6 +55,7 @@ from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE
 from migrator_pipeline.fingerprints import (
     StepRecord, StepState, digest, model_fingerprints, object_fingerprints, reusable_drafts,
     settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
+from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
@@ -317,11 +318,11 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     catalog = files.catalog()
     plan = files.plan()
     client = llm.client(warehouse.resolved_url())
-    if client is not None:
-        refuse_over_budget(client, files, catalog)
     # a model whose planned form and every object it reads are unchanged keeps its draft
     keys = model_fingerprints(plan, catalog, tool_fingerprint(), settings_fingerprint(), _llm_settings(llm))
     reuse = reusable_drafts(step.state, "draft_models", DRAFTS.name, keys)
+    if client is not None:
+        refuse_over_budget(client, files, catalog, plan, reuse)
     context.log.info(f"drafting {len(plan.models) - len(reuse)} models; {len(reuse)} unchanged since the last run")
     with ExitStack() as stack:  # graph state in the warehouse when the LLM is on: a killed run resumes
         saver = stack.enter_context(postgres_checkpointer(warehouse.resolved_url())) if client else None
@@ -343,12 +344,17 @@ def draft_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     })
 
 
-def refuse_over_budget(client: LlmClient, files: ProjectFiles, catalog: Catalog) -> None:
+def refuse_over_budget(client: LlmClient, files: ProjectFiles, catalog: Catalog, plan: MigrationPlan,
+                       reuse: dict[str, DraftModel]) -> None:
     """Before anything is spent: over the budget by the assessment's estimate (and not told to
-    proceed), the step fails with one line and asks nothing; the CLI exits 2 with that line."""
+    proceed), the step fails with one line and asks nothing; the CLI exits 2 with that line.
+    Estimated: the objects whose models this run drafts; those of the drafts in `reuse` (the
+    executor takes them as they are) ask the LLM nothing."""
     path = files.path("assessment.json")  # the assessment step's output, as it writes it
     assessed = Assessment.load(path) if path.exists() else assess(catalog)
-    refusal = client.refusal(assessed.summary.get("llm_estimate", {}))
+    drafted = {model.origin for model in plan.models if model.name not in reuse}
+    sources = {obj.source for obj in catalog.objects if obj.key in drafted}
+    refusal = client.refusal(llm_estimate([obj for obj in assessed.objects if obj.source in sources]))
     if refusal:
         raise dg.Failure(description=refusal, allow_retries=False)
 
