@@ -91,8 +91,8 @@ def dbt_cli(dbt_dir: Path) -> DbtCliResource:
     if DBT_PYTHON_VERSION is not None and beside.exists() and Path(cli.dbt_executable).resolve() == beside.resolve():
         # the dbt beside this Python is the dbt-core installed with it: its version is known without
         # `dbt --version`, a process that imports dbt (seconds; tens on a loaded machine). dagster-dbt
-        # 0.29 keeps that version in the cached property `_cli_version`; under another name this
-        # line does nothing and dagster-dbt asks dbt as before.
+        # 0.29 keeps that version in the cached property `_cli_version`; should it stop reading that
+        # name, tests/test_dbt_cli_version.py fails (this line alone would do nothing, silently).
         cli.__dict__["_cli_version"] = DBT_PYTHON_VERSION
     return cli
 
