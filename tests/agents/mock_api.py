@@ -124,3 +124,26 @@ def answer(handler: BaseHTTPRequestHandler, reply: dict, streamed: bool = False)
 
 def sql_reply(sql: str) -> str:
     return f"Here is the query.\n```sql\n{sql}\n```\n"
+
+
+class TopicApi(BaseHTTPRequestHandler):
+    """A loopback Messages API for the product's own client (ANTHROPIC_BASE_URL): each prompt is
+    kept in `prompts` and answered with the SQL of the first topic of `rewrites` it mentions
+    ("I can't." for none), reporting that topic's usage from `usages`. A test subclasses it with
+    its own `prompts`, `rewrites` and `usages`."""
+
+    prompts: list = []
+    rewrites: dict[str, str] = {}
+    usages: dict[str, dict] = {}
+
+    def do_POST(self):  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        prompt = body["messages"][0]["content"]
+        type(self).prompts.append(prompt)
+        about = next((k for k in self.rewrites if k in prompt), None)
+        text = f"```sql\n{self.rewrites[about]}\n```" if about else "I can't."
+        usage = self.usages.get(about, {"input_tokens": 10, "output_tokens": 1})
+        answer(self, message(text, body["model"], usage), body.get("stream", False))
+
+    def log_message(self, *args):
+        pass

@@ -2,14 +2,13 @@
 the draft step fails in Dagster with one line, before any request, and `migrator migrate` exits 2
 with that line on stderr."""
 
-import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from migrator_pipeline.cli import main
-from mock_api import answer, message, sql_reply
+from mock_api import TopicApi
 
 pytestmark = pytest.mark.slow
 ESTATE = """
@@ -92,19 +91,9 @@ REWRITES = {"Target: dbo.numbers": "SELECT 1 AS N UNION ALL SELECT 2",
 BUDGET = 1500  # one loop's estimate fits, two do not
 
 
-class Rewrites(BaseHTTPRequestHandler):
+class Rewrites(TopicApi):
     prompts: list = []
-
-    def do_POST(self):  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        prompt = body["messages"][0]["content"]
-        type(self).prompts.append(prompt)
-        about = next((k for k in REWRITES if k in prompt), None)
-        answer(self, message(sql_reply(REWRITES[about]) if about else "I can't.", body["model"],
-                             {"input_tokens": 10, "output_tokens": 1}), body.get("stream", False))
-
-    def log_message(self, *args):
-        pass
+    rewrites = REWRITES
 
 
 def test_a_rerun_estimates_only_the_models_it_drafts(migrator_home, warehouse_url, tmp_path):
