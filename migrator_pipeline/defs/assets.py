@@ -54,7 +54,7 @@ from migrator_pipeline.evaluation.row_differences import differing_models, row_c
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.fingerprints import (
     StepRecord, StepState, digest, model_fingerprints, object_fingerprints, reusable_drafts,
-    settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
+    row_lines_digest, settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
@@ -231,8 +231,11 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     catalog = files.catalog()
     # a table is reloaded when its definition, its rows, the tool or the warehouse changed
     base = step_inputs(files.root, [], warehouse_identity(url))
-    fingerprints = {key: digest(base, value) for key, value in object_fingerprints(catalog).items()}
     previous = LoadReport.load(files.path(RAW_TABLES)) if files.path(RAW_TABLES).exists() else None
+    # a table that refused rows last time is hashed with its rows' lines too: its findings cite them
+    cited = {t.source.lower() for t in previous.tables if t.error or t.incomplete} if previous else set()
+    fingerprints = {key: digest(base, value, row_lines_digest(catalog, key) if key in cited else "")
+                    for key, value in object_fingerprints(catalog).items()}
     with live_rows(files.source()) as rows_for:
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for,
