@@ -10,7 +10,9 @@ Every model's SQL is written through `sql_style.format_model_sql`.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from contextvars import ContextVar
 from pathlib import Path
 from string import Template
@@ -25,6 +27,7 @@ from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.dbt_project.sql_style import format_model_sql
 from migrator_pipeline.drafts import Drafts
+from migrator_pipeline.fingerprints import digest, file_digest, json_digest, tool_fingerprint
 from migrator_pipeline.planning.model import MigrationPlan, PlannedCheck, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
 from migrator_pipeline.tsql.identifiers import fold_columns, raw_columns, sql_name
@@ -44,12 +47,17 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
     project no longer has goes: a re-run with one changed model changes one file, which is all
     dbt's partial parse then reads again."""
     written: set[Path] = set()
-    token = _WRITTEN.set(written)
+    rendered = _load_rendered(dbt_dir / RENDERED_CACHE)
+    tokens = _WRITTEN.set(written), _RENDERED.set(rendered)
     try:
         names = _write_project(dbt_dir, plan, drafts, catalog)
     finally:
-        _WRITTEN.reset(token)
+        _WRITTEN.reset(tokens[0])
+        _RENDERED.reset(tokens[1])
     _remove_unwritten(dbt_dir, written)
+    (dbt_dir / RENDERED_CACHE).parent.mkdir(exist_ok=True)
+    kept = {name: entry for name, entry in rendered.items() if Path(name) in written}
+    write_text_atomically(dbt_dir / RENDERED_CACHE, json.dumps(kept, sort_keys=True))
     return names
 
 
@@ -78,7 +86,9 @@ def _write_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalog: 
         draft = drafts.model(planned.name)
         if draft is None or draft.sql is None:
             continue
-        _write(model_path(dbt_dir, planned), model_file(planned, draft.sql, macros=macros))  # = migrated_macros()
+        inputs = digest(tool_fingerprint(), json_digest(planned), draft.sql, *sorted(macros))  # = migrated_macros()
+        _write_rendered(model_path(dbt_dir, planned), inputs,
+                        lambda planned=planned, sql=draft.sql: model_file(planned, sql, macros=macros))
         written.append(planned.name)
     sources = sources_yaml(plan, catalog)
     for source in sources["sources"]:
@@ -481,7 +491,37 @@ def _remove_unwritten(dbt_dir: Path, written: set[Path]) -> None:
 def _write_yaml(path: Path, document: dict) -> None:
     """dbt renders every string of a properties file with Jinja (names at parse time,
     descriptions in its docs step, test arguments when compiling): each is made `inert`."""
-    _write(path, yaml.safe_dump(_inert_strings(document), sort_keys=False, allow_unicode=True, width=100))
+    inputs = digest(tool_fingerprint(), json.dumps(document, default=str))
+    _write_rendered(path, inputs, lambda: yaml.safe_dump(_inert_strings(document), sort_keys=False,
+                                                         allow_unicode=True, width=100))
+
+
+# what rendered each file in the last write of the whole project (its path -> the hash of its
+# inputs and of the text written): formatting SQL and dumping YAML are most of a write's time
+RENDERED_CACHE = Path("target") / "migrator_rendered.json"  # in dbt's folder: not a project file
+_RENDERED: ContextVar[dict[str, list[str]] | None] = ContextVar("rendered_project_files", default=None)
+
+
+def _write_rendered(path: Path, inputs: str, render: Callable[[], str]) -> None:
+    """`render()` written to `path`, unless the last write rendered it from the same inputs and
+    the file still holds what it wrote then (the rebuilder rewrites the files it disables)."""
+    rendered = _RENDERED.get()
+    previous = rendered.get(str(path)) if rendered is not None else None
+    if previous is not None and previous[0] == inputs and file_digest(path) == previous[1]:
+        _WRITTEN.get().add(path)  # kept as it is
+        return
+    text = render()
+    _write(path, text)
+    if rendered is not None:
+        rendered[str(path)] = [inputs, digest(text.encode("utf-8"))]
+
+
+def _load_rendered(path: Path) -> dict[str, list[str]]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _inert_strings(value):

@@ -33,7 +33,7 @@ from migrator_pipeline.catalog.model import Catalog, SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.incremental import (
     STATE_DIR, EarlierBuild, carried_report, changed_selection, dbt_project_unchanged, earlier_build,
-    missing_models, read_manifest, record_dbt_project, save_state, stale_relations, state_digest,
+    missing_models, nothing_selected, read_manifest, record_dbt_project, save_state, stale_relations, state_digest,
     table_fingerprints)
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
@@ -434,8 +434,11 @@ def _build_changed(files: ProjectFiles, plan, dbt: DbtResource, url: str, earlie
     """dbt's `state:modified+`, what reads a reloaded raw table, and what is missing from the
     warehouse; the other nodes keep the last run's evidence. (None, None) when dbt refuses."""
     select, existing = changed_selection(earlier, url, files.project)
-    fresh = dbt.build(files.dbt_dir, url, files.project, select=select, state=files.root / STATE_DIR)
-    manifest = read_manifest(files.dbt_dir / "target" / "manifest.json")
+    if nothing_selected(select, files.dbt_dir, files.root / STATE_DIR):  # dbt is not even started
+        fresh, manifest = BuildReport(), earlier.manifest
+    else:
+        fresh = dbt.build(files.dbt_dir, url, files.project, select=select, state=files.root / STATE_DIR)
+        manifest = read_manifest(files.dbt_dir / "target" / "manifest.json")
     if fresh.error or manifest is None:
         return None, None
     # a model gone or disabled since: its relation goes, as a full build from an empty schema would
