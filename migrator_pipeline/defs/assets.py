@@ -242,11 +242,10 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
                                     fingerprints=fingerprints, previous=previous)
     files.save(RAW_TABLES, report.save)
     record = step.state.record("source_tables", inputs, [RAW_TABLES.name])
-    reloaded = [t.source for t in report.tables if previous is None or t not in previous.tables]
+    reloaded = [t for t in report.tables if previous is None or t not in previous.tables]
     context.log.info(f"reloaded {len(reloaded)} of {len(report.tables)} tables; the others are unchanged")
     # a table not reloaded keeps the materialization of the run that loaded it
-    _log_events(context, raw_table_events(files.project, catalog, LoadReport(
-        [t for t in report.tables if t.source in set(reloaded)], report.findings)))
+    _log_events(context, raw_table_events(files.project, catalog, LoadReport(reloaded, report.findings)))
     table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return step.recorded(record, {
         "tables": len(report.tables),
