@@ -9,7 +9,14 @@ manifests come from one real `dbt parse` of a generated project of MODELS models
 from the one before, a source at the start), copied into every project folder: asset keys are
 prefixed per project, so they never collide.
 
-    uv run python benchmarks/bench_definitions_load.py [--projects 20] [--models 100] [--repeat 3]
+Python compiles each module's source the first time and keeps the bytecode (.pyc) for the next
+import, unless PYTHONDONTWRITEBYTECODE is set: then every process compiles every module it imports,
+and import times grow with the lines imported. By default the cases run in the environment as it
+is. With --bytecode they run as on a user's machine or in the Docker image (which compiles at
+install): an untimed first round writes the bytecode into a scratch PYTHONPYCACHEPREFIX, and the
+timed rounds read it.
+
+    uv run python benchmarks/bench_definitions_load.py [--projects 20] [--models 100] [--repeat 3] [--bytecode]
 """
 
 from __future__ import annotations
@@ -66,8 +73,11 @@ class Timing:
     cpu: float  # the interpreter's user + system CPU seconds: what other processes' load changes least
 
 
-def timed(code: str, home: Path) -> Timing:
+def timed(code: str, home: Path, bytecode: Path | None = None) -> Timing:
     env = {**os.environ, "MIGRATOR_HOME": str(home)}
+    if bytecode is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(bytecode)
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, timeout=600)
@@ -76,13 +86,18 @@ def timed(code: str, home: Path) -> Timing:
     return Timing(wall, cpu_after.ru_utime - cpu_before.ru_utime + cpu_after.ru_stime - cpu_before.ru_stime)
 
 
-def best_interleaved(cases: dict[str, tuple[str, Path]], repeat: int) -> dict[str, Timing]:
+def best_interleaved(cases: dict[str, tuple[str, Path]], repeat: int, bytecode: Path | None = None
+                     ) -> dict[str, Timing]:
     """The best of `repeat` rounds per case (wall and CPU each), the cases taking turns within each
-    round: on a shared machine a burst of load then falls on every case alike, not on one of them."""
+    round: on a shared machine a burst of load then falls on every case alike, not on one of them.
+    With a `bytecode` folder, an untimed round first writes every case's bytecode there."""
+    if bytecode is not None:
+        for code, home in cases.values():
+            timed(code, home, bytecode)
     timings: dict[str, list[Timing]] = {name: [] for name in cases}
     for _ in range(repeat):
         for name, (code, home) in cases.items():
-            timings[name].append(timed(code, home))
+            timings[name].append(timed(code, home, bytecode))
     return {name: Timing(min(t.wall for t in values), min(t.cpu for t in values)) for name, values in timings.items()}
 
 
@@ -91,6 +106,8 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=20)
     parser.add_argument("--models", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--bytecode", action="store_true",
+                        help="import from compiled bytecode (a scratch PYTHONPYCACHEPREFIX) as a user's machine does")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
@@ -101,7 +118,7 @@ def main() -> None:
         load = "import migrator_pipeline.definitions as d; d.defs.resolve_asset_graph()"
         before = os.getloadavg()
         best = best_interleaved({"bare": ("import dagster, dagster_dbt", empty), "none": (load, empty),
-                                 "many": (load, full)}, args.repeat)
+                                 "many": (load, full)}, args.repeat, scratch / "bytecode" if args.bytecode else None)
         after = os.getloadavg()
     bare, none, many = best["bare"], best["none"], best["many"]
     print(f"{'':44} {'wall':>8} {'above bare':>11} {'CPU':>8} {'above bare':>11}")
@@ -109,7 +126,9 @@ def main() -> None:
                           (f"definitions, {args.projects} projects x {args.models} models", many)):
         print(f"{label:44} {timing.wall:7.2f}s {timing.wall - bare.wall:+10.2f}s "
               f"{timing.cpu:7.2f}s {timing.cpu - bare.cpu:+10.2f}s")
-    print(f"best of {args.repeat}, interleaved; load average (1 min) {before[0]:.2f} at the start, "
+    compiled = "from bytecode written by a first round" if args.bytecode else (
+        "compiling every import" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "with the bytecode Python keeps")
+    print(f"best of {args.repeat}, interleaved, {compiled}; load average (1 min) {before[0]:.2f} at the start, "
           f"{after[0]:.2f} at the end, on {os.cpu_count()} cores")
 
 

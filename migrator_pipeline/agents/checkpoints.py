@@ -14,19 +14,25 @@ import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-import psycopg
-from langgraph.checkpoint.postgres import PostgresSaver
-from psycopg.rows import dict_row
 from psycopg2 import sql
 
 from migrator_pipeline.warehouse.connection import connect
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.postgres import PostgresSaver
 
 CHECKPOINT_SCHEMA = "migrator_llm_checkpoints"
 
 
 @contextmanager
 def postgres_checkpointer(warehouse_url: str, schema: str = CHECKPOINT_SCHEMA) -> Iterator[PostgresSaver]:
+    # imported when the step runs: the code location loads fast without it (bench_definitions_load.py)
+    import psycopg
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+
     with connect(warehouse_url) as conn, conn.cursor() as cur:
         cur.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(schema)))
         conn.commit()

@@ -21,7 +21,6 @@ from typing import TypedDict
 
 import sqlglot
 from sqlglot import exp
-from langgraph.graph import END, START, StateGraph
 
 from migrator_pipeline.agents import prompts
 from migrator_pipeline.agents.checkpoints import thread_id
@@ -77,6 +76,9 @@ class TranslationContext:
 
 
 def build_executor_graph(context: TranslationContext, llm: LlmClient | None, checkpointer=None):
+    # imported when the step runs: the code location loads fast without it (bench_definitions_load.py)
+    from langgraph.graph import END, START, StateGraph
+
     def rules(state: DraftState) -> DraftState:
         model = state["model"]
         if model.sql is not None:  # staging models are generated, nothing to translate

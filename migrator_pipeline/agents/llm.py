@@ -24,13 +24,13 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Protocol
-
-import anthropic
-import httpx2 as httpx  # the anthropic SDK ships on httpx2
+from typing import TYPE_CHECKING, Protocol
 
 from migrator_pipeline.assessment import ESTIMATED_REPLY_TOKENS  # one estimate: the assessment's
 from migrator_pipeline.drafts import LlmUsage
+
+if TYPE_CHECKING:  # the SDK itself is imported by whoever makes a client (defs/resources.py)
+    import anthropic
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 # the SDK's estimate of how fast a reply is written (anthropic._base_client: 128,000 tokens an hour)
@@ -210,6 +210,8 @@ class LlmClient:
 
 def _reply_outlasts_timeout(max_tokens: int, timeout) -> bool:
     """Whether the longest reply allowed may take longer than the read timeout to arrive whole."""
+    import httpx2 as httpx  # the anthropic SDK's transport: imported with a client, not with the code location
+
     seconds = timeout.read if isinstance(timeout, httpx.Timeout) else timeout
     return seconds is not None and max_tokens > seconds * REPLY_TOKENS_PER_SECOND
 

@@ -20,8 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypedDict
 
-from langgraph.graph import END, START, StateGraph
-
 from migrator_pipeline.agents import prompts
 from migrator_pipeline.agents.checkpoints import thread_id
 from migrator_pipeline.agents.llm import BudgetExhausted, LlmClient
@@ -68,6 +66,9 @@ class RepairState(TypedDict, total=False):
 
 def build_rebuilder_graph(rebuild: Rebuild, llm: LlmClient | None, context: RepairContext | None = None,
                           check_rows: RowCheck | None = None, checkpointer=None):
+    # imported when the step runs: the code location loads fast without it (bench_definitions_load.py)
+    from langgraph.graph import END, START, StateGraph
+
     context = context or RepairContext()
 
     def fixup(state: RepairState) -> RepairState:

@@ -55,27 +55,35 @@ class ProjectTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str:
         return f"{self.project}_dbt"
 
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return OWNERS
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            # the table's own description (MS_Description): a raw table has no SQL to show
+            return dbt_resource_props.get("description") or None
+        return super().get_description(dbt_resource_props)
+
     def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: Any) -> dg.AssetSpec:
+        # the base class keeps each node's spec (it asks again for every model's upstreams), so
+        # owners and descriptions come from the methods above: only a raw table's spec is replaced
         spec = super().get_asset_spec(manifest, unique_id, project)
         if unique_id.startswith("source."):
-            # the table's own description (MS_Description): a raw table has no SQL to show
-            description = self.get_resource_props(manifest, unique_id).get("description") or None
-            return spec.replace_attributes(deps=[SOURCE_TABLES], owners=OWNERS, description=description,
-                                           kinds={"sqlserver", "postgres"})
-        return spec.replace_attributes(owners=OWNERS)
+            return spec.replace_attributes(deps=[SOURCE_TABLES], kinds={"sqlserver", "postgres"})
+        return spec
 
 
-def raw_table_specs(project: str, manifest: Mapping[str, Any]) -> list[dg.AssetSpec]:
+def raw_table_specs(translator: ProjectTranslator, manifest: Mapping[str, Any]) -> list[dg.AssetSpec]:
     """The raw tables the project's dbt sources read, as assets of their own (not bare stubs):
-    described from MS_Description (the sources' YAML carries it), produced by source_tables."""
-    translator = ProjectTranslator(project)
+    described from MS_Description (the sources' YAML carries it), produced by source_tables.
+    The translator that built the project's dbt assets has their specs already."""
     return [translator.get_asset_spec(manifest, unique_id, None) for unique_id in manifest.get("sources", {})]
 
 
-def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any] | None = None
-                       ) -> dg.AssetsDefinition:
+def project_dbt_assets(project: str, dbt_dir: Path, manifest: Mapping[str, Any] | None = None,
+                       translator: ProjectTranslator | None = None) -> dg.AssetsDefinition:
     @dbt_assets(manifest=manifest or dbt_dir / "target" / "manifest.json", name=f"{project}_dbt_models",
-                dagster_dbt_translator=ProjectTranslator(project), pool=WAREHOUSE_POOL)
+                dagster_dbt_translator=translator or ProjectTranslator(project), pool=WAREHOUSE_POOL)
     def migrated_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         dbt = DbtCliResource(project_dir=os.fspath(dbt_dir), profiles_dir=os.fspath(dbt_dir))
         # dbt starts inside the block, with the connection that profiles.yml reads
@@ -97,7 +105,9 @@ def migrated_dbt_assets() -> list[dg.AssetsDefinition | dg.AssetSpec]:
             continue
         try:
             parsed = json.loads(manifest.read_text(encoding="utf-8"))
-            definitions += [project_dbt_assets(project, dbt_dir, parsed), *raw_table_specs(project, parsed)]
+            translator = ProjectTranslator(project)
+            definitions += [project_dbt_assets(project, dbt_dir, parsed, translator),
+                            *raw_table_specs(translator, parsed)]
             checks = rows_match_checks(project)
             if checks is not None:
                 definitions.append(checks)

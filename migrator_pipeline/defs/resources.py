@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import anthropic
 import psycopg2
 from psycopg2 import sql
 import dagster as dg
@@ -164,6 +163,9 @@ class LlmResource(dg.ConfigurableResource):
         if not self.enabled or not self.api_key:
             return None
         price_of(self.model)  # UnknownModelPrice: an error at start, never a guessed price
+        # imported when the step runs: the code location loads fast without it (bench_definitions_load.py)
+        import anthropic
+
         sdk = anthropic.Anthropic(api_key=self.api_key, timeout=self.timeout_seconds,
                                   max_retries=self.max_retries)
         budget = Budget(self.budget_tokens, self.budget_usd,
