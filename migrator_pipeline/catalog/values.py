@@ -534,7 +534,7 @@ def _text_converter(family: str, name: str, args: tuple[str, ...], dateformat: s
     if family == "integer":
         return functools.partial(_integer_text, *_INTEGER_RANGES[name], _SAFE_DIGITS[name])
     if family == "date":
-        return functools.partial(_date_text_cached, name, args, dateformat)
+        return functools.partial(_fast_date, name, args, dateformat)
     return _TEXT_CONVERTERS.get(family)
 
 
@@ -555,12 +555,8 @@ def _integer_text(low: int, high: int, safe_digits: int, text: str) -> str | Non
     return str(number) if low <= number <= high else None
 
 
-def _date_text_cached(name: str, args: tuple[str, ...], dateformat: str, text: str) -> str | None:
-    return _fast_date(text, name, args, dateformat)
-
-
 @functools.lru_cache(maxsize=65536)  # a table's dates repeat (ModifiedDate): parse each once
-def _fast_date(text: str, name: str, args: tuple[str, ...], dateformat: str) -> str | None:
+def _fast_date(name: str, args: tuple[str, ...], dateformat: str, text: str) -> str | None:
     """`YYYY-MM-DD[ hh:mm:ss[.f]]`, the form exports and scripts mostly use: what `_to_date` makes
     of it, without its general parse. Year-first with a space reads year-day-month for datetime
     under DATEFORMAT dmy/dym/ydm: left to the general path."""
