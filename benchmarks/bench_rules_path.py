@@ -35,13 +35,36 @@ from generate_estate import generate_estate  # noqa: E402
 TRANSLATED_KINDS = ("view", "procedure")
 
 
+# Modules the path imports on first use (the script reader, sqlglot's postgres dialect and
+# optimizer, LangGraph's tracers): imported before the clock starts, as raw sqlglot's are, so
+# that both sides are timed translating, not importing (with PYTHONDONTWRITEBYTECODE set, as
+# here, every import compiles its module again)
+FIRST_USE_IMPORTS = (
+    "migrator_pipeline.catalog.scripts",
+    "sqlglot.dialects.postgres",
+    "sqlglot.dialects.tsql",
+    "sqlglot.optimizer.annotate_types",
+    "sqlglot.optimizer.canonicalize",
+    "sqlglot.optimizer.qualify_columns",
+    "sqlglot.optimizer.simplify",
+    "langchain_core.tracers.context",
+    "langchain_core.tracers.run_collector",
+    "langchain_core.tracers.stdout",
+)
+
+
 def measure(location: Path) -> dict:
     """The rules path over one estate, then raw sqlglot over its views' and procedures' text."""
+    import importlib
+
     import sqlglot
 
     from migrator_pipeline.agents.executor import draft_models
     from migrator_pipeline.catalog.sources import SourceSpec, read_source
     from migrator_pipeline.planning.planner import plan_migration
+
+    for module in FIRST_USE_IMPORTS:
+        importlib.import_module(module)
 
     cpu = [time.process_time()]
     started = time.perf_counter()

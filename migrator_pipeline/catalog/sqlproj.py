@@ -45,6 +45,7 @@ def read_project(root: Path) -> SqlProject:
     except (ElementTree.ParseError, defusedxml.DefusedXmlException, OSError) as error:
         project.findings.append(Finding("error", f"cannot read the project file, all .sql files read: {error}", path.name))
         return project
+    real_root = root.resolve()
     for element in tree.iter():
         tag = element.tag.rsplit("}", 1)[-1]
         include = (element.get("Include") or element.get("Remove") or "").strip()
@@ -59,9 +60,10 @@ def read_project(root: Path) -> SqlProject:
             project.variables[include] = default
             continue
         paths = [local_path(root, part) for part in include.split(";") if part.strip()]
-        if any(not is_inside(p, root) for p in paths):
+        # `local_path` gives real paths: each is inside when it is under the root's real path
+        if any(not p.is_relative_to(real_root) for p in paths):
             project.findings.append(Finding("error", f"{tag} item outside the source folder, not read: {include}", path.name))
-            paths = [p for p in paths if is_inside(p, root)]
+            paths = [p for p in paths if p.is_relative_to(real_root)]
         if tag == "Build" and element.get("Remove"):
             project.excluded.update(paths)
         elif tag == "Build":
@@ -110,7 +112,8 @@ def project_scripts(root: Path, project: SqlProject) -> list[Path]:
     ordered_first = [p for p in project.pre_deploy if p.exists()]
     ordered_last = [p for p in project.post_deploy if p.exists()]
     special = set(ordered_first) | set(ordered_last) | excluded
-    middle = [p for p in scripts if p.resolve() not in special]
+    real = _RealPaths()
+    middle = [p for p in scripts if real(p) not in special]
     return ordered_first + middle + ordered_last
 
 
@@ -118,5 +121,24 @@ def source_files(root: Path, suffix: str) -> list[Path]:
     """The files under root with this suffix, inside it (links followed), in path order."""
     if not root.is_dir():
         return []
-    found = [p for p in root.rglob("*") if p.is_file() and p.suffix.lower() == suffix and is_inside(p, root)]
+    real, real_root = _RealPaths(), root.resolve()
+    found = [p for p in root.rglob("*")
+             if p.suffix.lower() == suffix and p.is_file() and real(p).is_relative_to(real_root)]
     return sorted(found, key=lambda p: p.relative_to(root).as_posix())
+
+
+class _RealPaths:
+    """`Path.resolve` of the files of one folder tree, each folder resolved once: a file that is
+    not a link is its real folder's entry (resolving each file anew followed every folder of
+    its path again, a system call each)."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        if path.is_symlink():
+            return path.resolve()
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return folder / path.name

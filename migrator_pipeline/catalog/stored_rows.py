@@ -164,24 +164,26 @@ class RowStore:
         SQL Server stores none of it. A data file loads row by row (BULK INSERT up to MAXERRORS)."""
         positions = {id(c): k for k, c in enumerate(given)}
         identity = self._identity(table, writable)
-        # per column, once: where its value is in a row, and its converter
-        plans = [(column, positions.get(id(column)), column_converter(column.data_type, insert.dateformat))
-                 for column in writable]
+        # per column, once: where its value is in a row, its converter, and whether a value given
+        # for it is simply converted (not an IDENTITY, not omitted)
+        plans = [(column, position, column_converter(column.data_type, insert.dateformat),
+                  position is not None and not column.identity)
+                 for column in writable for position in (positions.get(id(column)),)]
         rows: list[list[str | None]] = []
-        lines: list[int] = []
+        refused: list[int] = []  # rows of a data file left out
         errors = 0
         for index, row in enumerate(insert.rows):
             try:
                 stored_row = []
-                for column, position, converter in plans:
-                    value = row[position] if position is not None else DEFAULT
-                    if value is None or value is DEFAULT or column.identity:
-                        stored_row.append(self._stored(table, column, row, position, insert, identity))
+                append = stored_row.append
+                for column, position, converter, converted in plans:
+                    if converted and (value := row[position]) is not None and value is not DEFAULT:
+                        append(converter(value))
                     else:
-                        stored_row.append(converter(value))
+                        append(self._stored(table, column, row, position, insert, identity))
                 rows.append(stored_row)
-                lines.append(insert.line_of(index))
             except ConversionError as error:
+                refused.append(index)
                 where = f"{table.source} row not stored"
                 if insert.kind == "insert":
                     count = f" (nor any of the {len(insert.rows)} rows of its INSERT)" if len(insert.rows) > 1 else ""
@@ -198,6 +200,10 @@ class RowStore:
                     self.dropped[table.key] -= errors
                     return None
         identity.commit()
+        lines = insert.row_lines or [insert.line] * len(insert.rows)  # `line_of` of every row
+        if refused:
+            left_out = set(refused)
+            lines = [line for index, line in enumerate(lines) if index not in left_out]
         return rows, lines
 
     def _stored(self, table: SourceObject, column: Column, row: list, position: int | None,

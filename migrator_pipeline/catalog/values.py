@@ -122,19 +122,19 @@ def column_converter(target: str, dateformat: str | None = "mdy") -> Callable[[V
     (never with None)."""
     name, args = type_parts(target)
     family = type_family(name)
-    fast = _FAST.get(family)
-    general = _CONVERTERS.get(family)
     read_as = dateformat or "mdy"
+    fast = _text_converter(family, name, args, read_as)
+    general = _CONVERTERS.get(family)
     text_type = "file" if dateformat is None else "varchar"
 
     def stored(value: Value | str) -> str:
         if value.__class__ is str:
             # the common cases of data files, answered before the general path below
-            if fast is not None and (answer := fast(value, name, args, read_as)) is not None:
+            if fast is not None and (answer := fast(value)) is not None:
                 return answer
             value = Value(text_type, value)
         elif fast is not None and value.type in ("varchar", "nvarchar"):
-            if (answer := fast(value.text, name, args, read_as)) is not None:
+            if (answer := fast(value.text)) is not None:
                 return answer
         if general is None:
             return value.text  # xml, sql_variant, hierarchyid, spatial, alias types: the text as written
@@ -218,14 +218,9 @@ def _to_integer(value: Value, name: str, args: list[str], dateformat: str) -> st
 
 def _to_bit(value: Value, name: str, args: list[str], dateformat: str) -> str:
     if value_family(value) == "string":
-        text = value.text.strip()
-        if text.upper() in ("TRUE", "FALSE"):
-            return "1" if text.upper() == "TRUE" else "0"
-        if text == "":
-            return "0"
-        if not _INTEGER_TEXT.match(text):
+        if (stored := _bit_text(value.text)) is None:
             raise _failed(value, name)
-        return "1" if int(text) != 0 else "0"
+        return stored
     return "1" if _exact(value, name) != 0 else "0"  # any non-zero number is stored as 1
 
 
@@ -270,12 +265,9 @@ def _to_money(value: Value, name: str, args: list[str], dateformat: str) -> str:
 
 def _to_float(value: Value, name: str, args: list[str], dateformat: str) -> str:
     if value_family(value) == "string":
-        text = value.text.strip()
-        if text == "":
-            return "0"
-        if not _FLOAT_TEXT.match(text):
+        if (stored := _float_text_of(value.text)) is None:
             raise ConversionError(f"Error converting data type {_type_label(value)} to float.")
-        return repr(float(text))
+        return stored
     return repr(float(_exact(value, name)))
 
 
@@ -356,10 +348,9 @@ def _to_binary(value: Value, name: str, args: list[str], dateformat: str) -> str
 
 
 def _to_guid(value: Value, name: str, args: list[str], dateformat: str) -> str:
-    match = _GUID_TEXT.match(value.text.strip())
-    if match is None:
+    if (stored := _guid_text(value.text)) is None:
         raise ConversionError("Conversion failed when converting from a character string to uniqueidentifier.")
-    return match.group(1).upper()
+    return stored
 
 
 def _to_rowversion(value: Value, name: str, args: list[str], dateformat: str) -> str:
@@ -531,21 +522,41 @@ def _format_time(moment: datetime, fraction: int, digits: int) -> str:
 _ISO_MOMENT = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:([ T])(\d\d):(\d\d):(\d\d)(?:\.(\d{1,7}))?)?")
 
 
-def _fast_string(text: str, name: str, args: list[str], dateformat: str) -> str | None:
-    limit = None if name in ("text", "ntext") or (args and args[0] == "max") else type_length(name, args)
-    return text if limit is None or len(text) <= limit else None
+def _text_converter(family: str, name: str, args: tuple[str, ...], dateformat: str) -> Callable[[str], str | None] | None:
+    """For one column type, what the general path makes of a string's text in its common cases,
+    with the type's parameters bound once (data scripts store millions of values in a few
+    types); None where the general path must decide, or raise SQL Server's error."""
+    if family == "string":
+        limit = None if name in ("text", "ntext") or (args and args[0] == "max") else type_length(name, args)
+        if limit is None:
+            return _same_text
+        return lambda text: text if len(text) <= limit else None
+    if family == "integer":
+        return functools.partial(_integer_text, *_INTEGER_RANGES[name], _SAFE_DIGITS[name])
+    if family == "date":
+        return functools.partial(_fast_date, name, args, dateformat)
+    return _TEXT_CONVERTERS.get(family)
 
 
-def _fast_integer(text: str, name: str, args: list[str], dateformat: str) -> str | None:
+def _same_text(text: str) -> str:
+    return text
+
+
+# digits that any value of the type holds: such text without a leading zero is its own canonical form
+_SAFE_DIGITS = {"tinyint": 2, "smallint": 4, "int": 9, "integer": 9, "bigint": 18}
+
+
+def _integer_text(low: int, high: int, safe_digits: int, text: str) -> str | None:
     if not (text.isascii() and text.isdigit() and len(text) < 19):
         return None
+    if len(text) <= safe_digits and (text[0] != "0" or len(text) == 1):
+        return text
     number = int(text)
-    low, high = _INTEGER_RANGES[name]
     return str(number) if low <= number <= high else None
 
 
 @functools.lru_cache(maxsize=65536)  # a table's dates repeat (ModifiedDate): parse each once
-def _fast_date(text: str, name: str, args: tuple[str, ...], dateformat: str) -> str | None:
+def _fast_date(name: str, args: tuple[str, ...], dateformat: str, text: str) -> str | None:
     """`YYYY-MM-DD[ hh:mm:ss[.f]]`, the form exports and scripts mostly use: what `_to_date` makes
     of it, without its general parse. Year-first with a space reads year-day-month for datetime
     under DATEFORMAT dmy/dym/ydm: left to the general path."""
@@ -557,16 +568,16 @@ def _fast_date(text: str, name: str, args: tuple[str, ...], dateformat: str) -> 
         date(year, month, day)
     except ValueError:
         return None
-    if name == "date":
-        return text[:10]
-    if name not in ("datetime", "datetime2") or (name == "datetime" and year < 1753):
-        return None
     if match.group(5) is None:
         clock, fraction = "00:00:00", ""
     else:
         if int(match.group(5)) > 23 or int(match.group(6)) > 59 or int(match.group(7)) > 59:
-            return None
+            return None  # SQL Server refuses it, into a date too
         clock, fraction = text[11:19], match.group(8) or ""
+    if name == "date":
+        return text[:10]
+    if name not in ("datetime", "datetime2") or (name == "datetime" and year < 1753):
+        return None
     if name == "datetime":
         if len(fraction) > 3:
             return None
@@ -581,7 +592,34 @@ def _fast_date(text: str, name: str, args: tuple[str, ...], dateformat: str) -> 
     return f"{text[:10]} {clock}.{fraction.ljust(digits, '0')}" if digits else f"{text[:10]} {clock}"
 
 
-_FAST = {"string": _fast_string, "integer": _fast_integer, "date": _fast_date}
+# A string's text stored as uniqueidentifier, float or bit, or None where SQL Server refuses it:
+# the string branch of `_to_guid`, `_to_float` and `_to_bit`, which raise with SQL Server's words.
+
+def _guid_text(text: str) -> str | None:
+    match = _GUID_TEXT.match(text.strip())
+    return match.group(1).upper() if match is not None else None
+
+
+def _float_text_of(text: str) -> str | None:
+    text = text.strip()
+    if text == "":
+        return "0"
+    return repr(float(text)) if _FLOAT_TEXT.match(text) else None
+
+
+def _bit_text(text: str) -> str | None:
+    text = text.strip()
+    if text.upper() in ("TRUE", "FALSE"):
+        return "1" if text.upper() == "TRUE" else "0"
+    if text == "":
+        return "0"
+    if not _INTEGER_TEXT.match(text):
+        return None
+    return "1" if int(text) != 0 else "0"
+
+
+_TEXT_CONVERTERS = {"guid": _guid_text, "float": _float_text_of, "bit": _bit_text}
+
 
 _CONVERTERS = {
     "integer": _to_integer, "bit": _to_bit, "decimal": _to_decimal, "money": _to_money,

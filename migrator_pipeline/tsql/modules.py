@@ -20,6 +20,8 @@ of `BEGIN CATCH` blocks (error handling, not data flow).
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import sqlglot
@@ -182,7 +184,45 @@ def block_statements(text: str) -> list[exp.Expression]:
 
 
 def body_statements(text: str) -> tuple[list[exp.Expression], list[tuple[str, int]]]:
-    """The statements of a block, and the structural errors found (message, offset in text)."""
+    """The statements of a block, and the structural errors found (message, offset in text).
+
+    Each caller gets trees of its own (it may rewrite them), copied from the ones parsed the
+    first time: the catalog reads a module's body for its dependencies and the planner reads
+    the same body again, and a copy costs a sixth of a parse."""
+    with _PARSED_LOCK:
+        parsed = _PARSED.get(text)
+        if parsed is not None:
+            _PARSED.move_to_end(text)
+    if parsed is None:
+        parsed = _parse_body(text)
+        _remember(text, parsed)
+    statements, errors = parsed
+    return [statement.copy() for statement in statements], list(errors)
+
+
+# Bodies parsed lately, most recent last: a bounded share of the estate's text (its trees take
+# 35 to 70 bytes a character), enough for the bodies between the catalog's read and the plan's
+_PARSED: OrderedDict[str, tuple[list[exp.Expression], list[tuple[str, int]]]] = OrderedDict()
+_PARSED_BUDGET = 1_000_000  # characters of text
+_PARSED_LOCK = threading.Lock()
+_parsed_size = 0
+
+
+def _remember(text: str, parsed: tuple[list[exp.Expression], list[tuple[str, int]]]) -> None:
+    global _parsed_size
+    if len(text) > _PARSED_BUDGET:
+        return
+    with _PARSED_LOCK:
+        if text in _PARSED:
+            return
+        _PARSED[text] = parsed
+        _parsed_size += len(text)
+        while _parsed_size > _PARSED_BUDGET:
+            forgotten, _ = _PARSED.popitem(last=False)
+            _parsed_size -= len(forgotten)
+
+
+def _parse_body(text: str) -> tuple[list[exp.Expression], list[tuple[str, int]]]:
     split = split_statements(tokenize(text))
     statements: list[exp.Expression] = []
     for statement in split.statements:
