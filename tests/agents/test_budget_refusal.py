@@ -2,12 +2,12 @@
 the draft step fails in Dagster with one line, before any request, and `migrator migrate` exits 2
 with that line on stderr."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from migrator_pipeline.cli import main
+from mock_api import loopback_api
 
 pytestmark = pytest.mark.slow
 ESTATE = """
@@ -36,17 +36,8 @@ def test_an_estimate_over_the_budget_refuses_the_run_before_any_request(migrator
     from dagster import DagsterEventType, DagsterInstance, RunsFilter
 
     (tmp_path / "estate.sql").write_text(ESTATE)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("MIGRATOR_LLM_ENABLED", "1")
-            env.setenv("ANTHROPIC_API_KEY", "sk-ant-refusal-test")
-            env.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-            env.setenv("MIGRATOR_LLM_BUDGET_TOKENS", "500")
-            status = main(["migrate", str(tmp_path), "--project", "llm_refused"])
-    finally:
-        server.shutdown()
+    with loopback_api(Api, "sk-ant-refusal-test", MIGRATOR_LLM_BUDGET_TOKENS="500"):
+        status = main(["migrate", str(tmp_path), "--project", "llm_refused"])
     stderr = capsys.readouterr().err.strip().splitlines()
     assert status == 2
     assert Api.requests == 0
