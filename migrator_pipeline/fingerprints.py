@@ -119,9 +119,24 @@ def project_tree_digest(dbt_dir: Path) -> str | None:
 
 
 def object_fingerprints(catalog: Catalog) -> dict[str, str]:
-    """`schema.name` key -> the hash of the object's definition and, for a table, its rows."""
-    data = {d.table: json_digest(d) for d in catalog.data}
-    return {obj.key: digest(json_digest(obj), data.get(obj.key)) for obj in catalog.objects}
+    """`schema.name` key -> the hash of the object's definition and, for a table, its rows.
+    Where they stand in their file is no part of it: an edit to one view shifts the line of every
+    object after it, and those are unchanged."""
+    data = {d.table: json_digest(_without(d, "lines")) for d in catalog.data}
+    return {obj.key: digest(json_digest(_without(obj, "line")), data.get(obj.key)) for obj in catalog.objects}
+
+
+def row_lines_digest(catalog: Catalog, key: str) -> str | None:
+    """The lines a table's rows stand on: a refused row's finding cites its line."""
+    data = catalog.data_for(key)
+    return None if data is None else digest(json.dumps(data.lines))
+
+
+def _without(value, name: str):
+    """A dataclass's JSON data without one positional field."""
+    raw = to_json_data(value)
+    raw.pop(name, None)
+    return raw
 
 
 def changed_objects(before: Mapping[str, str], now: Mapping[str, str]) -> set[str]:

@@ -45,6 +45,17 @@ def test_a_changed_view_changes_its_model_and_its_dependents_only(tmp_path):
     assert {name for name in before if before[name] != after[name]} == {"va", "va2"}
 
 
+def test_an_edit_that_shifts_later_objects_changes_only_the_edited_one(tmp_path):
+    """Lines are positions, not content: a view that grows by three lines leaves the hashes of
+    the tables, rows and views after it in the same file as they were."""
+    catalog, _ = _estate(tmp_path / "before")
+    edited = ESTATE.replace("CREATE TABLE dbo.A (ID int NOT NULL PRIMARY KEY, Name nvarchar(20));",
+                            "CREATE TABLE dbo.A (ID int NOT NULL PRIMARY KEY,\n\n\n Name nvarchar(20));")
+    changed_catalog, _ = _estate(tmp_path / "after", edited)
+    assert changed_catalog.get("dbo.vB").line != catalog.get("dbo.vB").line
+    assert changed_objects(object_fingerprints(catalog), object_fingerprints(changed_catalog)) == {"dbo.a"}
+
+
 def test_a_table_s_rows_change_its_hash_and_what_reads_it(tmp_path):
     catalog, plan = _estate(tmp_path / "before")
     changed_catalog, changed_plan = _estate(tmp_path / "after", ESTATE.replace("N'y'", "N'z'"))

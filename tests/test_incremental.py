@@ -1,7 +1,7 @@
 """Re-runs keyed by content hashes (issue 11), on the bundled example with the real embedded
-PostgreSQL, Dagster and dbt: an unchanged re-run reuses every step and reloads no table; after one
-changed view and one changed table, only they and what depends on them are rebuilt, and the
-evaluation equals a full run's of the same estate."""
+PostgreSQL, Dagster and dbt: an unchanged re-run reuses every step and reloads no table; lines that
+only shift change nothing and start no dbt; after one changed view and one changed table, only they
+and what depends on them are rebuilt, and the evaluation equals a full run's of the same estate."""
 
 from __future__ import annotations
 
@@ -69,6 +69,19 @@ def test_unchanged_rerun_reuses_and_a_changed_estate_rebuilds_only_what_changed(
     assert files.path("evaluation.json").read_bytes() == first_evaluation
     for step in STEPS:
         assert _latest_metadata(step)["reused"] is True, step
+
+    # lines shift and nothing else: every object hashes as before (no model drafted again, no table
+    # reloaded), the dbt project is byte for byte the one built, so dbt is not even started
+    views = estate / "05_views.sql"
+    views.write_text("\n\n\n" + views.read_text(encoding="utf-8"), encoding="utf-8")
+    assert main(["migrate", str(estate), "--project", files.project]) == 0
+    assert _latest_metadata("source_catalog")["reused"] is False
+    assert _latest_metadata("draft_models")["redrafted"] == 0
+    assert _latest_metadata("source_tables")["reloaded_tables"] == 0
+    testing = _latest_metadata("test_report")
+    assert testing["reused"] is False and testing["incremental"] is True
+    assert testing["built_nodes"] == 0 and testing["dbt_invocations"] == []
+    assert _table_oids(warehouse_url, "incr_a_raw") == first_oids
 
     # one view's text and one table's rows change
     _change(estate / "05_views.sql", "THEN 'Active' ELSE 'Inactive' END", "THEN 'Enabled' ELSE 'Inactive' END")

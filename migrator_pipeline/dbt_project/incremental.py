@@ -16,26 +16,42 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from migrator_pipeline.dbt_project.results import RELATIONS, BuildReport
-from migrator_pipeline.fingerprints import StepState, file_digest
+from migrator_pipeline.atomic_files import write_text_atomically
+from migrator_pipeline.fingerprints import StepState, file_digest, project_tree_digest
 from migrator_pipeline.warehouse.loading import VIEWS_AND_TABLES, LoadReport, existing_relations
 
 STATE_DIR = "dbt_state"
+PROJECT_DIGEST = "project.sha256"  # beside the state's manifest: the project files it was parsed from
 
 
 def save_state(dbt_dir: Path, state_dir: Path) -> None:
-    """Keep the manifest dbt last wrote as the state the next run compares with."""
+    """Keep the manifest dbt last wrote as the state the next run compares with, and the hash
+    of the project's files it was parsed from."""
     manifest = dbt_dir / "target" / "manifest.json"
     if not manifest.exists():
         return
     state_dir.mkdir(parents=True, exist_ok=True)
+    (state_dir / PROJECT_DIGEST).unlink(missing_ok=True)  # never beside a manifest it was not made with
     temporary = state_dir / "manifest.json.tmp"
     shutil.copyfile(manifest, temporary)
     temporary.replace(state_dir / "manifest.json")
+    write_text_atomically(state_dir / PROJECT_DIGEST, project_tree_digest(dbt_dir) or "")
 
 
 def forget_state(state_dir: Path) -> None:
     """A build that did not finish: the next run compares with nothing and builds everything."""
     (state_dir / "manifest.json").unlink(missing_ok=True)
+    (state_dir / PROJECT_DIGEST).unlink(missing_ok=True)
+
+
+def project_as_in_state(dbt_dir: Path, state_dir: Path) -> bool:
+    """The project's files are byte for byte those the state's manifest was parsed from: dbt's
+    `state:modified` would select nothing."""
+    try:
+        recorded = (state_dir / PROJECT_DIGEST).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return bool(recorded) and recorded == project_tree_digest(dbt_dir)
 
 
 def read_manifest(path: Path) -> dict | None:
@@ -127,6 +143,12 @@ def changed_selection(earlier: EarlierBuild, url: str, schema: str) -> tuple[str
     existing = existing_relations(url, schema, VIEWS_AND_TABLES) or set()
     missing = [name for name in built_relations(earlier.report) if name.lower() not in existing]
     return selection(source_selectors(earlier.manifest, earlier.changed_tables), missing), existing
+
+
+def nothing_selected(select: str, dbt_dir: Path, state_dir: Path) -> bool:
+    """No raw table a source reads was reloaded, no model is missing, and the project is the one
+    the state was parsed from: the build would select no node, so dbt need not start."""
+    return select == selection([], []) and project_as_in_state(dbt_dir, state_dir)
 
 
 def stale_relations(existing: set[str], manifest: dict | None, schema: str) -> set[str]:

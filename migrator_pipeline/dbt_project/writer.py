@@ -10,8 +10,10 @@ Every model's SQL is written through `sql_style.format_model_sql`.
 
 from __future__ import annotations
 
+import json
 import re
-import shutil
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from string import Template
 
@@ -25,6 +27,7 @@ from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.dbt_project.sql_style import format_model_sql
 from migrator_pipeline.drafts import Drafts
+from migrator_pipeline.fingerprints import digest, file_digest, json_digest, tool_fingerprint
 from migrator_pipeline.planning.model import MigrationPlan, PlannedCheck, PlannedModel
 from migrator_pipeline.settings import REPO_ROOT
 from migrator_pipeline.tsql.identifiers import fold_columns, raw_columns, sql_name
@@ -40,11 +43,28 @@ _VARIABLE = re.compile(r"\bmigrator_var__\w+\b")
 
 def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalog: Catalog) -> list[str]:
     """Write the whole project; returns the names of the models, snapshots and analyses written
-    (drafted ones only)."""
+    (drafted ones only). A file whose bytes are already those is left alone, and what the
+    project no longer has goes: a re-run with one changed model changes one file, which is all
+    dbt's partial parse then reads again."""
+    written: set[Path] = set()
+    rendered = _load_rendered(dbt_dir / RENDERED_CACHE)
+    tokens = _WRITTEN.set(written), _RENDERED.set(rendered)
+    try:
+        names = _write_project(dbt_dir, plan, drafts, catalog)
+    finally:
+        _WRITTEN.reset(tokens[0])
+        _RENDERED.reset(tokens[1])
+    _remove_unwritten(dbt_dir, written)
+    (dbt_dir / RENDERED_CACHE).parent.mkdir(exist_ok=True)
+    kept = {name: entry for name, entry in rendered.items() if Path(name) in written}
+    write_text_atomically(dbt_dir / RENDERED_CACHE, json.dumps(kept, sort_keys=True))
+    return names
+
+
+def _write_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalog: Catalog) -> list[str]:
     _copy_template(dbt_dir, plan.project)
     macros = frozenset(m.name for m in drafts.macros if m.sql is not None)
     functions = {m.name: m for m in plan.macros if is_database_function(m)}
-    shutil.rmtree(dbt_dir / FUNCTIONS_DIR, ignore_errors=True)
     for macro in drafts.macros:
         if macro.sql is not None and macro.name in functions:
             _write(dbt_dir / FUNCTIONS_DIR / f"{macro.name}.sql", render_function(functions[macro.name], macro.sql, macros))
@@ -66,7 +86,9 @@ def write_dbt_project(dbt_dir: Path, plan: MigrationPlan, drafts: Drafts, catalo
         draft = drafts.model(planned.name)
         if draft is None or draft.sql is None:
             continue
-        write_model(dbt_dir, planned, draft.sql)
+        inputs = digest(tool_fingerprint(), json_digest(planned), draft.sql, *sorted(macros))  # = migrated_macros()
+        _write_rendered(model_path(dbt_dir, planned), inputs,
+                        lambda planned=planned, sql=draft.sql: model_file(planned, sql, macros=macros))
         written.append(planned.name)
     sources = sources_yaml(plan, catalog)
     for source in sources["sources"]:
@@ -420,24 +442,86 @@ def _composite_key_tests(table: SourceObject, names: dict[str, str]) -> dict:
 def _copy_template(dbt_dir: Path, project: str) -> None:
     dbt_dir.mkdir(parents=True, exist_ok=True)
     for name in GENERATED_DIRS:
-        shutil.rmtree(dbt_dir / name, ignore_errors=True)
-        shutil.copytree(TEMPLATE_DIR / name, dbt_dir / name, ignore=shutil.ignore_patterns(".gitkeep"))
+        (dbt_dir / name).mkdir(exist_ok=True)
+        for path in sorted((TEMPLATE_DIR / name).rglob("*")):
+            if path.is_file() and path.name != ".gitkeep":
+                _write(dbt_dir / path.relative_to(TEMPLATE_DIR), path.read_text(encoding="utf-8"))
     for name in TEMPLATED_FILES:
         text = (TEMPLATE_DIR / name).read_text(encoding="utf-8")
         _write(dbt_dir / name, Template(text).safe_substitute(project=project))
     for name in COPIED_FILES:
-        shutil.copy(TEMPLATE_DIR / name, dbt_dir / name)
+        _write(dbt_dir / name, (TEMPLATE_DIR / name).read_text(encoding="utf-8"))
+
+
+# the files written by the `write_dbt_project` under way, if one is: the others in its folders go
+_WRITTEN: ContextVar[set[Path] | None] = ContextVar("written_project_files", default=None)
 
 
 def _write(path: Path, text: str) -> None:
+    """Written whole or not at all, and not at all when the file already holds these bytes."""
+    if (written := _WRITTEN.get()) is not None:
+        written.add(path)
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:  # not there yet (or unreadable): written below
+        pass
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomically(path, text)
+
+
+def _remove_unwritten(dbt_dir: Path, written: set[Path]) -> None:
+    """What a fresh write of the project would not have: files of models, macros or sources
+    gone since the last write, and the folders left empty (deepest first)."""
+    for name in (*GENERATED_DIRS, FUNCTIONS_DIR):
+        root = dbt_dir / name
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                if path != root and not any(path.iterdir()):
+                    path.rmdir()
+            elif path not in written:
+                path.unlink()
+    if (dbt_dir / FUNCTIONS_DIR).is_dir() and not any((dbt_dir / FUNCTIONS_DIR).iterdir()):
+        (dbt_dir / FUNCTIONS_DIR).rmdir()
 
 
 def _write_yaml(path: Path, document: dict) -> None:
     """dbt renders every string of a properties file with Jinja (names at parse time,
     descriptions in its docs step, test arguments when compiling): each is made `inert`."""
-    _write(path, yaml.safe_dump(_inert_strings(document), sort_keys=False, allow_unicode=True, width=100))
+    inputs = digest(tool_fingerprint(), json.dumps(document, default=str))
+    _write_rendered(path, inputs, lambda: yaml.safe_dump(_inert_strings(document), sort_keys=False,
+                                                         allow_unicode=True, width=100))
+
+
+# what rendered each file in the last write of the whole project (its path -> the hash of its
+# inputs and of the text written): formatting SQL and dumping YAML are most of a write's time
+RENDERED_CACHE = Path("target") / "migrator_rendered.json"  # in dbt's folder: not a project file
+_RENDERED: ContextVar[dict[str, list[str]] | None] = ContextVar("rendered_project_files", default=None)
+
+
+def _write_rendered(path: Path, inputs: str, render: Callable[[], str]) -> None:
+    """`render()` written to `path`, unless the last write rendered it from the same inputs and
+    the file still holds what it wrote then (the rebuilder rewrites the files it disables)."""
+    rendered = _RENDERED.get()
+    previous = rendered.get(str(path)) if rendered is not None else None
+    if previous is not None and previous[0] == inputs and file_digest(path) == previous[1]:
+        _WRITTEN.get().add(path)  # kept as it is
+        return
+    text = render()
+    _write(path, text)
+    if rendered is not None:
+        rendered[str(path)] = [inputs, digest(text.encode("utf-8"))]
+
+
+def _load_rendered(path: Path) -> dict[str, list[str]]:
+    try:
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _inert_strings(value):

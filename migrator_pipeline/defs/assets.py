@@ -33,7 +33,7 @@ from migrator_pipeline.catalog.model import Catalog, SourceError
 from migrator_pipeline.catalog.sources import SourceSpec, check_source, live_rows, read_source
 from migrator_pipeline.dbt_project.incremental import (
     STATE_DIR, EarlierBuild, carried_report, changed_selection, dbt_project_unchanged, earlier_build,
-    missing_models, read_manifest, record_dbt_project, save_state, stale_relations, state_digest,
+    missing_models, nothing_selected, read_manifest, record_dbt_project, save_state, stale_relations, state_digest,
     table_fingerprints)
 from migrator_pipeline.dbt_project.build_failures import compiled_sql, disable_unpassed_models, failed_drafts
 from migrator_pipeline.dbt_project.isolation import (
@@ -54,7 +54,7 @@ from migrator_pipeline.evaluation.row_differences import differing_models, row_c
 from migrator_pipeline.evaluation.scorecard import BUILT_AND_TESTED, NO_EVIDENCE, ROWS_MATCHED, evaluate
 from migrator_pipeline.fingerprints import (
     StepRecord, StepState, digest, model_fingerprints, object_fingerprints, reusable_drafts,
-    settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
+    row_lines_digest, settings_fingerprint, source_fingerprint, step_inputs, tool_fingerprint, warehouse_identity)
 from migrator_pipeline.planning.planner import plan_migration
 from migrator_pipeline.project_files import (
     BUILD_REPORT, CATALOG, DATA_VALIDATION, DRAFTS, FINAL_REPORT, PLAN, RAW_TABLES, REPAIRS, ProjectFiles,
@@ -231,17 +231,21 @@ def source_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResourc
     catalog = files.catalog()
     # a table is reloaded when its definition, its rows, the tool or the warehouse changed
     base = step_inputs(files.root, [], warehouse_identity(url))
-    fingerprints = {key: digest(base, value) for key, value in object_fingerprints(catalog).items()}
     previous = LoadReport.load(files.path(RAW_TABLES)) if files.path(RAW_TABLES).exists() else None
+    # a table that refused rows last time is hashed with its rows' lines too: its findings cite them
+    cited = {t.source.lower() for t in previous.tables if t.error or t.incomplete} if previous else set()
+    fingerprints = {key: digest(base, value, row_lines_digest(catalog, key) if key in cited else "")
+                    for key, value in object_fingerprints(catalog).items()}
     with live_rows(files.source()) as rows_for:
         report = load_source_tables(warehouse.resolved_url(), catalog, raw_schema_name(files.project),
                                     on_progress=_progress(context, "loaded"), rows_for=rows_for,
                                     fingerprints=fingerprints, previous=previous)
     files.save(RAW_TABLES, report.save)
     record = step.state.record("source_tables", inputs, [RAW_TABLES.name])
-    reloaded = [t.source for t in report.tables if previous is None or t not in previous.tables]
+    reloaded = [t for t in report.tables if previous is None or t not in previous.tables]
     context.log.info(f"reloaded {len(reloaded)} of {len(report.tables)} tables; the others are unchanged")
-    _log_events(context, raw_table_events(files.project, catalog, report))
+    # a table not reloaded keeps the materialization of the run that loaded it
+    _log_events(context, raw_table_events(files.project, catalog, LoadReport(reloaded, report.findings)))
     table_rows = "\n".join(f"| {t.source} | `{t.relation}` | {t.rows} | {t.error or t.incomplete or ''} |" for t in report.tables)
     return step.recorded(record, {
         "tables": len(report.tables),
@@ -431,8 +435,11 @@ def _build_changed(files: ProjectFiles, plan, dbt: DbtResource, url: str, earlie
     """dbt's `state:modified+`, what reads a reloaded raw table, and what is missing from the
     warehouse; the other nodes keep the last run's evidence. (None, None) when dbt refuses."""
     select, existing = changed_selection(earlier, url, files.project)
-    fresh = dbt.build(files.dbt_dir, url, files.project, select=select, state=files.root / STATE_DIR)
-    manifest = read_manifest(files.dbt_dir / "target" / "manifest.json")
+    if nothing_selected(select, files.dbt_dir, files.root / STATE_DIR):  # dbt is not even started
+        fresh, manifest = BuildReport(), earlier.manifest
+    else:
+        fresh = dbt.build(files.dbt_dir, url, files.project, select=select, state=files.root / STATE_DIR)
+        manifest = read_manifest(files.dbt_dir / "target" / "manifest.json")
     if fresh.error or manifest is None:
         return None, None
     # a model gone or disabled since: its relation goes, as a full build from an empty schema would
