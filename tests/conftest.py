@@ -117,18 +117,36 @@ class DagsterDev:
         return self.log.read_text(errors="replace")[-3000:]
 
 
+_DEV_STOPS: list[Callable[[], None]] = []  # how to stop the running `migrator dev`, once its tests are done
+
+
 @pytest.fixture(scope="session")
 def dagster_dev(migrator_home, warehouse_url, tmp_path_factory) -> Iterator[DagsterDev]:
     """One `migrator dev` (webserver, daemon and its sensors) on a free loopback port for the
     session, on the session's MIGRATOR_HOME and embedded server. The tests that use it stay
-    independent by using project names of their own; they run last (pytest_collection_modifyitems)
-    so the server is up only while they run. Its process group is stopped whatever happens."""
+    independent by using project names of their own; they run together (pytest_collection_modifyitems)
+    and it stops after the last of them (pytest_runtest_teardown): while it runs, every migration
+    under the home asks its webserver to reload, and its daemon ticks. Its process group is
+    stopped whatever happens."""
     log = tmp_path_factory.mktemp("dagster_dev") / "dev.log"
     port = free_port()
     with log.open("w") as output:
         process = subprocess.Popen([MIGRATOR, "dev", "-p", str(port), "-h", "127.0.0.1"], stdout=output,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     dev = DagsterDev(port, log)
+
+    def stop() -> None:
+        if process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=30)
+
+    _DEV_STOPS.append(stop)
     try:
         deadline = time.monotonic() + DEV_START_SECONDS
         while True:
@@ -143,23 +161,71 @@ def dagster_dev(migrator_home, warehouse_url, tmp_path_factory) -> Iterator[Dags
                 time.sleep(0.5)
         yield dev
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=30)
+        stop()
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the group markers
+def _uses_dev(item: pytest.Item | None) -> bool:
+    return item is not None and "dagster_dev" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    """`migrator dev` stops after the last test that uses it, not at the end of the session: the
+    rest of the session's migrations then neither ask it to reload nor share the machine with it.
+    Its tests run one after the other (one xdist group, sorted together), so none comes later."""
+    if _uses_dev(item) and not _uses_dev(nextitem):
+        while _DEV_STOPS:
+            _DEV_STOPS.pop()()
+
+
+# The modules whose tests use `dagster_dev`: pytest-xdist runs them on one worker, one after the
+# other, so one `migrator dev` serves them all. The scheduler reads module paths, not fixtures, so
+# a module that starts using `dagster_dev` is added here (collection says so if it is not).
+DEV_MODULES = frozenset({"tests/test_browser.py", "tests/test_code_location_reload.py", "tests/test_graphql.py",
+                         "tests/test_webserver.py"})
+
+
+def _module(nodeid: str) -> str:
+    return nodeid.split("::")[0]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tests that use the shared `migrator dev` run together, so it starts once. Run alone,
-    they run last: its idle daemon does not share the machine with the rest of the suite. Across
-    pytest-xdist workers (`-n 2`, the default) they are one group on one worker and run first,
-    so the other worker takes the rest meanwhile instead of waiting idle at the end."""
-    uses_dev = {item for item in items if "dagster_dev" in getattr(item, "fixturenames", ())}
+    """The order the tests run in. Across pytest-xdist workers (`-n 2 --dist loadfile`, the default)
+    each module is one unit of work on one worker (its module-scoped fixtures, a migration or a
+    server, are set up once), and the `migrator dev` modules are one unit (pytest_xdist_make_scheduler);
+    the units go out in this order (`--no-loadscope-reorder`): the `migrator dev` unit, its tests
+    that use it first, then the modules with slow tests, then the rest, so the long units start
+    early and the many short ones fill in while the other worker ends its last long one. Run alone,
+    without workers, the `migrator dev` tests run last: its idle daemon shares the machine with
+    nothing else."""
+    strays = sorted({_module(item.nodeid) for item in items if _uses_dev(item)} - DEV_MODULES)
+    if strays:
+        raise pytest.UsageError(f"{', '.join(strays)} use dagster_dev: add them to DEV_MODULES in tests/conftest.py")
     workers = "PYTEST_XDIST_WORKER" in os.environ  # xdist collects in the workers only
-    for item in uses_dev:
-        item.add_marker(pytest.mark.xdist_group("dagster_dev"))
-    items.sort(key=lambda item: (item in uses_dev) != workers)
+    slow_modules = {_module(item.nodeid) for item in items if item.get_closest_marker("slow")}
+
+    def rank(item: pytest.Item) -> int:
+        if not workers:
+            return _uses_dev(item)
+        if _module(item.nodeid) in DEV_MODULES:
+            return 0 if _uses_dev(item) else 1
+        return 2 if _module(item.nodeid) in slow_modules else 3
+
+    items.sort(key=rank)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """`--dist loadfile`, with the `migrator dev` modules as one file. (pytest-xdist's own
+    `--dist loadgroup` cannot do it under pytest 9.2: it renames items through `item._nodeid`,
+    which pytest no longer reads, so every test is scheduled alone and the groups are ignored.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class ModulesScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = _module(nodeid)
+            return "dagster_dev" if module in DEV_MODULES else module
+
+    return ModulesScheduling(config, log)

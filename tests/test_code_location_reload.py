@@ -1,24 +1,21 @@
 """A project migrated while `migrator dev` runs shows its dbt models without a restart: the
-migration's last step asks the recorded webserver to reload the code location. Checked against a
-real dagster-webserver; a webserver that is gone never fails the migration."""
+migration's last step asks the recorded webserver to reload the code location. Checked against
+the session's shared `migrator dev` (tests/conftest.py); a webserver that is gone never fails the
+migration."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import shutil
 import socket
-import subprocess
 import sys
-import time
-import urllib.request
 
 import dagster as dg
 import pytest
 from dagster_graphql import DagsterGraphQLClient
 
 from migrator_pipeline.defs.code_location import (
-    Webserver, reload_after_migration, record_path, recorded_webserver, webserver_of_dev_args, webserver_recorded)
+    Webserver, reload_after_migration, recorded_webserver, webserver_of_dev_args, webserver_recorded)
 from migrator_pipeline.settings import REPO_ROOT
 
 LOCATION = "migrator_pipeline.definitions"
@@ -86,18 +83,6 @@ def _bench_definitions_load():
     return module
 
 
-def _wait_for_webserver(port: int, process: subprocess.Popen, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the webserver exited"
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5):
-                return
-        except OSError:
-            time.sleep(1)
-    raise AssertionError(f"the webserver did not answer within {seconds:.0f}s")
-
-
 def _has_asset(client: DagsterGraphQLClient, *path: str) -> bool:
     found = client._execute("query Asset($key: AssetKeyInput!) { assetNodeOrError(assetKey: $key) { __typename } }",
                             {"key": {"path": list(path)}})
@@ -105,38 +90,22 @@ def _has_asset(client: DagsterGraphQLClient, *path: str) -> bool:
 
 
 @pytest.mark.slow
-def test_a_new_projects_models_appear_in_a_running_webserver_after_its_migration(tmp_path, monkeypatch):
-    """A real dagster-webserver serving the code location (as `migrator dev` does, without the
-    daemon); a project's manifest appears as a migration writes it; its last step reloads."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("MIGRATOR_HOME", str(home))
+def test_a_new_projects_models_appear_in_a_running_webserver_after_its_migration(dagster_dev, migrator_home, tmp_path):
+    """`migrator dev`'s webserver (the session's shared one) serving the code location; a
+    project's manifest appears as a migration writes it; its last step reloads."""
+    project = "reloaded"  # of this test alone: the other tests on `migrator dev` use names of their own
     manifest = _bench_definitions_load().generate_dbt_project(tmp_path / "dbt", models=2)  # a real dbt parse
-    port = _free_port()
-    (home / "dagster").mkdir(parents=True)
-    env = {**{k: v for k, v in os.environ.items() if k != "MIGRATOR_DAGSTER_STORAGE_URL"},
-           "MIGRATOR_HOME": str(home), "DAGSTER_HOME": str(home / "dagster")}  # sqlite storage: no server needed
-    webserver = subprocess.Popen(
-        [os.path.join(os.path.dirname(sys.executable), "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
-         "-m", LOCATION], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    assert recorded_webserver() == Webserver("127.0.0.1", dagster_dev.port, LOCATION)  # where `migrator dev` listens
+    client = DagsterGraphQLClient("127.0.0.1", port_number=dagster_dev.port, timeout=300)
+    assert _has_asset(client, "evaluation") and not _has_asset(client, project, "model_000")
+    target = migrator_home / "projects" / project / "dbt"
+    shutil.copytree(manifest.parents[1], target)  # what the tester writes
     try:
-        _wait_for_webserver(port, webserver, 300)
-        client = DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=300)
-        assert _has_asset(client, "evaluation") and not _has_asset(client, "fresh", "model_000")
-        shutil.copytree(manifest.parents[1], home / "projects" / "fresh" / "dbt")  # what the tester writes
-        assert not _has_asset(client, "fresh", "model_000")  # loaded once: a new manifest alone shows nothing
-        with webserver_recorded(Webserver("127.0.0.1", port, LOCATION)):
-            messages = _end_of_a_migration()
+        assert not _has_asset(client, project, "model_000")  # loaded once: a new manifest alone shows nothing
+        messages = _end_of_a_migration(project)
         assert any(message.startswith(f"reloaded code location {LOCATION}") for message in messages), messages
-        assert _has_asset(client, "fresh", "model_000") and _has_asset(client, "fresh", "model_001")
-        with webserver_recorded(Webserver("127.0.0.1", port, LOCATION)):  # the project again, no new model
-            messages = _end_of_a_migration()
-        assert f"code location {LOCATION} shows the 2 models of fresh already" in messages, messages
+        assert _has_asset(client, project, "model_000") and _has_asset(client, project, "model_001")
+        messages = _end_of_a_migration(project)  # the project again, no new model
+        assert f"code location {LOCATION} shows the 2 models of {project} already" in messages, messages
     finally:
-        os.killpg(webserver.pid, 15)
-        try:
-            webserver.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(webserver.pid, 9)
-            webserver.wait(timeout=30)
-    assert not record_path().exists()
+        shutil.rmtree(target.parent)

@@ -1,5 +1,8 @@
 """Values written in data scripts, stored the way SQL Server stores them.
 
+Over 600 lines: each type family's general conversion sits beside the fast text path that must
+agree with it (tests/catalog/test_values_text_paths.py holds them to each other).
+
 A data script's value is read as SQL Server reads it (`catalog.value_literals`): each literal
 has a type (`'a'` varchar, `N'a'` nvarchar, `1` int, `1.50` numeric, `1e0` float, `$1.5` money,
 `0x0A` varbinary), and `CAST`/`CONVERT` convert it explicitly (the form SSMS's Generate Scripts

@@ -8,12 +8,16 @@ events (`message_start`, text deltas, `message_delta` with the cumulative usage,
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import anthropic
 import httpx2 as httpx  # the anthropic SDK ships on httpx2
+import pytest
 
 from migrator_pipeline.agents.llm import Budget, LlmClient
 
@@ -147,3 +151,20 @@ class TopicApi(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+@contextlib.contextmanager
+def loopback_api(handler: type[BaseHTTPRequestHandler], key: str, **environment: str) -> Iterator[None]:
+    """A Messages API on a loopback port answered by `handler`, and the LLM turned on against it
+    with `key` (and any other variables given), for a whole `migrator migrate` in this process."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            for name, value in {"MIGRATOR_LLM_ENABLED": "1", "ANTHROPIC_API_KEY": key,
+                                "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_address[1]}",
+                                **environment}.items():
+                env.setenv(name, value)
+            yield
+    finally:
+        server.shutdown()

@@ -2,13 +2,12 @@
 the draft step fails in Dagster with one line, before any request, and `migrator migrate` exits 2
 with that line on stderr."""
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from migrator_pipeline.cli import main
-from mock_api import TopicApi
+from mock_api import TopicApi, loopback_api
 
 pytestmark = pytest.mark.slow
 ESTATE = """
@@ -37,17 +36,8 @@ def test_an_estimate_over_the_budget_refuses_the_run_before_any_request(migrator
     from dagster import DagsterEventType, DagsterInstance, RunsFilter
 
     (tmp_path / "estate.sql").write_text(ESTATE)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("MIGRATOR_LLM_ENABLED", "1")
-            env.setenv("ANTHROPIC_API_KEY", "sk-ant-refusal-test")
-            env.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-            env.setenv("MIGRATOR_LLM_BUDGET_TOKENS", "500")
-            status = main(["migrate", str(tmp_path), "--project", "llm_refused"])
-    finally:
-        server.shutdown()
+    with loopback_api(Api, "sk-ant-refusal-test", MIGRATOR_LLM_BUDGET_TOKENS="500"):
+        status = main(["migrate", str(tmp_path), "--project", "llm_refused"])
     stderr = capsys.readouterr().err.strip().splitlines()
     assert status == 2
     assert Api.requests == 0
@@ -108,8 +98,6 @@ def test_a_rerun_estimates_only_the_models_it_drafts(migrator_home, warehouse_ur
     project = "llm_estimate_rerun"
     instance = dg.DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("migration_projects", [project])
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Rewrites)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
     llm = LlmResource(enabled=True, api_key="sk-ant-rerun-test", budget_tokens=BUDGET, concurrency=1)
     resources = {"warehouse": WarehouseResource(url=warehouse_url), "llm": llm}
 
@@ -127,27 +115,23 @@ def test_a_rerun_estimates_only_the_models_it_drafts(migrator_home, warehouse_ur
         return (failures[0].description if failures else None), Rewrites.prompts[asked:], {
             o.source: o.llm_tokens for o in assessed.objects if o.llm_tokens}
 
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-            refusal, prompts, tokens = migrate(TABLES + SET_BASED)
-            assert refusal is None and prompts and all("Target: dbo.numbers" in p for p in prompts)
-            assert list(tokens) == ["dbo.FillNumbers"]
-            # one model changed, into a loop grown over the budget: refused by its estimate alone
-            refusal, prompts, tokens = migrate(TABLES + GROWN)
-            assert prompts == []
-            assert tokens["dbo.FillSquares"] > BUDGET > tokens["dbo.FillNumbers"]
-            assert refusal == (f"refusing to start the LLM work: the assessment's estimated "
-                               f"{tokens['dbo.FillSquares']} tokens exceed the budget ({BUDGET} left) for 1 "
-                               "object; nothing was spent: raise the budget or set MIGRATOR_LLM_PROCEED=1 to "
-                               "spend up to the budget anyway")
-            # the same loop without the comment: its estimate fits, though the estate's two do not
-            refusal, prompts, tokens = migrate(TABLES + LOOPING)
-            assert sum(tokens.values()) > BUDGET
-            assert refusal is None and prompts and all("Target: dbo.squares" in p for p in prompts)
-            # only a view the rules translate changed: nothing for the LLM, nothing refused
-            refusal, prompts, tokens = migrate((TABLES + LOOPING).replace("N < 3", "N < 4"))
-            assert (refusal, prompts) == (None, [])
-            assert sum(tokens.values()) > BUDGET
-    finally:
-        server.shutdown()
+    with loopback_api(Rewrites, "sk-ant-rerun-test"):
+        refusal, prompts, tokens = migrate(TABLES + SET_BASED)
+        assert refusal is None and prompts and all("Target: dbo.numbers" in p for p in prompts)
+        assert list(tokens) == ["dbo.FillNumbers"]
+        # one model changed, into a loop grown over the budget: refused by its estimate alone
+        refusal, prompts, tokens = migrate(TABLES + GROWN)
+        assert prompts == []
+        assert tokens["dbo.FillSquares"] > BUDGET > tokens["dbo.FillNumbers"]
+        assert refusal == (f"refusing to start the LLM work: the assessment's estimated "
+                           f"{tokens['dbo.FillSquares']} tokens exceed the budget ({BUDGET} left) for 1 "
+                           "object; nothing was spent: raise the budget or set MIGRATOR_LLM_PROCEED=1 to "
+                           "spend up to the budget anyway")
+        # the same loop without the comment: its estimate fits, though the estate's two do not
+        refusal, prompts, tokens = migrate(TABLES + LOOPING)
+        assert sum(tokens.values()) > BUDGET
+        assert refusal is None and prompts and all("Target: dbo.squares" in p for p in prompts)
+        # only a view the rules translate changed: nothing for the LLM, nothing refused
+        refusal, prompts, tokens = migrate((TABLES + LOOPING).replace("N < 3", "N < 4"))
+        assert (refusal, prompts) == (None, [])
+        assert sum(tokens.values()) > BUDGET

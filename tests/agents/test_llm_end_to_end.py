@@ -5,15 +5,14 @@ the LLM as set-based T-SQL, translated by the rules, built by dbt with the right
 run asks nothing; the accounting agrees everywhere; the key appears nowhere."""
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from migrator_pipeline.cli import main
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.warehouse.connection import connect
-from mock_api import answer, message
+from mock_api import answer, loopback_api, message
 
 pytestmark = pytest.mark.slow
 SECRET = "sk-ant-e2e-secret-7f3a"
@@ -111,19 +110,13 @@ def llm_run(migrator_home, warehouse_url, tmp_path_factory):
     (estate / "estate.sql").write_text(ESTATE)
     (estate / "expected").mkdir()
     (estate / "expected" / "dbo.BigSales.csv").write_text(EXPECTED_BIG_SALES)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("MIGRATOR_LLM_ENABLED", "1")
-        env.setenv("ANTHROPIC_API_KEY", SECRET)
-        env.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    with loopback_api(Api, SECRET):
         assert main(["migrate", str(estate), "--project", "llm_e2e"]) == 0
         first = len(Api.prompts)
         files = ProjectFiles("llm_e2e")
         evaluation = json.loads(files.path("evaluation.json").read_text())
         assert main(["migrate", str(estate), "--project", "llm_e2e"]) == 0
         second = len(Api.prompts) - first
-    server.shutdown()
     return files, evaluation, first, second
 
 

@@ -7,15 +7,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from migrator_pipeline.cli import main
 from migrator_pipeline.project_files import ProjectFiles
 from migrator_pipeline.warehouse.connection import connect, dbt_connection_env
-from mock_api import answer, message
+from mock_api import answer, loopback_api, message
 
 pytestmark = pytest.mark.slow
 ESTATE = """
@@ -52,16 +51,8 @@ class Api(BaseHTTPRequestHandler):
 
 def test_a_procedures_parameters_are_dbt_vars_of_the_llms_model(migrator_home, warehouse_url, tmp_path):
     (tmp_path / "estate.sql").write_text(ESTATE)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        with pytest.MonkeyPatch.context() as env:
-            env.setenv("MIGRATOR_LLM_ENABLED", "1")
-            env.setenv("ANTHROPIC_API_KEY", "sk-ant-params-test")
-            env.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{server.server_address[1]}")
-            assert main(["migrate", str(tmp_path), "--project", "llm_params"]) == 0
-    finally:
-        server.shutdown()
+    with loopback_api(Api, "sk-ant-params-test"):
+        assert main(["migrate", str(tmp_path), "--project", "llm_params"]) == 0
     [prompt] = Api.prompts
     assert "- @Upto int = 3\n- @Step int = 1" in prompt and "WHILE @i <= @Upto" in prompt
     files = ProjectFiles("llm_params")
