@@ -17,8 +17,6 @@ from contextvars import ContextVar
 from pathlib import Path
 from string import Template
 
-import yaml
-
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.catalog.model import Catalog, SourceObject
 from migrator_pipeline.dbt_project.functions import (
@@ -26,6 +24,7 @@ from migrator_pipeline.dbt_project.functions import (
 from migrator_pipeline.dbt_project.jinja_sql import (
     TRUSTED_CALLS, TRUSTED_NAMES, inert, jinja_comment, jinja_parses, neutralise_sql, output_columns)
 from migrator_pipeline.dbt_project.sql_style import format_model_sql
+from migrator_pipeline.dbt_project.yaml_files import yaml_text
 from migrator_pipeline.drafts import Drafts
 from migrator_pipeline.fingerprints import digest, file_digest, json_digest, tool_fingerprint
 from migrator_pipeline.planning.model import MigrationPlan, PlannedCheck, PlannedModel
@@ -492,8 +491,7 @@ def _write_yaml(path: Path, document: dict) -> None:
     """dbt renders every string of a properties file with Jinja (names at parse time,
     descriptions in its docs step, test arguments when compiling): each is made `inert`."""
     inputs = digest(tool_fingerprint(), json.dumps(document, default=str))
-    _write_rendered(path, inputs, lambda: yaml.safe_dump(_inert_strings(document), sort_keys=False,
-                                                         allow_unicode=True, width=100))
+    _write_rendered(path, inputs, lambda: yaml_text(_inert_strings(document)))
 
 
 # what rendered each file in the last write of the whole project (its path -> the hash of its

@@ -20,11 +20,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import yaml
 from psycopg2 import sql
 
 from migrator_pipeline.atomic_files import write_text_atomically
 from migrator_pipeline.dbt_project.jinja_sql import inert
+from migrator_pipeline.dbt_project.yaml_files import yaml_document, yaml_text
 from migrator_pipeline.planning.model import MigrationPlan
 from migrator_pipeline.warehouse.connection import connect
 
@@ -58,7 +58,7 @@ def write_back_column_types(dbt_dir: Path, plan: MigrationPlan, types: dict[str,
     sources = {(s.source_name, s.table_name): f"{plan.raw_schema}.{s.identifier}" for s in plan.sources}
     typed = 0
     for path in sorted([*dbt_dir.glob("models/**/*.yml"), *dbt_dir.glob("snapshots/**/*.yml")]):
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml_document(path.read_text(encoding="utf-8"))
         if not isinstance(document, dict):
             continue
         for key in ("models", "snapshots"):
@@ -67,7 +67,7 @@ def write_back_column_types(dbt_dir: Path, plan: MigrationPlan, types: dict[str,
         for source in document.get("sources") or []:
             for table in source.get("tables") or []:
                 typed += _type_columns(table, types.get(sources.get((source.get("name"), table.get("name")), "")))
-        write_text_atomically(path, yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100))
+        write_text_atomically(path, yaml_text(document))
     return typed
 
 
