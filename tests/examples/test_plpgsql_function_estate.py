@@ -17,17 +17,16 @@ The expected values are what SQL Server returns, worked out by its documented ru
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import date
 from decimal import Decimal
 
-import psycopg2
 import pytest
 import yaml
 
 from migrator_pipeline.cli import main
 from migrator_pipeline.project_files import ProjectFiles
+from built_models import assert_built_and_tested, model_rows, warehouse_cursor
 
 pytestmark = pytest.mark.slow
 PROJECT = "plpgsql_functions"
@@ -261,28 +260,10 @@ def estate(migrator_home, warehouse_url, tmp_path_factory) -> dict:
     return {o["source"]: o for o in evaluation["objects"]}
 
 
-@contextlib.contextmanager
-def _cursor(warehouse_url: str):
-    with contextlib.closing(psycopg2.connect(warehouse_url)) as conn:
-        conn.autocommit = True
-        yield conn.cursor()
-
-
-def _rows(warehouse_url: str, obj: dict, columns: str) -> list[tuple]:
-    [relation] = [m["relation"] for m in obj["models"] if m["relation"]]
-    schema, name = relation.split(".")
-    with _cursor(warehouse_url) as cur:
-        cur.execute(f'select {columns} from "{schema}"."{name}" order by 1, 2, 3')
-        return cur.fetchall()
-
-
-def _passed(obj: dict) -> None:
-    assert (obj["status"], obj["evidence"]) == ("passed", "built_and_tested"), obj["reason"]
-
 
 @pytest.mark.parametrize("function", PLPGSQL_FUNCTIONS)
 def test_each_function_is_a_plpgsql_function_of_the_project(estate, function):
-    _passed(estate[function])
+    assert_built_and_tested(estate[function])
     functions = ProjectFiles(PROJECT).path("dbt") / "functions"
     name = function.split(".")[1].lower()
     assert (functions / f"{name}.sql").exists()
@@ -292,7 +273,7 @@ def test_each_function_is_a_plpgsql_function_of_the_project(estate, function):
 
 
 def test_the_function_is_created_as_plpgsql_in_the_warehouse(estate, warehouse_url):
-    with _cursor(warehouse_url) as cur:
+    with warehouse_cursor(warehouse_url) as cur:
         cur.execute("select p.proname, l.lanname, p.provolatile from pg_proc p join pg_language l on l.oid = p.prolang "
                     "join pg_namespace n on n.oid = p.pronamespace where n.nspname = %s order by 1", (PROJECT,))
         languages = {name: (language, volatility) for name, language, volatility in cur.fetchall()}
@@ -306,9 +287,9 @@ def test_calculate_customer_price_returns_what_sql_server_returns(estate, wareho
     that end on the day asked for, a buying group NULL that matches no group's deal, a stock
     group's deal through EXISTS."""
     view = estate["dbo.vCustomerPrices"]
-    _passed(view)
+    assert_built_and_tested(view)
     d1, d2, d3 = date(2016, 3, 1), date(2016, 12, 31), date(2017, 1, 1)
-    assert _rows(warehouse_url, view, "customerid, stockitemid, pricingdate, price") == [
+    assert model_rows(warehouse_url, view, "customerid, stockitemid, pricingdate, price", order_by="1, 2, 3") == [
         (1, 100, d1, Decimal("3.00")), (1, 100, d2, Decimal("3.00")), (1, 100, d3, Decimal("20.00")),
         (1, 101, d1, Decimal("1.13")), (1, 101, d2, Decimal("1.13")), (1, 101, d3, Decimal("7.50")),
         (1, 102, d1, Decimal("0.15")), (1, 102, d2, Decimal("0.15")), (1, 102, d3, Decimal("0.99")),
@@ -322,15 +303,15 @@ def test_unknown_keys_and_null_inputs_price_as_sql_server_does(estate, warehouse
     """An unknown customer leaves its group NULL (no group deal); an unknown item has no price;
     a NULL date matches no deal."""
     view = estate["dbo.vPriceEdgeCases"]
-    _passed(view)
-    assert _rows(warehouse_url, view, "inputid, unknowncustomer, unknownitem, nodate") == [
+    assert_built_and_tested(view)
+    assert model_rows(warehouse_url, view, "inputid, unknowncustomer, unknownitem, nodate", order_by="1, 2, 3") == [
         (1, Decimal("20.00"), None, Decimal("20.00"))]
 
 
 def test_loops_branches_and_assignments_return_what_sql_server_returns(estate, warehouse_url):
     view = estate["dbo.vFunctionResults"]
-    _passed(view)
-    assert _rows(warehouse_url, view, "inputid, digits, units, lastdeal, label") == [
+    assert_built_and_tested(view)
+    assert model_rows(warehouse_url, view, "inputid, digits, units, lastdeal, label", order_by="1, 2, 3") == [
         (1, "101", 7, 2, "{{ 7*7 }}"),  # 5 in binary; 7.9 truncated; deals 4 then 2: the last
         (2, "010", 7, 0, "{% if %}2"),  # BREAK at 3 digits; 'FLOOR ' = N'floor'; no deal: the DECLAREd 0
         (3, "0", 8, 0, None),  # one pass for 0, NULL MaxDigits never breaks; ROUND(7.9); NULL item; NULL + text

@@ -24,7 +24,6 @@ The expected rows are what SQL Server returns for this data, worked out by its d
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +33,7 @@ import pytest
 
 from migrator_pipeline.cli import main
 from migrator_pipeline.project_files import ProjectFiles
+from built_models import assert_built_and_tested, model_rows, warehouse_cursor
 
 pytestmark = pytest.mark.slow
 PROJECT = "shapes"
@@ -175,7 +175,7 @@ def shapes(migrator_home, warehouse_url, tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def has_libxml(warehouse_url) -> bool:
-    with _cursor(warehouse_url) as cur:
+    with warehouse_cursor(warehouse_url) as cur:
         try:
             cur.execute("select xmlparse(document '<a/>')")
             return True
@@ -183,41 +183,23 @@ def has_libxml(warehouse_url) -> bool:
             return False
 
 
-@contextlib.contextmanager
-def _cursor(warehouse_url: str):
-    with contextlib.closing(psycopg2.connect(warehouse_url)) as conn:
-        conn.autocommit = True
-        yield conn.cursor()
-
-
-def _rows(warehouse_url: str, obj: dict, columns: str) -> list[tuple]:
-    [relation] = [m["relation"] for m in obj["models"] if m["relation"]]
-    schema, name = relation.split(".")
-    with _cursor(warehouse_url) as cur:
-        cur.execute(f'select {columns} from "{schema}"."{name}" order by 1')
-        return cur.fetchall()
-
-
-def _passed(obj: dict) -> None:
-    assert (obj["status"], obj["evidence"]) == ("passed", "built_and_tested"), obj["reason"]
-
 
 def test_group_by_with_rollup_returns_the_rollup_row(shapes, warehouse_url):
     procedure = shapes["dbo.reptq1"]
-    _passed(procedure)
-    assert _rows(warehouse_url, procedure, "pub_id, avg_price") == [
+    assert_built_and_tested(procedure)
+    assert model_rows(warehouse_url, procedure, "pub_id, avg_price") == [
         ("0736", Decimal("8.975")), ("1389", Decimal("18.3")), ("ALL", Decimal("14.57"))]
 
 
 def test_a_group_key_written_with_and_without_brackets_is_one_key(shapes, warehouse_url):
     view = shapes["dbo.vTypeSeries"]
-    _passed(view)
-    assert _rows(warehouse_url, view, "typecode, titles") == [("B", 2), ("mook", 1), ("pogy", 2), ("pomp", 1)]
+    assert_built_and_tested(view)
+    assert model_rows(warehouse_url, view, "typecode, titles") == [("B", 2), ("mook", 1), ("pogy", 2), ("pomp", 1)]
 
 
 @pytest.mark.parametrize("function", ["dbo.ufnGetStock", "dbo.ufnGetListPrice", "dbo.ufnLastLocation"])
 def test_a_scalar_function_that_reads_tables_is_a_function_of_the_project(shapes, function):
-    _passed(shapes[function])
+    assert_built_and_tested(shapes[function])
     path = ProjectFiles(PROJECT).path("dbt") / "functions" / f"{function.split('.')[1].lower()}.sql"
     assert path.exists()
 
@@ -226,30 +208,30 @@ def test_lookup_functions_return_what_sql_server_returns(shapes, warehouse_url):
     """No row: SUM is NULL (then 0), a lookup is NULL, a variable keeps its DECLAREd value;
     several rows: the last one assigned, in the ORDER BY."""
     view = shapes["dbo.vProductStock"]
-    _passed(view)
-    assert _rows(warehouse_url, view, "productid, stock, listprice, lastlocation") == [
+    assert_built_and_tested(view)
+    assert model_rows(warehouse_url, view, "productid, stock, listprice, lastlocation") == [
         (1, 10, Decimal("12.5"), 7), (2, 0, Decimal("3.25"), 7), (99, 0, None, -1)]
 
 
 def test_json_value_and_json_query_read_text_as_sql_server_does(shapes, warehouse_url):
     """IsFinalized is computed in staging from the whole CASE. JSON_VALUE: a scalar's text as written (`2e1` stays `2e1`), NULL for null, an array or a
     missing path; JSON_QUERY: an array's text as written, spacing and all."""
-    _passed(shapes["dbo.Deliveries"])
+    assert_built_and_tested(shapes["dbo.Deliveries"])
     view = shapes["dbo.vDeliveryEvents"]
-    _passed(view)
+    assert_built_and_tested(view)
     columns = "invoiceid, isfinalized, confirmedreceivedby, confirmeddeliverytime, lastevent, lasttemp, tagsasvalue, tags"
-    assert _rows(warehouse_url, view, columns) == [
+    assert model_rows(warehouse_url, view, columns) == [
         (1, True, "Ann", datetime(2016, 1, 1, 10, 30, 0, 500000), "Delivered", "2e1", None, '["a",  "b"]'),
         (2, False, None, None, None, None, None, None), (3, False, None, None, None, None, None, None)]
 
 
 def test_reserved_word_columns_get_working_dbt_tests(shapes, warehouse_url):
     for table in ("dbo.Territory", "dbo.Photo"):
-        _passed(shapes[table])
+        assert_built_and_tested(shapes[table])
         assert all(m["tests_failed"] == 0 and m["tests_passed"] > 0 for m in shapes[table]["model_results"])
     view = shapes["dbo.vPhotoGroup"]
-    _passed(view)
-    assert _rows(warehouse_url, view, '"productid", "primary", "group", "name"') == [
+    assert_built_and_tested(view)
+    assert model_rows(warehouse_url, view, '"productid", "primary", "group", "name"') == [
         (1, True, "Europe", "E"), (2, True, "Pacific", "P")]
 
 
@@ -265,9 +247,9 @@ def test_an_absent_data_file_is_named_and_is_not_a_failure(shapes, source):
 def test_xml_needs_libxml_or_passes_with_rows(shapes, warehouse_url, has_libxml):
     table, view = shapes["dbo.Resume"], shapes["dbo.vResume"]
     if has_libxml:
-        _passed(table)
-        _passed(view)
-        assert _rows(warehouse_url, view, "resumeid, name") == [(1, "Ann"), (2, None)]
+        assert_built_and_tested(table)
+        assert_built_and_tested(view)
+        assert model_rows(warehouse_url, view, "resumeid, name") == [(1, "Ann"), (2, None)]
         return
     for obj in (table, view):
         assert obj["status"] == "needs_review", obj["reason"]
